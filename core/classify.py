@@ -1,0 +1,81 @@
+"""Classify observations with a trained network: columns matched by name, training scaling applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.dataset import _find_column, numeric_column, read_observations
+from core.errors import DataError
+from core.model import TrainedModel
+
+
+@dataclass(frozen=True)
+class Predictions:
+    table: pd.DataFrame  # the input observations as read
+    predicted: np.ndarray  # (n,) class name per row, "" where the row could not be classified
+    probabilities: np.ndarray  # (n, classes), NaN where the row could not be classified
+    valid: np.ndarray  # (n,) bool: False for rows with a missing or non-numeric feature
+    class_names: tuple[str, ...]
+    features: np.ndarray  # (n, f) the raw feature values used, in the model's order
+
+    @property
+    def n_invalid(self) -> int:
+        return int((~self.valid).sum())
+
+    def counts(self) -> dict[str, int]:
+        k = np.bincount(self.probabilities[self.valid].argmax(axis=1),
+                        minlength=len(self.class_names)) if self.valid.any() else \
+            np.zeros(len(self.class_names), dtype=int)
+        return {c: int(n) for c, n in zip(self.class_names, k, strict=True)}
+
+    def invalid_rows(self) -> list[int]:
+        """File line numbers (header = line 1) of rows left unclassified."""
+        return [int(i) + 2 for i in np.flatnonzero(~self.valid)]
+
+    def to_frame(self) -> pd.DataFrame:
+        out = self.table.copy()
+        out["predicted"] = self.predicted
+        for j, c in enumerate(self.class_names):
+            out[f"p_{c}"] = self.probabilities[:, j]
+        return out
+
+
+def feature_matrix(model: TrainedModel, df: pd.DataFrame, path=None, decimal: str = "."):
+    """(X, valid): the model's features from a table by column name, any order, extras ignored."""
+    missing = [f for f in model.feature_names if not _has_column(df, f)]
+    if missing:
+        name = str(path) if path is not None else "the observations"
+        raise DataError(f"{name} has no column {', '.join(repr(m) for m in missing)}, which the "
+                        f"network needs (it was trained on {', '.join(model.feature_names)}). "
+                        f"Add or rename the column.")
+    cols = [_find_column(list(df.columns), f, path, "feature") for f in model.feature_names]
+    X = np.column_stack([numeric_column(df[c], decimal).to_numpy() for c in cols]) if len(df) else \
+        np.zeros((0, len(cols)))
+    valid = np.isfinite(X).all(axis=1)
+    return X, valid
+
+
+def _has_column(df, name: str) -> bool:
+    low = {str(c).strip().lower() for c in df.columns}
+    return name in df.columns or name.strip().lower() in low
+
+
+def classify_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: str = ".") -> Predictions:
+    X, valid = feature_matrix(model, df, path, decimal)
+    probs = np.full((len(df), len(model.class_names)), np.nan)
+    if valid.any():
+        probs[valid] = model.probabilities(X[valid])
+    names = np.array(model.class_names, dtype=object)
+    predicted = np.full(len(df), "", dtype=object)
+    if valid.any():
+        predicted[valid] = names[probs[valid].argmax(axis=1)]
+    return Predictions(table=df, predicted=predicted, probabilities=probs, valid=valid,
+                       class_names=model.class_names, features=X)
+
+
+def classify_file(model: TrainedModel, path) -> Predictions:
+    df, fmt = read_observations(path)
+    return classify_frame(model, df, path=path, decimal=fmt.decimal)

@@ -1,0 +1,239 @@
+"""The command line: `train` and `classify`, headless, for scripts and for checking the engine.
+
+Every problem with the input is one line on stderr that names the file, row or column and what to
+do, and exit status 2. Never a traceback (pass --debug to see one for a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from core.errors import UserError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other bad input
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    text = text.strip()
+    if text in ("", "none", "0"):
+        return ()
+    try:
+        sizes = tuple(int(t) for t in text.replace(" ", "").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a list of layer sizes: write e.g. 5,5 (two hidden layers of 5)") from None
+    if any(s < 1 or s > 100_000 for s in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be between 1 and 100000, not '{text}'")
+    return sizes
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not '{text}'")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not '{text}'")
+    return v
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 <= v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, not '{text}'")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from core.network import ACTIVATIONS, LOSSES
+    from core.trainer import DEVICES, OPTIMIZERS
+
+    p = _Parser(prog="main.py", description="Watch a neural network learn. With no command, "
+                "opens the window (on DATA.csv if given, else the bundled penguins data).")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a network on a CSV, headless")
+    t.add_argument("data", help="CSV file with feature columns and a label column")
+    t.add_argument("--label", help="label column (default: label/class/target/species/y, else the last)")
+    t.add_argument("--features", help="comma-separated feature columns (default: every numeric "
+                   "column but the label and ID-like ones)")
+    t.add_argument("--hidden", type=_int_list, default=(5, 5), help="hidden layer sizes (default 5,5)")
+    t.add_argument("--activation", choices=ACTIVATIONS, default="relu")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    t.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate (default 0.01; 1.0 for adadelta)")
+    t.add_argument("--momentum", type=_fraction, default=0.0, help="SGD momentum (default 0)")
+    t.add_argument("--batch-size", type=_positive_int, default=16)
+    t.add_argument("--epochs", type=_positive_int, default=100)
+    t.add_argument("--loss", choices=LOSSES, default="cross-entropy")
+    t.add_argument("--val-fraction", type=_fraction, default=0.3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", choices=DEVICES, default="auto")
+    t.add_argument("--out", help="save the trained network here (.safetensors)")
+    t.add_argument("--json", action="store_true", help="last stdout line: one JSON object of results")
+    t.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
+
+    c = sub.add_parser("classify", help="classify the rows of a CSV with a saved network")
+    c.add_argument("model", help="a network saved by `train --out` or the window")
+    c.add_argument("data", help="CSV with the network's feature columns (any order, extras ignored)")
+    c.add_argument("--out", help="write predictions here (default: stdout)")
+    return p
+
+
+def cmd_train(a) -> int:
+    from core.dataset import load_csv, split
+    from core.model import model_from_training, save_model
+    from core.trainer import TrainConfig, Trainer, configure_threads
+
+    if a.out:
+        _check_writable(a.out)
+    features = [f.strip() for f in a.features.split(",") if f.strip()] if a.features else None
+    ds = load_csv(a.data, label=a.label, features=features)
+    lr = a.lr if a.lr is not None else (1.0 if a.optimizer == "adadelta" else 0.01)
+    cfg = TrainConfig(hidden=a.hidden, activation=a.activation, optimizer=a.optimizer,
+                      learning_rate=lr, momentum=a.momentum, batch_size=a.batch_size, loss=a.loss,
+                      device=a.device, seed=a.seed, val_fraction=a.val_fraction)
+    data = split(ds, cfg.val_fraction, cfg.seed)
+    t0 = time.perf_counter()
+    trainer = Trainer(data, cfg)
+    configure_threads(trainer.spec, len(data.X_train))
+    log = (lambda *_: None) if a.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    log(f"{ds.source}: {len(data.X_train)} training and {len(data.X_val)} validation rows, "
+        f"{ds.n_features} features, classes {', '.join(ds.class_names)}; {ds.drop_note()}.")
+    log(f"network {trainer.spec.describe()} ({cfg.activation}), {cfg.optimizer} lr {lr:g}, "
+        f"batch {cfg.batch_size}, {cfg.loss}, on {trainer.device_reason}")
+    m = None
+    status = 0
+    for _ in range(a.epochs):
+        try:
+            m = trainer.train_epoch(snapshot=False)
+        except UserError as e:  # divergence: keep the last finite weights, report, exit 2
+            print(f"main.py train: {e}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            break
+        log(f"epoch {m['epoch']}/{a.epochs}  train loss {m['train_loss']:.4f} acc "
+            f"{m['train_accuracy']:.3f}  val loss {m['val_loss']:.4f} acc {m['val_accuracy']:.3f}")
+    seconds = time.perf_counter() - t0
+    if a.out and trainer.epoch > 0:
+        save_model(model_from_training(trainer), a.out)
+        log(f"saved the network to {a.out}")
+    result = {
+        "epochs": trainer.epoch,
+        "train_loss": _num(m and m["train_loss"]), "val_loss": _num(m and m["val_loss"]),
+        "train_accuracy": _num(m and m["train_accuracy"]),
+        "val_accuracy": _num(m and m["val_accuracy"]),
+        "device": trainer.device, "classes": list(ds.class_names), "features": list(ds.feature_names),
+        "label": ds.label_name, "layer_sizes": list(trainer.spec.layer_sizes),
+        "rows_used": int(len(ds.y)), "rows_dropped": ds.rows_dropped,
+        "seconds": round(seconds, 4), "model": a.out if a.out and trainer.epoch > 0 else None,
+        "diverged": status != 0,
+    }
+    if a.json:
+        print(json.dumps(result))
+    elif m is not None:
+        print(f"trained {trainer.epoch} epochs in {seconds:.2f} s: validation accuracy "
+              f"{m['val_accuracy']:.3f}, loss {m['val_loss']:.4f}")
+    return status
+
+
+def _num(v):
+    return None if v is None or not math.isfinite(v) else round(float(v), 6)
+
+
+def _check_writable(path: str):
+    from pathlib import Path
+
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise UserError(f"cannot write {path}: the folder {folder} does not exist.")
+    if Path(path).is_dir():
+        raise UserError(f"cannot write {path}: it is a folder; name a file.")
+
+
+def cmd_classify(a) -> int:
+    from core.classify import classify_file
+    from core.model import load_model
+
+    if a.out:
+        _check_writable(a.out)
+    model = load_model(a.model)
+    pred = classify_file(model, a.data)
+    frame = pred.to_frame()
+    if pred.n_invalid:
+        rows = pred.invalid_rows()
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        print(f"main.py classify: {pred.n_invalid} rows of {a.data} have a missing or non-numeric "
+              f"feature and were left unclassified (lines {shown}).", file=sys.stderr)
+    if a.out:
+        _write_csv_atomic(frame, a.out)
+        counts = ", ".join(f"{c}: {n}" for c, n in pred.counts().items())
+        print(f"classified {len(frame) - pred.n_invalid} rows ({counts}) -> {a.out}", file=sys.stderr)
+    else:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _write_csv_atomic(frame, path):
+    import os
+    import tempfile
+    from pathlib import Path
+
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.resolve().parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            frame.to_csv(f, index=False, lineterminator="\n")
+        os.replace(tmp, p)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UserError(f"cannot write {path}: {e.strerror or e}.") from None
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    try:
+        if a.command == "train":
+            return cmd_train(a)
+        if a.command == "classify":
+            return cmd_classify(a)
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    except UserError as e:
+        print(f"main.py {a.command}: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"main.py {a.command}: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:
+        if a.debug:
+            raise
+        print(f"main.py {a.command}: internal error ({type(e).__name__}: {e}). This is a bug; "
+              f"run again with --debug for details.", file=sys.stderr)
+        return 1

@@ -1,0 +1,445 @@
+"""Tables from CSV files, turned into features, labels, scaling and a train/validation split.
+
+pandas does the parsing; the checks on top turn every way a file can be unusable into a DataError
+that names the file, the row or the column, and what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+LABEL_NAMES = ("label", "class", "target", "species", "y")
+NA_VALUES = ["?", "NA", "N/A", "na", "n/a", "nan", "NaN", "null", "NULL", "None", "none", "-", ""]
+DELIMITERS = (",", ";", "\t")
+MIN_ROWS = 5
+MAX_CLASSES = 1000
+SNIFF_BYTES = 64 * 1024
+_ID_NAME = re.compile(r"(^|[\s_\-.])(id|idx|index|no|nr|number|row|rowid)$", re.IGNORECASE)
+
+
+def _display(path) -> str:
+    return str(path) if path is not None else "the table"
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """How a file was read: shown to the person so surprises are visible."""
+
+    encoding: str
+    delimiter: str
+    decimal: str
+    header: bool
+
+
+def _sniff(sample: str) -> tuple[str, str, bool]:
+    """Delimiter, decimal mark and whether the first line is a header, from a text sample."""
+    lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may cut the last line in half
+    best, best_score = ",", -1.0
+    for d in DELIMITERS:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=d)]
+        except csv.Error:
+            continue
+        if not counts or max(counts) < 2:
+            continue
+        common = max(set(counts), key=counts.count)
+        # consistent field counts first, then more fields
+        score = counts.count(common) / len(counts) * 1000 + common
+        if score > best_score:
+            best, best_score = d, score
+    decimal = "."
+    if best == ";" and re.search(r"(^|;)\s*-?\d+,\d+\s*(;|$)", "\n".join(lines[1:]), re.M):
+        decimal = ","
+    header = True
+    if lines:
+        first = next(csv.reader([lines[0]], delimiter=best), [])
+        if first and all(_is_number(c, decimal) for c in first):
+            header = False
+    return best, decimal, header
+
+
+def _is_number(text: str, decimal: str = ".") -> bool:
+    t = text.strip()
+    if decimal == ",":
+        t = t.replace(",", ".")
+    try:
+        float(t)
+    except ValueError:
+        return False
+    return True
+
+
+def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
+    """Read a CSV into a DataFrame of raw values, or raise DataError saying why not."""
+    name = _display(path)
+    p = Path(path)
+    if p.is_dir():
+        raise DataError(f"{name} is a folder, not a CSV file: choose a file.")
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except FileNotFoundError:
+        raise DataError(f"{name}: no such file. Check the path.") from None
+    except OSError as e:
+        raise DataError(f"{name} cannot be read ({e.strerror or e}). Check the path and its "
+                        f"permissions.") from None
+    if size == 0 or not head.strip():
+        raise DataError(f"{name} is empty: a CSV needs a header line and rows of data.")
+    if b"\x00" in head or _looks_binary(head):
+        raise DataError(f"{name} is not a text CSV file (it holds binary data): export it as CSV first.")
+    encoding = "utf-8-sig"
+    try:
+        sample = head.decode(encoding)
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 4:  # not just a multi-byte character cut by the sample's end
+            encoding = "latin-1"
+        sample = head.decode(encoding, errors="ignore")
+    delimiter, decimal, header = _sniff(sample)
+    kwargs = dict(
+        sep=delimiter,
+        decimal=decimal,
+        header=0 if header else None,
+        na_values=NA_VALUES,
+        keep_default_na=True,
+        skipinitialspace=True,
+        skip_blank_lines=True,
+        encoding=encoding,
+        encoding_errors="strict",
+    )
+    try:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                df = pd.read_csv(p, **kwargs)
+        except UnicodeDecodeError:
+            kwargs["encoding"] = encoding = "latin-1"
+            df = pd.read_csv(p, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{name} has no columns: it is empty or holds only blank lines.") from None
+    except pd.errors.ParserError as e:
+        raise DataError(f"{name}: {_parser_message(str(e))}") from None
+    except (OSError, ValueError, MemoryError) as e:
+        raise DataError(f"{name} cannot be read as CSV ({str(e).splitlines()[0][:200]}).") from None
+    if not header:
+        df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
+    else:
+        df.columns = _clean_names(df.columns)
+    return df, CsvFormat(encoding=encoding.replace("-sig", ""), delimiter=delimiter, decimal=decimal,
+                         header=header)
+
+
+def _looks_binary(head: bytes) -> bool:
+    control = sum(1 for b in head[:4096] if b < 9 or 13 < b < 32)
+    return control > max(8, len(head[:4096]) // 100)
+
+
+def _parser_message(text: str) -> str:
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:
+        want, line, saw = m.groups()
+        return (f"line {line} has {saw} fields but the header has {want}. Fix that line (a stray "
+                f"delimiter, or a text value with a comma that needs quotes) and open the file again.")
+    return f"cannot be parsed as CSV ({text.strip().splitlines()[0][:200]}). Check it is a CSV file."
+
+
+def _clean_names(cols) -> list[str]:
+    out, seen = [], {}
+    for i, c in enumerate(cols):
+        name = str(c).strip()
+        if not name or name.lower().startswith("unnamed:"):
+            name = f"column_{i + 1}"
+        base = re.sub(r"\.\d+$", "", name) if name not in seen else name
+        if name in seen or (base != name and base in seen):
+            k = seen.get(base, 1) + 1
+            seen[base] = k
+            name = f"{base}_{k}"
+        seen[name] = 1
+        out.append(name)
+    return out
+
+
+def numeric_column(series: pd.Series, decimal: str = ".") -> pd.Series:
+    """Values as float64; cells that are not numbers become NaN."""
+    if series.dtype != object and pd.api.types.is_numeric_dtype(series):
+        return series.astype("float64")
+    s = series.astype("string").str.strip()
+    if decimal == ",":
+        s = s.str.replace(",", ".", regex=False)
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    numeric: bool
+    id_like: bool
+    missing: int
+    distinct: int
+
+
+def describe_columns(df: pd.DataFrame, decimal: str = ".") -> list[ColumnInfo]:
+    """What each column holds: numeric or not, ID-like or not, missing cells, distinct values."""
+    infos = []
+    for name in df.columns:
+        col = df[name]
+        present = col.notna()
+        n_present = int(present.sum())
+        nums = numeric_column(col, decimal)
+        parsed = int(nums.notna().sum())
+        numeric = n_present > 0 and parsed >= 0.9 * n_present
+        id_like = False
+        if numeric:
+            v = nums.to_numpy()
+            v = v[np.isfinite(v)]
+            if bool(_ID_NAME.search(str(name))):
+                id_like = True
+            elif len(v) > 10 and np.all(np.mod(v, 1) == 0) and np.all(np.diff(v) == 1):
+                id_like = True
+        infos.append(ColumnInfo(name=str(name), numeric=numeric, id_like=id_like,
+                                missing=int(len(col) - n_present), distinct=int(col.nunique())))
+    return infos
+
+
+def default_label(columns) -> str:
+    for c in columns:
+        if str(c).strip().lower() in LABEL_NAMES:
+            return c
+    return columns[-1]
+
+
+def _find_column(columns, name: str, path, role: str) -> str:
+    if name in columns:
+        return name
+    for c in columns:
+        if str(c).strip().lower() == name.strip().lower():
+            return c
+    shown = ", ".join(map(str, list(columns)[:20]))
+    raise DataError(f"{_display(path)} has no {role} column named '{name}'. Its columns are: {shown}.")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Usable rows of a table: features X (n, f) float32, labels y (n,) int64, and their names."""
+
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    label_name: str
+    rows_total: int
+    rows_dropped: int
+    dropped_by_column: dict = field(default_factory=dict)
+    source: str | None = None
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    def class_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.y, minlength=self.n_classes)
+        return {c: int(k) for c, k in zip(self.class_names, counts, strict=True)}
+
+    def drop_note(self) -> str:
+        if not self.rows_dropped:
+            return "no rows dropped"
+        parts = ", ".join(f"{c}: {k}" for c, k in self.dropped_by_column.items() if k)
+        return (f"{self.rows_dropped} of {self.rows_total} rows dropped for missing or non-finite "
+                f"values ({parts})")
+
+
+def suggest_features(df: pd.DataFrame, label: str, decimal: str = ".") -> list[str]:
+    """Default features: every numeric column but the label and ID-like columns."""
+    return [c.name for c in describe_columns(df, decimal)
+            if c.name != label and c.numeric and not c.id_like]
+
+
+def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None, path=None,
+                       decimal: str = ".") -> Dataset:
+    name = _display(path)
+    if df.shape[0] == 0:
+        raise DataError(f"{name} has a header but no rows of data: add at least {MIN_ROWS} rows.")
+    if df.shape[1] < 2:
+        raise DataError(f"{name} has only one column ('{df.columns[0]}'): it needs feature columns "
+                        f"and a label column. Is the delimiter a comma, semicolon or tab?")
+    columns = list(df.columns)
+    label = _find_column(columns, label, path, "label") if label else default_label(columns)
+    if features:
+        features = [_find_column(columns, f, path, "feature") for f in features]
+        if label in features:
+            raise DataError(f"'{label}' is the label column and cannot also be a feature: "
+                            f"choose other features or another label.")
+        infos = {c.name: c for c in describe_columns(df[features], decimal)}
+        for f in features:
+            if not infos[f].numeric:
+                raise DataError(f"{name}: feature column '{f}' is not numeric (e.g. "
+                                f"'{_example(df[f], decimal)}'). Choose numeric feature columns.")
+    else:
+        features = suggest_features(df, label, decimal)
+        if not features:
+            raise DataError(f"{name} has no numeric feature column besides the label '{label}': "
+                            f"a network needs numbers as input.")
+    if len(set(features)) != len(features):
+        raise DataError("a feature column is named twice: name each feature once.")
+
+    X = np.column_stack([numeric_column(df[f], decimal).to_numpy() for f in features])
+    finite = np.isfinite(X)
+    lab = df[label]
+    lab_ok = lab.notna().to_numpy() & (lab.astype("string").str.strip() != "").fillna(False).to_numpy()
+    keep = finite.all(axis=1) & lab_ok
+    dropped_by = {f: int((~finite[:, i]).sum()) for i, f in enumerate(features)}
+    dropped_by[label] = int((~lab_ok).sum())
+    n_total = int(len(df))
+    n_keep = int(keep.sum())
+    if n_keep < MIN_ROWS:
+        raise DataError(f"{name} has only {n_keep} usable rows (of {n_total}; rows with missing or "
+                        f"non-finite values are dropped): at least {MIN_ROWS} are needed.")
+    y, classes = _encode_labels(lab[keep], label, name)
+    if len(classes) < 2:
+        raise DataError(f"{name}: the label column '{label}' holds a single class ('{classes[0]}'): "
+                        f"classification needs at least two. Choose another label column.")
+    if len(classes) > MAX_CLASSES or len(classes) * 2 > n_keep:
+        raise DataError(f"{name}: the label column '{label}' has {len(classes)} distinct values in "
+                        f"{n_keep} rows: too many to be classes (an ID or a measurement?). Choose "
+                        f"another label column.")
+    return Dataset(X=_frozen(X[keep].astype(np.float32)), y=_frozen(y), feature_names=tuple(features),
+                   class_names=tuple(classes), label_name=str(label), rows_total=n_total,
+                   rows_dropped=n_total - n_keep, dropped_by_column=dropped_by,
+                   source=str(path) if path is not None else None)
+
+
+def _example(series: pd.Series, decimal: str) -> str:
+    bad = series[series.notna() & numeric_column(series, decimal).isna()]
+    return str(bad.iloc[0])[:40] if len(bad) else ""
+
+
+def _encode_labels(lab: pd.Series, label: str, name: str) -> tuple[np.ndarray, list[str]]:
+    text = lab.astype(str).str.strip()
+    nums = pd.to_numeric(text, errors="coerce")
+    if nums.notna().all():
+        v = nums.to_numpy(dtype=np.float64)
+        if not np.all(np.mod(v, 1) == 0):
+            raise DataError(f"{name}: the label column '{label}' holds non-integer numbers (e.g. "
+                            f"{v[np.mod(v, 1) != 0][0]:g}): it looks like a measurement, not a "
+                            f"class. Choose the column that names the class.")
+        uniq = np.unique(v)
+        classes = [str(int(u)) for u in uniq]
+        y = np.searchsorted(uniq, v)
+    else:
+        uniq = sorted(text.unique())
+        classes = list(uniq)
+        index = {c: i for i, c in enumerate(uniq)}
+        y = text.map(index).to_numpy()
+    return y.astype(np.int64), classes
+
+
+def load_csv(path, label: str | None = None, features=None) -> Dataset:
+    df, fmt = read_table(path)
+    return dataset_from_frame(df, label=label, features=features, path=path, decimal=fmt.decimal)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Standardisation: (x - mean) / std, fitted on the training split only."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, X: np.ndarray) -> Scaler:
+        mean = X.mean(axis=0).astype(np.float32)
+        std = X.std(axis=0).astype(np.float32)
+        std = np.where(std > 1e-12, std, 1.0).astype(np.float32)  # constant column: no division by 0
+        return cls(_frozen(mean), _frozen(std))
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.mean) / self.std).astype(np.float32)
+
+    def inverse(self, Z: np.ndarray) -> np.ndarray:
+        return (Z * self.std + self.mean).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Scaled training and validation arrays, ready for the trainer."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    scaler: Scaler
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    train_index: np.ndarray
+    val_index: np.ndarray
+    label_name: str = "label"
+
+
+def stratified_indices(y: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per class, a shuffled val_fraction goes to validation; each class keeps a training row."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise DataError(f"the validation fraction must be at least 0 and below 1, not {val_fraction}.")
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        k = int(round(len(idx) * val_fraction))
+        k = min(k, len(idx) - 1)
+        val.append(idx[:k])
+        train.append(idx[k:])
+    tr = np.sort(np.concatenate(train))
+    va = np.sort(np.concatenate(val)) if val else np.array([], dtype=np.int64)
+    return tr, va
+
+
+def split(ds: Dataset, val_fraction: float = 0.3, seed: int = 0) -> Split:
+    tr, va = stratified_indices(ds.y, val_fraction, seed)
+    scaler = Scaler.fit(ds.X[tr])
+    return Split(
+        X_train=_frozen(scaler.transform(ds.X[tr])), y_train=_frozen(ds.y[tr].copy()),
+        X_val=_frozen(scaler.transform(ds.X[va])), y_val=_frozen(ds.y[va].copy()),
+        scaler=scaler, feature_names=ds.feature_names, class_names=ds.class_names,
+        train_index=_frozen(tr), val_index=_frozen(va), label_name=ds.label_name,
+    )
+
+
+def resource_path(name: str) -> Path:
+    return Path(__file__).resolve().parent.parent / "resources" / name
+
+
+def penguins_path() -> Path:
+    return resource_path("penguins.csv")
+
+
+def read_observations(path) -> tuple[pd.DataFrame, CsvFormat]:
+    """A table of observations to classify (same reading rules as training data)."""
+    df, fmt = read_table(path)
+    if df.shape[0] == 0:
+        raise DataError(f"{_display(path)} has a header but no rows to classify.")
+    return df, fmt
+
+
+__all__ = ["Dataset", "Split", "Scaler", "CsvFormat", "ColumnInfo", "load_csv", "read_table",
+           "dataset_from_frame", "split", "describe_columns", "suggest_features", "default_label",
+           "penguins_path", "read_observations", "numeric_column"]

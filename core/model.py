@@ -1,0 +1,184 @@
+"""A trained network as a value, and its file format.
+
+Files are safetensors: raw tensors plus a JSON header, so loading one never runs code (no pickle).
+The metadata holds everything needed to classify new data: layer sizes, activation, feature
+names, the training scaling, class names and the settings it was trained with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.dataset import Scaler
+from core.errors import ModelFileError
+from core.network import NetworkSpec, forward
+
+FORMAT = "neurowatch-model"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    spec: NetworkSpec
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    scaler: Scaler
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    label_name: str = "label"
+    epochs_trained: int = 0
+    settings: dict = field(default_factory=dict)
+
+    def probabilities(self, X_raw: np.ndarray) -> np.ndarray:
+        """Softmax probabilities (n, classes) for unscaled feature rows (n, features)."""
+        Z = self.scaler.transform(np.asarray(X_raw, dtype=np.float32))
+        return forward(self.weights, self.biases, self.spec.activation, Z).probabilities
+
+    def metadata(self) -> dict:
+        return {
+            "format": FORMAT, "version": FORMAT_VERSION,
+            "layer_sizes": list(self.spec.layer_sizes), "activation": self.spec.activation,
+            "feature_names": list(self.feature_names), "class_names": list(self.class_names),
+            "label_name": self.label_name, "epochs_trained": int(self.epochs_trained),
+            "settings": self.settings,
+        }
+
+
+def save_model(model: TrainedModel, path) -> None:
+    """Write atomically: a temporary file in the same folder, flushed, then renamed over `path`."""
+    from safetensors.numpy import save
+
+    path = Path(path)
+    tensors = {"scaler.mean": np.ascontiguousarray(model.scaler.mean, dtype=np.float32),
+               "scaler.std": np.ascontiguousarray(model.scaler.std, dtype=np.float32)}
+    for i, (w, b) in enumerate(zip(model.weights, model.biases, strict=True)):
+        tensors[f"layer{i}.weight"] = np.ascontiguousarray(w, dtype=np.float32)
+        tensors[f"layer{i}.bias"] = np.ascontiguousarray(b, dtype=np.float32)
+    blob = save(tensors, metadata={"neurowatch": json.dumps(model.metadata())})
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ModelFileError(f"cannot save to {path}: the folder {folder} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise ModelFileError(f"cannot save {path}: {e.strerror or e}. The previous file, if any, "
+                             f"is untouched.") from None
+
+
+def load_model(path) -> TrainedModel:
+    """Read a model file; anything that is not a consistent model of ours is a ModelFileError."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    path = Path(path)
+    what = f"{path} is not a model file of this program"
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such file. Check the path.") from None
+    except OSError as e:
+        raise ModelFileError(f"{path} cannot be read ({e.strerror or e}).") from None
+    if blob[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05") or blob[:2] == b"PK":
+        raise ModelFileError(f"{what}: it looks like a pickle/PyTorch file, which could run code "
+                             f"when loaded and is refused. Save the network from this program "
+                             f"(safetensors).")
+    if len(blob) < 8:
+        raise ModelFileError(f"{what}: it is empty or truncated.")
+    header_len = int.from_bytes(blob[:8], "little")
+    if header_len <= 0 or header_len > len(blob) - 8:
+        raise ModelFileError(f"{what}: its header is missing or the file is truncated.")
+    try:
+        header = json.loads(blob[8:8 + header_len])
+        meta = json.loads(header["__metadata__"]["neurowatch"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ModelFileError(f"{what}: it has no neurowatch metadata (a safetensors file from "
+                             f"another program, or damaged).") from None
+    try:
+        tensors = load(blob)
+    except (SafetensorError, ValueError, OverflowError) as e:
+        raise ModelFileError(f"{what}: its tensors cannot be read ({e}); the file is truncated "
+                             f"or damaged.") from None
+    return _from_parts(meta, tensors, path)
+
+
+def _from_parts(meta: dict, tensors: dict, path) -> TrainedModel:
+    bad = f"{path} is damaged or was edited: "
+    try:
+        if meta.get("format") != FORMAT:
+            raise ModelFileError(f"{path} is not a model file of this program.")
+        if int(meta.get("version", 0)) > FORMAT_VERSION:
+            raise ModelFileError(f"{path} was written by a newer version (format "
+                                 f"{meta['version']}): update this program.")
+        sizes = tuple(int(s) for s in meta["layer_sizes"])
+        spec = NetworkSpec(sizes, str(meta["activation"]))
+        features = tuple(str(f) for f in meta["feature_names"])
+        classes = tuple(str(c) for c in meta["class_names"])
+        settings = dict(meta.get("settings") or {})
+        label = str(meta.get("label_name", "label"))
+        epochs = int(meta.get("epochs_trained", 0))
+    except ModelFileError:
+        raise
+    except Exception as e:  # any malformed metadata is the same answer
+        raise ModelFileError(bad + f"its metadata is incomplete ({e}).") from None
+    if len(features) != sizes[0] or len(classes) != sizes[-1]:
+        raise ModelFileError(bad + f"it names {len(features)} features and {len(classes)} classes "
+                             f"but its layers are {spec.describe()}.")
+    expected = {"scaler.mean": (sizes[0],), "scaler.std": (sizes[0],)}
+    for i in range(len(sizes) - 1):
+        expected[f"layer{i}.weight"] = (sizes[i + 1], sizes[i])
+        expected[f"layer{i}.bias"] = (sizes[i + 1],)
+    if set(tensors) != set(expected):
+        raise ModelFileError(bad + "its tensors do not match the layers its metadata describes.")
+    for k, shape in expected.items():
+        t = tensors[k]
+        if tuple(t.shape) != shape:
+            raise ModelFileError(bad + f"tensor {k} has shape {tuple(t.shape)}, expected {shape}.")
+        if not np.isfinite(t).all():
+            raise ModelFileError(bad + f"tensor {k} holds non-finite values.")
+    if (tensors["scaler.std"] <= 0).any():
+        raise ModelFileError(bad + "its scaling has a zero or negative standard deviation.")
+    L = len(sizes) - 1
+    ro = []
+    for k in ("scaler.mean", "scaler.std", *[f"layer{i}.{p}" for i in range(L)
+                                              for p in ("weight", "bias")]):
+        a = np.array(tensors[k], dtype=np.float32)
+        a.setflags(write=False)
+        ro.append(a)
+    return TrainedModel(spec=spec, weights=tuple(ro[2::2]), biases=tuple(ro[3::2]),
+                        scaler=Scaler(ro[0], ro[1]), feature_names=features, class_names=classes,
+                        label_name=label, epochs_trained=epochs, settings=settings)
+
+
+def model_from_training(trainer, epochs: int | None = None) -> TrainedModel:
+    """Capture a Trainer's current network (numpy copies) with its data's names and scaling."""
+    w, b = trainer.weights_numpy()
+    return TrainedModel(spec=trainer.spec, weights=tuple(w), biases=tuple(b),
+                        scaler=trainer.data.scaler, feature_names=trainer.data.feature_names,
+                        class_names=trainer.data.class_names,
+                        label_name=trainer.data.label_name,
+                        epochs_trained=trainer.epoch if epochs is None else epochs,
+                        settings=trainer.config.to_dict())
+
+
+def model_from_snapshot(snap, data, config) -> TrainedModel:
+    """A snapshot (e.g. from the window's timeline) plus its data's names and scaling."""
+    spec = NetworkSpec(snap.layer_sizes, config.activation)
+    return TrainedModel(spec=spec, weights=snap.weights, biases=snap.biases, scaler=data.scaler,
+                        feature_names=data.feature_names, class_names=data.class_names,
+                        label_name=data.label_name, epochs_trained=snap.epoch,
+                        settings=config.to_dict())

@@ -1,0 +1,113 @@
+"""The network's shape and its forward pass in plain numpy.
+
+The trainer runs the same arithmetic in torch; this numpy twin classifies, lights the forward pass
+in the window, and lets views explain one observation without touching a tensor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import UserError
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+LOSSES = ("cross-entropy", "mse")
+
+
+def activate(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "sigmoid":
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+    raise UserError(f"unknown activation '{name}': choose one of {', '.join(ACTIVATIONS)}.")
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Layer sizes from inputs to outputs, e.g. (4, 5, 5, 3), and the hidden activation."""
+
+    layer_sizes: tuple[int, ...]
+    activation: str = "relu"
+
+    def __post_init__(self):
+        sizes = tuple(int(s) for s in self.layer_sizes)
+        object.__setattr__(self, "layer_sizes", sizes)
+        if len(sizes) < 2 or any(s < 1 for s in sizes):
+            raise UserError(f"a network needs an input and an output layer of at least one neuron "
+                            f"each, not {sizes}.")
+        if self.activation not in ACTIVATIONS:
+            raise UserError(f"unknown activation '{self.activation}': choose one of "
+                            f"{', '.join(ACTIVATIONS)}.")
+
+    @classmethod
+    def build(cls, n_inputs: int, hidden, n_outputs: int, activation: str = "relu") -> NetworkSpec:
+        return cls((n_inputs, *tuple(hidden), n_outputs), activation)
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        return self.layer_sizes[1:-1]
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers (connections between consecutive neuron layers)."""
+        return len(self.layer_sizes) - 1
+
+    @property
+    def n_edges(self) -> int:
+        s = self.layer_sizes
+        return sum(a * b for a, b in zip(s[:-1], s[1:], strict=False))
+
+    @property
+    def n_parameters(self) -> int:
+        return self.n_edges + sum(self.layer_sizes[1:])
+
+    def describe(self) -> str:
+        return "-".join(map(str, self.layer_sizes))
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """Everything the texts name for one batch of observations: x, z = w·a + b, a, and softmax."""
+
+    inputs: np.ndarray  # (n, f) scaled x
+    z: tuple[np.ndarray, ...]  # per weight layer, (n, out)
+    a: tuple[np.ndarray, ...]  # per weight layer, activation (hidden) or softmax (output)
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return self.a[-1]
+
+
+def forward(weights, biases, activation: str, x: np.ndarray) -> ForwardPass:
+    """Forward pass of scaled inputs x (n, f) through weights (out, in) and biases (out,)."""
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 1:
+        a = a[None, :]
+    zs, acts = [], []
+    last = len(weights) - 1
+    for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        z = a @ np.asarray(w, dtype=np.float64).T + np.asarray(b, dtype=np.float64)
+        a = softmax(z) if i == last else activate(activation, z)
+        zs.append(z)
+        acts.append(a)
+    return ForwardPass(inputs=np.asarray(x, dtype=np.float64).reshape(-1, len(weights[0][0])),
+                       z=tuple(zs), a=tuple(acts))
+
+
+def mse_against_one_hot(probabilities, target_index: int) -> tuple[np.ndarray, float]:
+    """The texts' example: |p - one_hot| per class and the mean squared error."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    onehot = np.zeros_like(p)
+    onehot[target_index] = 1.0
+    diff = np.abs(p - onehot)
+    return diff, float(np.mean(diff**2))

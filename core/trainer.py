@@ -1,0 +1,337 @@
+"""The trainer: PyTorch, one epoch per call, one EpochSnapshot out.
+
+Batches stay as tensors on the device (an index permutation per epoch, no DataLoader, no per-row
+Python). Gradients are summed on the device as they are produced; at the end of an epoch every
+number a snapshot needs is gathered into one flat tensor and copied to the host in one transfer
+(pinned and non-blocking on CUDA), so there is a single synchronisation per epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core.dataset import Split
+from core.errors import DivergenceError, UserError
+from core.network import ACTIVATIONS, LOSSES, NetworkSpec
+from core.snapshot import EpochSnapshot
+
+OPTIMIZERS = ("sgd", "adam", "adadelta")
+DEVICES = ("auto", "cpu", "cuda")
+# Below this many multiply-adds per epoch, kernel launches cost more than the arithmetic: the CPU wins.
+GPU_WORTHWHILE_MACS = 5e8
+# A weight this large, or a loss ten times the untrained network's, means the steps overshoot.
+MAX_WEIGHT = 1e6
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    hidden: tuple[int, ...] = (5, 5)
+    activation: str = "relu"
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    momentum: float = 0.0  # SGD only
+    batch_size: int = 16
+    loss: str = "cross-entropy"
+    device: str = "auto"
+    seed: int = 0
+    val_fraction: float = 0.3
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        checks = [
+            (self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}"),
+            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
+            (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}"),
+            (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
+            (all(h >= 1 for h in self.hidden), "every hidden layer needs at least one neuron"),
+            (math.isfinite(self.learning_rate) and self.learning_rate > 0,
+             "the learning rate must be a positive number"),
+            (0 <= self.momentum < 1, "momentum must be at least 0 and below 1"),
+            (self.batch_size >= 1, "the batch size must be at least 1"),
+            (0 <= self.val_fraction < 1, "the validation fraction must be at least 0 and below 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UserError(message + ".")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+    def with_(self, **changes) -> TrainConfig:
+        return replace(self, **changes)
+
+
+def cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
+def resolve_device(requested: str, spec: NetworkSpec | None = None, rows: int = 0) -> tuple[str, str]:
+    """(device, why): the device to use and a sentence saying why it was picked."""
+    if requested == "cpu":
+        return "cpu", "CPU (as asked)"
+    if requested == "cuda":
+        if not torch.cuda.is_available():
+            raise UserError("CUDA was asked for but no CUDA device is available: use --device cpu "
+                            "or auto.")
+        return "cuda", f"CUDA {torch.cuda.get_device_name(0)} (as asked)"
+    if not torch.cuda.is_available():
+        return "cpu", "CPU (auto: no CUDA device)"
+    macs = (spec.n_edges if spec else 0) * max(rows, 1) * 3
+    if macs < GPU_WORTHWHILE_MACS:
+        return "cpu", (f"CPU (auto: this network is small, {macs:.0e} multiply-adds per epoch, and "
+                       f"trains faster on the CPU than on {torch.cuda.get_device_name(0)})")
+    return "cuda", f"CUDA {torch.cuda.get_device_name(0)} (auto)"
+
+
+def configure_threads(spec: NetworkSpec, rows: int) -> int:
+    """Small networks train fastest on one thread (no pool hand-offs); big ones use the cores."""
+    work = spec.n_edges * max(rows, 1)
+    n = 1 if work < 5e6 else max(1, torch.get_num_threads())
+    torch.set_num_threads(n)
+    return n
+
+
+def _optimizer(name: str, params, lr: float, momentum: float):
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    return torch.optim.Adadelta(params, lr=lr)
+
+
+class Trainer:
+    """Owns the torch network, its optimizer and the data on the device.
+
+    Not thread-safe: one thread (the GUI's worker, or the command line) drives it.
+    """
+
+    def __init__(self, data: Split, config: TrainConfig = TrainConfig(), initial=None):
+        self.data = data
+        self.config = config
+        n_in, n_out = data.X_train.shape[1], len(data.class_names)
+        self.spec = NetworkSpec.build(n_in, config.hidden, n_out, config.activation)
+        self.device, self.device_reason = resolve_device(config.device, self.spec,
+                                                         len(data.X_train))
+        dev = torch.device(self.device)
+        self._gen = torch.Generator().manual_seed(int(config.seed))
+        self.params: list[torch.Tensor] = []
+        sizes = self.spec.layer_sizes
+        for i in range(self.spec.n_layers):
+            fan_in, fan_out = sizes[i], sizes[i + 1]
+            bound = 1.0 / math.sqrt(fan_in)  # PyTorch's nn.Linear default initialisation
+            w = (torch.rand(fan_out, fan_in, generator=self._gen) * 2 - 1) * bound
+            b = (torch.rand(fan_out, generator=self._gen) * 2 - 1) * bound
+            self.params += [w, b]
+        if initial is not None:
+            self._load_initial(initial)
+        self.params = [p.to(dev).requires_grad_(True) for p in self.params]
+        self.X = torch.tensor(np.asarray(data.X_train), device=dev)
+        self.y = torch.tensor(np.asarray(data.y_train), device=dev)
+        self.Xv = torch.tensor(np.asarray(data.X_val), device=dev)
+        self.yv = torch.tensor(np.asarray(data.y_val), device=dev)
+        self._onehot = torch.eye(n_out, device=dev)
+        self.optimizer = _optimizer(config.optimizer, self.params, config.learning_rate,
+                                    config.momentum)
+        self.epoch = 0
+        self._pinned = None
+        self._reference_loss = None  # the loss before any training, for spotting an explosion
+
+    # -- set-up -------------------------------------------------------------------------------
+    def _load_initial(self, initial):
+        weights, biases = initial
+        if len(weights) != self.spec.n_layers:
+            raise UserError(f"the saved network has {len(weights)} weight layers but this one has "
+                            f"{self.spec.n_layers}.")
+        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            if tuple(np.shape(w)) != tuple(self.params[2 * i].shape):
+                raise UserError(f"layer {i + 1} of the saved network is {np.shape(w)} but this "
+                                f"network's is {tuple(self.params[2 * i].shape)}.")
+            self.params[2 * i] = torch.tensor(np.asarray(w, dtype=np.float32))
+            self.params[2 * i + 1] = torch.tensor(np.asarray(b, dtype=np.float32))
+
+    def set_learning_rate(self, lr: float):
+        if not (math.isfinite(lr) and lr > 0):
+            raise UserError("the learning rate must be a positive number.")
+        self.config = self.config.with_(learning_rate=float(lr))
+        for g in self.optimizer.param_groups:
+            g["lr"] = float(lr)
+
+    def set_optimizer(self, name: str, lr: float | None = None, momentum: float | None = None):
+        """Switch optimizer (fresh state) while keeping the weights; for 'change while paused'."""
+        cfg = self.config.with_(optimizer=name,
+                                learning_rate=self.config.learning_rate if lr is None else lr,
+                                momentum=self.config.momentum if momentum is None else momentum)
+        self.config = cfg
+        self.optimizer = _optimizer(cfg.optimizer, self.params, cfg.learning_rate, cfg.momentum)
+
+    def set_batch_size(self, n: int):
+        self.config = self.config.with_(batch_size=int(n))
+
+    # -- arithmetic ---------------------------------------------------------------------------
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[
+            self.config.activation]
+        p = self.params
+        last = len(p) // 2 - 1
+        for i in range(last + 1):
+            x = torch.addmm(p[2 * i + 1], x, p[2 * i].t())
+            if i != last:
+                x = act(x)
+        return x
+
+    def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.config.loss == "cross-entropy":
+            return F.cross_entropy(logits, y)
+        return F.mse_loss(torch.softmax(logits, dim=1), self._onehot[y])
+
+    def weights_numpy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        p = [t.detach().cpu().numpy().copy() for t in self.params]
+        return p[0::2], p[1::2]
+
+    # -- training -----------------------------------------------------------------------------
+    def train_epoch(self, snapshot: bool = True) -> EpochSnapshot | dict:
+        """Train exactly one epoch. Returns an EpochSnapshot (or, with snapshot=False, the metrics).
+
+        A non-finite loss restores the weights from before this epoch, resets the optimizer's
+        state, and raises DivergenceError; the epoch count does not advance.
+        """
+        t0 = time.perf_counter()
+        if self._reference_loss is None:
+            with torch.no_grad():
+                self._reference_loss = float(self._loss(self._forward(self.X), self.y))
+        n = self.X.shape[0]
+        bs = max(1, min(int(self.config.batch_size), n))
+        with torch.no_grad():
+            before = [p.detach().clone() for p in self.params]
+            grad_sum = [torch.zeros_like(p) for p in self.params] if snapshot else None
+            loss_sum = torch.zeros((), device=self.X.device)
+            correct = torch.zeros((), device=self.X.device)
+        perm = torch.randperm(n, generator=self._gen).to(self.X.device, non_blocking=True)
+        opt = self.optimizer
+        for idx in torch.split(perm, bs):
+            xb, yb = self.X[idx], self.y[idx]
+            logits = self._forward(xb)
+            loss = self._loss(logits, yb)
+            opt.zero_grad(set_to_none=False)
+            loss.backward()
+            with torch.no_grad():
+                k = idx.shape[0]
+                if snapshot:
+                    torch._foreach_add_(grad_sum, [p.grad for p in self.params], alpha=k / n)
+                loss_sum += loss.detach() * k
+                correct += (logits.argmax(1) == yb).sum()
+            opt.step()
+        with torch.no_grad():
+            metrics = [loss_sum / n, correct / n]
+            if self.Xv.shape[0]:
+                lv = self._forward(self.Xv)
+                metrics += [self._loss(lv, self.yv), (lv.argmax(1) == self.yv).float().mean()]
+            else:
+                nan = torch.full((), float("nan"), device=self.X.device)
+                metrics += [nan, nan]
+            metrics.append(torch.stack([p.detach().abs().max() for p in self.params]).max())
+            flat = [torch.stack(metrics).float()]
+            if snapshot:
+                flat += [p.detach().reshape(-1) for p in self.params]
+                flat += [g.reshape(-1) for g in grad_sum]
+                flat += [(p.detach() - b).reshape(-1) for p, b in zip(self.params, before,
+                                                                      strict=True)]
+            host = self._to_host(torch.cat(flat))  # the epoch's one synchronisation
+        train_loss, train_acc, val_loss, val_acc, max_weight = (float(v) for v in host[:5])
+        problem = self._divergence(train_loss, val_loss, max_weight)
+        if problem:
+            self._restore(before)
+            raise DivergenceError(
+                f"training diverged at epoch {self.epoch + 1}: {problem} with learning rate "
+                f"{self.config.learning_rate:g} ({self.config.optimizer}). The weights from epoch "
+                f"{self.epoch} were restored; lower the learning rate (try "
+                f"{self.config.learning_rate / 10:g}) and continue.", epoch=self.epoch + 1)
+        self.epoch += 1
+        seconds = time.perf_counter() - t0
+        metrics = dict(epoch=self.epoch, train_loss=train_loss, train_accuracy=train_acc,
+                       val_loss=val_loss, val_accuracy=val_acc)
+        if not snapshot:
+            return metrics
+        parts = self._unflatten(host[5:])
+        L = self.spec.n_layers
+        return EpochSnapshot(
+            **metrics,
+            weights=tuple(parts[0:2 * L:2]), biases=tuple(parts[1:2 * L:2]),
+            grad_weights=tuple(parts[2 * L:4 * L:2]), grad_biases=tuple(parts[2 * L + 1:4 * L:2]),
+            delta_weights=tuple(parts[4 * L::2]), delta_biases=tuple(parts[4 * L + 1::2]),
+            learning_rate=self.config.learning_rate, seconds=seconds, device=self.device,
+        )
+
+    def _divergence(self, train_loss: float, val_loss: float, max_weight: float) -> str:
+        """Why this epoch counts as diverged, or '' if it does not."""
+        if not math.isfinite(train_loss) or (self.Xv.shape[0] and not math.isfinite(val_loss)):
+            return "the loss became infinite or NaN"
+        if not math.isfinite(max_weight) or max_weight > MAX_WEIGHT:
+            return f"a weight grew to {max_weight:.3g}"
+        ref = self._reference_loss
+        if ref is not None and math.isfinite(ref) and train_loss > max(10 * ref, ref + 10):
+            return (f"the training loss rose to {train_loss:.4g}, over ten times the untrained "
+                    f"network's {ref:.3g},")
+        return ""
+
+    def _to_host(self, flat: torch.Tensor) -> np.ndarray:
+        if flat.device.type == "cpu":
+            out = flat.numpy().copy()
+        else:
+            if self._pinned is None or self._pinned.numel() != flat.numel():
+                self._pinned = torch.empty(flat.numel(), dtype=flat.dtype, pin_memory=True)
+            self._pinned.copy_(flat, non_blocking=True)
+            torch.cuda.current_stream(flat.device).synchronize()
+            out = self._pinned.numpy().copy()
+        out.setflags(write=False)
+        return out
+
+    def _unflatten(self, flat: np.ndarray) -> list[np.ndarray]:
+        shapes = [tuple(p.shape) for p in self.params] * 3
+        out, i = [], 0
+        for s in shapes:
+            k = int(np.prod(s))
+            out.append(flat[i:i + k].reshape(s))
+            i += k
+        return out
+
+    def _restore(self, before):
+        with torch.no_grad():
+            for p, b in zip(self.params, before, strict=True):
+                p.copy_(b)
+                if p.grad is not None:
+                    p.grad.zero_()
+        cfg = self.config
+        self.optimizer = _optimizer(cfg.optimizer, self.params, cfg.learning_rate, cfg.momentum)
+
+    def snapshot(self) -> EpochSnapshot:
+        """The network as it is now (e.g. epoch 0, before training): losses, no gradients."""
+        with torch.no_grad():
+            lt = self._forward(self.X)
+            m = [self._loss(lt, self.y).item(), (lt.argmax(1) == self.y).float().mean().item()]
+            if self.Xv.shape[0]:
+                lv = self._forward(self.Xv)
+                m += [self._loss(lv, self.yv).item(), (lv.argmax(1) == self.yv).float().mean().item()]
+            else:
+                m += [float("nan"), float("nan")]
+        w, b = self.weights_numpy()
+        return EpochSnapshot(
+            epoch=self.epoch, train_loss=m[0], train_accuracy=m[1], val_loss=m[2], val_accuracy=m[3],
+            weights=tuple(w), biases=tuple(b),
+            grad_weights=tuple(np.zeros_like(a) for a in w), grad_biases=tuple(np.zeros_like(a) for a in b),
+            delta_weights=tuple(np.zeros_like(a) for a in w), delta_biases=tuple(np.zeros_like(a) for a in b),
+            learning_rate=self.config.learning_rate, device=self.device,
+        )

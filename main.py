@@ -1,0 +1,26 @@
+"""NeuroWatch: watch a neural network learn.
+
+    python main.py [DATA.csv] [--verbose]      open the window (penguins when no file is named)
+    python main.py train DATA.csv [options]    train headless (see `python main.py train --help`)
+    python main.py classify MODEL DATA.csv     classify observations with a saved network
+"""
+
+import sys
+
+COMMANDS = ("train", "classify")
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    words = [a for a in argv if a != "--debug"]
+    if words and (words[0] in COMMANDS or words[0] in ("-h", "--help")):
+        from core.cli import main as cli_main
+
+        return cli_main(argv)
+    from gui.app import run
+
+    return run(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""core/ stays Qt-free: the engine must run without a display and from a plain script."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("PySide6", "pyqtgraph", "gui", "shiboken6", "PyQt5", "PyQt6")
+
+
+def test_core_sources_import_no_qt_or_gui():
+    offenders = []
+    for path in (ROOT / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for n in names:
+                if n.split(".")[0] in FORBIDDEN:
+                    offenders.append(f"{path.name}:{node.lineno} imports {n}")
+    assert not offenders, offenders
+
+
+def test_importing_every_core_module_loads_no_qt():
+    code = (
+        "import sys, pkgutil, importlib, core\n"
+        "for m in pkgutil.iter_modules(core.__path__):\n"
+        "    importlib.import_module('core.' + m.name)\n"
+        f"bad = [m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}]\n"
+        f"print(bad); sys.exit(1 if bad else 0)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_cli_commands_do_not_load_qt(tmp_path):
+    code = (
+        "import sys; sys.argv=['main.py','train','resources/penguins.csv','--epochs','1','--quiet'];"
+        "import main; rc = main.main(sys.argv[1:]);"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('PySide6','pyqtgraph','gui')];"
+        "print(bad); sys.exit(rc or (1 if bad else 0))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -1,0 +1,140 @@
+import numpy as np
+import pytest
+
+from core.dataset import Scaler, describe_columns, load_csv, read_table, split, stratified_indices
+from core.errors import DataError
+
+PENGUIN_FEATURES = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
+
+
+def test_penguins_defaults(penguins_path):
+    ds = load_csv(penguins_path)
+    assert ds.label_name == "species"
+    assert ds.feature_names == PENGUIN_FEATURES
+    assert ds.class_names == ("Adelie", "Chinstrap", "Gentoo")
+    assert ds.rows_total == 344 and ds.rows_dropped == 2 and len(ds.y) == 342
+    assert ds.class_counts() == {"Adelie": 151, "Chinstrap": 68, "Gentoo": 123}
+    assert "2 of 344 rows dropped" in ds.drop_note()
+    assert not ds.X.flags.writeable
+
+
+def test_raw_penguins_with_explicit_features():
+    from conftest import DATA
+
+    ds = load_csv(DATA / "penguins_raw.csv", label="Species",
+                  features=["Culmen Length (mm)", "Culmen Depth (mm)", "Flipper Length (mm)",
+                            "Body Mass (g)"])
+    assert ds.n_classes == 3 and ds.n_features == 4 and ds.rows_dropped == 2
+
+
+def test_label_default_names_any_case_else_last(write_csv):
+    ds = load_csv(write_csv("a,TARGET,b\n" + "".join(f"{i},{i % 2},{i * 2}\n" for i in range(10))))
+    assert ds.label_name == "TARGET" and ds.feature_names == ("a", "b")
+    ds = load_csv(write_csv("a,b,kind\n" + "".join(f"{i},{i * 3 % 7},k{i % 2}\n" for i in range(10))))
+    assert ds.label_name == "kind"
+
+
+def test_label_by_name_and_integer_labels_kept_in_order(write_csv):
+    text = "x1,x2,grade\n" + "".join(f"{i},{-i},{[10, 2, 7][i % 3]}\n" for i in range(12))
+    ds = load_csv(write_csv(text), label="grade")
+    assert ds.class_names == ("2", "7", "10")  # numeric order, not text order
+    assert list(ds.y[:3]) == [2, 0, 1]
+
+
+def test_missing_and_nonfinite_rows_dropped_and_counted(write_csv):
+    text = "a,b,label\n1,2,x\n?,3,y\n4,inf,x\n5,1e400,y\n6,7,\n" + "".join(
+        f"{i},{i + 1},{'xy'[i % 2]}\n" for i in range(8))
+    ds = load_csv(write_csv(text))
+    assert ds.rows_total == 13 and ds.rows_dropped == 4
+    assert ds.dropped_by_column == {"a": 1, "b": 2, "label": 1}
+    assert np.isfinite(ds.X).all()
+
+
+def test_semicolon_decimal_comma_and_latin1(write_csv):
+    rows = "".join(f"{i},5;{i * 2},25;{'é' if i % 2 else 'ö'}\n" for i in range(10))
+    p = write_csv(("a;b;label\n" + rows).encode("latin-1"))
+    df, fmt = read_table(p)
+    assert fmt.delimiter == ";" and fmt.decimal == "," and fmt.encoding == "latin-1"
+    ds = load_csv(p)
+    assert ds.X[1, 0] == pytest.approx(1.5) and ds.class_names == ("é", "ö")
+
+
+def test_tab_bom_crlf(write_csv):
+    text = "\ufeffa\tb\tclass\r\n" + "".join(f"{i}\t{i % 3}\tc{i % 2}\r\n" for i in range(10))
+    p = write_csv(text.encode("utf-8"))
+    ds = load_csv(p)
+    assert ds.feature_names == ("a", "b") and ds.label_name == "class"
+
+
+def test_headerless_file_gets_column_names(write_csv):
+    ds = load_csv(write_csv("".join(f"{i},{i * 2},{i % 2}\n" for i in range(10))))
+    assert ds.feature_names == ("column_1", "column_2") and ds.label_name == "column_3"
+
+
+def test_id_like_columns_are_not_default_features(write_csv):
+    text = "id,a,b,label\n" + "".join(f"{i},{i % 5},{i * 7 % 3},{i % 2}\n" for i in range(20))
+    ds = load_csv(write_csv(text))
+    assert ds.feature_names == ("a", "b")
+    info = {c.name: c for c in describe_columns(read_table(write_csv(text))[0])}
+    assert info["id"].id_like and not info["a"].id_like
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("", "is empty"),
+    ("a,b,label\n", "no rows"),
+    ("a,b,label\n1,2,x\n", "only 1 usable rows"),
+    ("a,b,label\n" + "1,2,x\n" * 10, "single class"),
+    ("name,label\n" + "".join(f"n{i},{i % 2}\n" for i in range(10)), "no numeric feature"),
+    ("a,b,label\n" + "".join(f"{i},{i},{i * 0.37}\n" for i in range(10)), "non-integer"),
+    ("a,b,label\n" + "".join(f"{i},{i},c{i}\n" for i in range(10)), "too many to be classes"),
+    ("a,b,label\n1,2,x\n3,4,y,5\n" + "1,2,x\n" * 5, "line 3 has 4 fields"),
+])
+def test_bad_files_give_clear_errors(write_csv, text, needle):
+    p = write_csv(text)
+    with pytest.raises(DataError) as e:
+        load_csv(p)
+    assert needle in str(e.value) and str(p) in str(e.value)
+
+
+def test_bad_columns_named(write_csv):
+    p = write_csv("a,b,label\n" + "".join(f"{i},x{i},{i % 2}\n" for i in range(10)))
+    with pytest.raises(DataError, match="no label column named 'nope'"):
+        load_csv(p, label="nope")
+    with pytest.raises(DataError, match="no feature column named 'zz'"):
+        load_csv(p, features=["zz"])
+    with pytest.raises(DataError, match="feature column 'b' is not numeric"):
+        load_csv(p, features=["a", "b"])
+
+
+def test_binary_and_missing_files(tmp_path, write_csv):
+    with pytest.raises(DataError, match="binary"):
+        load_csv(write_csv(bytes(range(256)) * 10))
+    with pytest.raises(DataError, match="no such file"):
+        load_csv(tmp_path / "nope.csv")
+    with pytest.raises(DataError, match="folder"):
+        load_csv(tmp_path)
+
+
+def test_scaler_uses_training_split_only_and_survives_constant_column(write_csv):
+    text = "a,const,label\n" + "".join(f"{i * 7 % 13},3,{i % 2}\n" for i in range(20))
+    ds = load_csv(write_csv(text))
+    sp = split(ds, 0.3, seed=1)
+    assert np.isfinite(sp.X_train).all() and np.isfinite(sp.X_val).all()
+    assert sp.scaler.mean[0] == pytest.approx(ds.X[sp.train_index, 0].mean())
+    assert sp.scaler.std[1] == 1.0
+    s = Scaler.fit(np.array([[1.0, 2.0], [3.0, 2.0]], dtype=np.float32))
+    assert np.allclose(s.inverse(s.transform(np.array([[5.0, 2.0]]))), [[5.0, 2.0]])
+
+
+def test_stratified_split_is_seeded_and_keeps_proportions(penguins_path):
+    ds = load_csv(penguins_path)
+    tr, va = stratified_indices(ds.y, 0.3, seed=0)
+    tr2, va2 = stratified_indices(ds.y, 0.3, seed=0)
+    tr3, _ = stratified_indices(ds.y, 0.3, seed=1)
+    assert np.array_equal(tr, tr2) and np.array_equal(va, va2) and not np.array_equal(tr, tr3)
+    assert len(set(tr) & set(va)) == 0 and len(tr) + len(va) == len(ds.y)
+    for c in range(3):
+        frac = (ds.y[va] == c).sum() / (ds.y == c).sum()
+        assert abs(frac - 0.3) < 0.02
+    tr0, va0 = stratified_indices(ds.y, 0.0, seed=0)
+    assert len(va0) == 0 and len(tr0) == len(ds.y)

@@ -1,0 +1,157 @@
+import numpy as np
+import pytest
+import torch
+
+from core.dataset import load_csv, split
+from core.errors import DivergenceError, UserError
+from core.network import forward, mse_against_one_hot
+from core.trainer import TrainConfig, Trainer, resolve_device
+
+
+@pytest.fixture(scope="module")
+def penguins():
+    from conftest import PENGUINS
+
+    return load_csv(PENGUINS)
+
+
+def make(ds, **kw):
+    cfg = TrainConfig(**kw)
+    return Trainer(split(ds, cfg.val_fraction, cfg.seed), cfg)
+
+
+def test_default_network_is_4_5_5_3(penguins):
+    assert make(penguins).spec.layer_sizes == (4, 5, 5, 3)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_defaults_reach_097_validation_accuracy(penguins, seed):
+    tr = make(penguins, seed=seed)
+    for _ in range(100):
+        snap = tr.train_epoch(snapshot=False)
+    assert snap["val_accuracy"] >= 0.97
+
+
+def test_snapshot_contents_are_immutable_copies(penguins):
+    tr = make(penguins)
+    w0 = tr.snapshot().weights
+    s = tr.train_epoch()
+    assert s.epoch == 1 and s.layer_sizes == (4, 5, 5, 3)
+    for w, g, d, b in zip(s.weights, s.grad_weights, s.delta_weights, s.biases, strict=True):
+        assert w.shape == g.shape == d.shape and b.shape == (w.shape[0],)
+        assert not w.flags.writeable and not g.flags.writeable
+    # the update is exactly the change in weights
+    for a, b0, d in zip(s.weights, w0, s.delta_weights, strict=True):
+        assert np.allclose(a - b0, d, atol=1e-6)
+    # training on does not change an old snapshot
+    before = [w.copy() for w in s.weights]
+    tr.train_epoch()
+    assert all(np.array_equal(a, b) for a, b in zip(before, s.weights, strict=True))
+    assert s.grad_norms.shape == (3,) and (s.grad_norms > 0).all()
+    assert s.grad_norms[0] == pytest.approx(np.linalg.norm(s.grad_weights[0]), rel=1e-5)
+
+
+def test_epoch_mean_gradient_matches_autograd_for_one_full_batch(penguins):
+    tr = make(penguins, batch_size=10_000, optimizer="sgd", learning_rate=0.1)
+    w0 = [p.detach().clone().requires_grad_(True) for p in tr.params]
+    x, y = tr.X, tr.y
+    a = x
+    for i in range(3):
+        a = a @ w0[2 * i].T + w0[2 * i + 1]
+        if i < 2:
+            a = torch.relu(a)
+    torch.nn.functional.cross_entropy(a, y).backward()
+    s = tr.train_epoch()
+    for i in range(3):
+        assert np.allclose(s.grad_weights[i], w0[2 * i].grad.numpy(), atol=1e-6)
+        # plain SGD: the update is -lr * gradient
+        assert np.allclose(s.delta_weights[i], -0.1 * s.grad_weights[i], atol=1e-6)
+
+
+def test_deterministic_for_a_seed(penguins):
+    a, b, c = make(penguins, seed=3), make(penguins, seed=3), make(penguins, seed=4)
+    for _ in range(3):
+        sa, sb, sc = a.train_epoch(), b.train_epoch(), c.train_epoch()
+    assert all(np.array_equal(x, y) for x, y in zip(sa.weights, sb.weights, strict=True))
+    assert sa.train_loss == sb.train_loss and sa.train_loss != sc.train_loss
+
+
+@pytest.mark.parametrize("opt,act,loss", [("sgd", "tanh", "mse"), ("adadelta", "sigmoid", "cross-entropy"),
+                                          ("sgd", "relu", "cross-entropy")])
+def test_options_train(penguins, opt, act, loss):
+    lr = {"sgd": 0.1, "adadelta": 1.0}[opt]
+    tr = make(penguins, optimizer=opt, activation=act, loss=loss, learning_rate=lr,
+              momentum=0.9 if opt == "sgd" else 0)
+    first = tr.train_epoch().train_loss
+    for _ in range(30):
+        last = tr.train_epoch()
+    assert last.train_loss < first and last.val_accuracy > 0.8
+
+
+def test_deeper_and_wider_networks(penguins):
+    tr = make(penguins, hidden=(16, 8, 8, 4))
+    assert tr.spec.layer_sizes == (4, 16, 8, 8, 4, 3)
+    assert len(tr.train_epoch().weights) == 5
+    assert make(penguins, hidden=()).spec.layer_sizes == (4, 3)
+
+
+def test_numpy_forward_matches_torch(penguins):
+    tr = make(penguins, activation="tanh")
+    s = tr.train_epoch()
+    fp = forward(s.weights, s.biases, "tanh", tr.data.X_val)
+    with torch.no_grad():
+        p = torch.softmax(tr._forward(tr.Xv), 1).numpy()
+    assert np.allclose(fp.probabilities, p, atol=1e-5)
+    assert np.allclose(fp.probabilities.sum(1), 1)
+
+
+def test_texts_mse_example():
+    diff, mse = mse_against_one_hot([0.4, 0.3, 0.3], 0)
+    assert np.allclose(diff, [0.6, 0.3, 0.3]) and mse == pytest.approx(0.18)
+
+
+def test_divergence_restores_last_finite_weights(penguins):
+    tr = make(penguins, learning_rate=100.0, optimizer="sgd")
+    before = tr.snapshot().weights
+    with pytest.raises(DivergenceError) as e:
+        for _ in range(5):
+            tr.train_epoch()
+    assert "learning rate" in str(e.value) and e.value.epoch == tr.epoch + 1
+    after = tr.snapshot().weights if tr.epoch == 0 else None
+    if after is not None:
+        assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    # lower the learning rate and go on from the restored weights
+    tr.set_learning_rate(0.01)
+    assert np.isfinite(tr.train_epoch().train_loss)
+
+
+def test_injected_nan_is_caught_and_last_finite_weights_kept(penguins):
+    tr = make(penguins)
+    tr.train_epoch()
+    good = tr.snapshot().weights
+    with torch.no_grad():
+        saved = tr.X[7, 2].item()
+        tr.X[7, 2] = float("nan")  # one poisoned observation
+    with pytest.raises(DivergenceError, match="infinite or NaN"):
+        tr.train_epoch()
+    assert tr.epoch == 1
+    assert all(np.array_equal(a, b) for a, b in zip(good, tr.snapshot().weights, strict=True))
+    with torch.no_grad():
+        tr.X[7, 2] = saved
+    assert tr.train_epoch().epoch == 2
+
+
+def test_bad_settings_are_user_errors():
+    for kw in [dict(learning_rate=0), dict(learning_rate=float("nan")), dict(batch_size=0),
+               dict(optimizer="rmsprop"), dict(hidden=(0,)), dict(device="tpu"), dict(momentum=1)]:
+        with pytest.raises(UserError):
+            TrainConfig(**kw)
+
+
+def test_device_resolution_says_why():
+    dev, why = resolve_device("auto")
+    assert dev in ("cpu", "cuda") and "auto" in why
+    assert resolve_device("cpu")[0] == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(UserError, match="CUDA"):
+            resolve_device("cuda")
