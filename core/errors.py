@@ -24,3 +24,7 @@ class DivergenceError(UserError):
     def __init__(self, message: str, epoch: int):
         super().__init__(message)
         self.epoch = epoch
+
+
+class EpochCancelled(Exception):
+    """An epoch was abandoned on request (closing, resetting); the weights are as before it."""

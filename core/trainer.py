@@ -10,68 +10,22 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.config import DEVICES, OPTIMIZERS, TrainConfig  # noqa: F401 - re-exported
 from core.dataset import Split
-from core.errors import DivergenceError, UserError
-from core.network import ACTIVATIONS, LOSSES, NetworkSpec
+from core.errors import DivergenceError, EpochCancelled, UserError
+from core.network import NetworkSpec
+from core.optim import make_optimizer
 from core.snapshot import EpochSnapshot
 
-OPTIMIZERS = ("sgd", "adam", "adadelta")
-DEVICES = ("auto", "cpu", "cuda")
 # Below this many multiply-adds per epoch, kernel launches cost more than the arithmetic: the CPU wins.
 GPU_WORTHWHILE_MACS = 5e8
 # A weight this large, or a loss ten times the untrained network's, means the steps overshoot.
 MAX_WEIGHT = 1e6
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    hidden: tuple[int, ...] = (5, 5)
-    activation: str = "relu"
-    optimizer: str = "adam"
-    learning_rate: float = 0.01
-    momentum: float = 0.0  # SGD only
-    batch_size: int = 16
-    loss: str = "cross-entropy"
-    device: str = "auto"
-    seed: int = 0
-    val_fraction: float = 0.3
-
-    def __post_init__(self):
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        checks = [
-            (self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}"),
-            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
-            (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}"),
-            (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
-            (all(h >= 1 for h in self.hidden), "every hidden layer needs at least one neuron"),
-            (math.isfinite(self.learning_rate) and self.learning_rate > 0,
-             "the learning rate must be a positive number"),
-            (0 <= self.momentum < 1, "momentum must be at least 0 and below 1"),
-            (self.batch_size >= 1, "the batch size must be at least 1"),
-            (0 <= self.val_fraction < 1, "the validation fraction must be at least 0 and below 1"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise UserError(message + ".")
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        return cls(**known)
-
-    def with_(self, **changes) -> TrainConfig:
-        return replace(self, **changes)
 
 
 def cuda_available() -> bool:
@@ -104,23 +58,15 @@ def configure_threads(spec: NetworkSpec, rows: int) -> int:
     return n
 
 
-def _optimizer(name: str, params, lr: float, momentum: float):
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    return torch.optim.Adadelta(params, lr=lr)
-
-
 class Trainer:
     """Owns the torch network, its optimizer and the data on the device.
 
     Not thread-safe: one thread (the GUI's worker, or the command line) drives it.
     """
 
-    def __init__(self, data: Split, config: TrainConfig = TrainConfig(), initial=None):
+    def __init__(self, data: Split, config: TrainConfig | None = None, initial=None):
         self.data = data
-        self.config = config
+        self.config = config = config if config is not None else TrainConfig()
         n_in, n_out = data.X_train.shape[1], len(data.class_names)
         self.spec = NetworkSpec.build(n_in, config.hidden, n_out, config.activation)
         self.device, self.device_reason = resolve_device(config.device, self.spec,
@@ -143,8 +89,8 @@ class Trainer:
         self.Xv = torch.tensor(np.asarray(data.X_val), device=dev)
         self.yv = torch.tensor(np.asarray(data.y_val), device=dev)
         self._onehot = torch.eye(n_out, device=dev)
-        self.optimizer = _optimizer(config.optimizer, self.params, config.learning_rate,
-                                    config.momentum)
+        self.optimizer = make_optimizer(config.optimizer, self.params, config.learning_rate,
+                                        config.momentum)
         self.epoch = 0
         self._pinned = None
         self._reference_loss = None  # the loss before any training, for spotting an explosion
@@ -166,8 +112,7 @@ class Trainer:
         if not (math.isfinite(lr) and lr > 0):
             raise UserError("the learning rate must be a positive number.")
         self.config = self.config.with_(learning_rate=float(lr))
-        for g in self.optimizer.param_groups:
-            g["lr"] = float(lr)
+        self.optimizer.lr = float(lr)
 
     def set_optimizer(self, name: str, lr: float | None = None, momentum: float | None = None):
         """Switch optimizer (fresh state) while keeping the weights; for 'change while paused'."""
@@ -175,7 +120,7 @@ class Trainer:
                                 learning_rate=self.config.learning_rate if lr is None else lr,
                                 momentum=self.config.momentum if momentum is None else momentum)
         self.config = cfg
-        self.optimizer = _optimizer(cfg.optimizer, self.params, cfg.learning_rate, cfg.momentum)
+        self.optimizer = make_optimizer(cfg.optimizer, self.params, cfg.learning_rate, cfg.momentum)
 
     def set_batch_size(self, n: int):
         self.config = self.config.with_(batch_size=int(n))
@@ -202,8 +147,11 @@ class Trainer:
         return p[0::2], p[1::2]
 
     # -- training -----------------------------------------------------------------------------
-    def train_epoch(self, snapshot: bool = True) -> EpochSnapshot | dict:
+    def train_epoch(self, snapshot: bool = True, cancel=None) -> EpochSnapshot | dict:
         """Train exactly one epoch. Returns an EpochSnapshot (or, with snapshot=False, the metrics).
+
+        `cancel` (a threading.Event) is checked between batches: when set, the epoch is abandoned,
+        the weights from before it are restored and EpochCancelled is raised.
 
         A non-finite loss restores the weights from before this epoch, resets the optimizer's
         state, and raises DivergenceError; the epoch count does not advance.
@@ -222,10 +170,13 @@ class Trainer:
         perm = torch.randperm(n, generator=self._gen).to(self.X.device, non_blocking=True)
         opt = self.optimizer
         for idx in torch.split(perm, bs):
+            if cancel is not None and cancel.is_set():
+                self._restore(before)
+                raise EpochCancelled()
             xb, yb = self.X[idx], self.y[idx]
             logits = self._forward(xb)
             loss = self._loss(logits, yb)
-            opt.zero_grad(set_to_none=False)
+            opt.zero_grad()
             loss.backward()
             with torch.no_grad():
                 k = idx.shape[0]
@@ -315,7 +266,7 @@ class Trainer:
                 if p.grad is not None:
                     p.grad.zero_()
         cfg = self.config
-        self.optimizer = _optimizer(cfg.optimizer, self.params, cfg.learning_rate, cfg.momentum)
+        self.optimizer = make_optimizer(cfg.optimizer, self.params, cfg.learning_rate, cfg.momentum)
 
     def snapshot(self) -> EpochSnapshot:
         """The network as it is now (e.g. epoch 0, before training): losses, no gradients."""

@@ -1,0 +1,62 @@
+"""Training settings, as a value (no torch here, so the window can hold them before torch loads)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+from core.errors import UserError
+from core.network import ACTIVATIONS, LOSSES
+
+OPTIMIZERS = ("sgd", "adam", "adadelta")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    hidden: tuple[int, ...] = (5, 5)
+    activation: str = "relu"
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    momentum: float = 0.0  # SGD only
+    batch_size: int = 16
+    loss: str = "cross-entropy"
+    device: str = "auto"
+    seed: int = 0
+    val_fraction: float = 0.3
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        checks = [
+            (self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}"),
+            (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
+            (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}"),
+            (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
+            (all(h >= 1 for h in self.hidden), "every hidden layer needs at least one neuron"),
+            (math.isfinite(self.learning_rate) and self.learning_rate > 0,
+             "the learning rate must be a positive number"),
+            (0 <= self.momentum < 1, "momentum must be at least 0 and below 1"),
+            (self.batch_size >= 1, "the batch size must be at least 1"),
+            (0 <= self.val_fraction < 1, "the validation fraction must be at least 0 and below 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UserError(message + ".")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+    def with_(self, **changes) -> TrainConfig:
+        return replace(self, **changes)
+
+
+def config_from_values(values: dict) -> TrainConfig:
+    """A TrainConfig from a dict with (at least) TrainConfig's keys; other keys are ignored."""
+    return TrainConfig.from_dict(values)

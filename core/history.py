@@ -1,0 +1,92 @@
+"""Training history: every epoch's numbers, and full snapshots within a memory bound.
+
+Metrics (losses, accuracies, gradient norms) are kept for every epoch: a few floats each. Full
+snapshots (weights, gradients, updates) are kept for every epoch while they fit in `budget_bytes`;
+past that the history is thinned by halves (every 2nd, then every 4th epoch, ...), always keeping
+the first and the newest, so memory stays under the bound however long training runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.snapshot import EpochSnapshot
+
+DEFAULT_BUDGET = 256 * 1024 * 1024
+
+
+class History:
+    def __init__(self, budget_bytes: int = DEFAULT_BUDGET):
+        self.budget = int(budget_bytes)
+        self._metrics: list[tuple] = []  # (epoch, train_loss, train_acc, val_loss, val_acc)
+        self._norms: list[np.ndarray] = []
+        self._snaps: dict[int, EpochSnapshot] = {}
+        self.stride = 1
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._metrics)
+
+    def clear(self):
+        self.__init__(self.budget)
+
+    def truncate(self, epoch: int):
+        """Forget everything after `epoch` (for continuing from a past epoch)."""
+        keep = [i for i, m in enumerate(self._metrics) if m[0] <= epoch]
+        self._metrics = [self._metrics[i] for i in keep]
+        self._norms = [self._norms[i] for i in keep]
+        for e in [e for e in self._snaps if e > epoch]:
+            self._bytes -= self._snaps.pop(e).nbytes()
+
+    def add(self, s: EpochSnapshot):
+        if self._metrics and s.epoch <= self._metrics[-1][0]:
+            self.truncate(s.epoch - 1)
+        self._metrics.append((s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy))
+        self._norms.append(np.asarray(s.grad_norms, dtype=np.float64))
+        self._snaps[s.epoch] = s
+        self._bytes += s.nbytes()
+        latest = s.epoch
+        while self._bytes > self.budget and len(self._snaps) > 2:
+            self.stride *= 2
+            first = min(self._snaps)
+            for e in list(self._snaps):
+                if e != first and e != latest and e % self.stride:
+                    self._bytes -= self._snaps.pop(e).nbytes()
+            if self.stride > 1 << 40:
+                break
+        # between thinning passes, drop epochs off the current stride (but keep the newest)
+        prev = [e for e in self._snaps if e != latest and e != min(self._snaps)]
+        if self.stride > 1 and prev:
+            p = max(prev)
+            if p % self.stride:
+                self._bytes -= self._snaps.pop(p).nbytes()
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def metrics(self) -> np.ndarray:
+        """(n, 5) array: epoch, train loss, train accuracy, val loss, val accuracy."""
+        return np.array(self._metrics, dtype=np.float64).reshape(-1, 5)
+
+    def grad_norms(self) -> np.ndarray:
+        """(n, layers) gradient norms per epoch (rows of epoch 0 are zeros)."""
+        if not self._norms:
+            return np.zeros((0, 0))
+        width = max(len(n) for n in self._norms)
+        return np.array([np.pad(n, (0, width - len(n))) for n in self._norms])
+
+    def epochs_with_snapshots(self) -> list[int]:
+        return sorted(self._snaps)
+
+    def snapshot(self, epoch: int) -> EpochSnapshot | None:
+        return self._snaps.get(epoch)
+
+    def nearest(self, epoch: int) -> EpochSnapshot | None:
+        if not self._snaps:
+            return None
+        e = min(self._snaps, key=lambda k: (abs(k - epoch), -k))
+        return self._snaps[e]
+
+    def latest(self) -> EpochSnapshot | None:
+        return self._snaps[max(self._snaps)] if self._snaps else None

@@ -1,0 +1,1 @@
+"""The window: Qt widgets and the training worker thread. Imports core/, never the reverse."""

@@ -1,0 +1,698 @@
+"""The main window: network view in the centre; controls, loss and gradients in docks."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+)
+
+from core.history import History
+from gui.controls import ControlsPanel
+from gui.network_view import MODE_LABELS, MODES, NetworkPanel
+from gui.plots import GradientView, LossPlot
+from gui.worker import SetupRequest, TrainingWorker
+
+APP_NAME = "NeuroWatch"
+FRAME_MS = 16
+MAX_RECENT = 8
+
+
+def default_settings() -> QSettings:
+    return QSettings(APP_NAME, APP_NAME)
+
+
+class MainWindow(QMainWindow):
+    # commands to the worker (queued: the worker lives in another thread)
+    _setup = Signal(int, object)
+    _step = Signal(int)
+    _play = Signal(int)
+    _call = Signal(int, object)
+
+    def __init__(self, data_path=None, verbose: bool = False, settings: QSettings | None = None):
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        self.resize(1400, 860)
+        self.settings = settings if settings is not None else default_settings()
+        self.verbose = verbose
+        self.generation = 0
+        self.active_generation = -1
+        self.history = History()
+        self.latest = None
+        self._drawn = None
+        self.dataset = None
+        self.data = None
+        self.config = None
+        self.playing = False
+        self._runs = 0
+        self._rates: deque = deque(maxlen=64)
+        self.last_error = ""
+        self._dialogs: list = []
+        self.confirm = self._confirm_dialog
+        self.device_text = "starting…"
+        self._pending_source = None  # what the next setup loads
+        self._shown_once = False
+
+        self.panel = NetworkPanel(self)
+        self.view = self.panel.view
+        self.setCentralWidget(self.panel)
+        self.controls = ControlsPanel()
+        self.loss_plot = LossPlot()
+        self.grad_view = GradientView()
+        self.docks = {}
+        for name, title, widget, area in [
+            ("controls", "Training", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("loss", "Loss and accuracy", self.loss_plot, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("gradients", "Gradients", self.grad_view, Qt.DockWidgetArea.RightDockWidgetArea),
+        ]:
+            d = QDockWidget(title, self)
+            d.setObjectName(f"dock_{name}")
+            d.setWidget(widget)
+            self.addDockWidget(area, d)
+            self.docks[name] = d
+        self.splitDockWidget(self.docks["loss"], self.docks["gradients"], Qt.Orientation.Vertical)
+        self._size_docks()
+        self._build_actions()
+        self._build_status()
+        self._default_state = self.saveState()
+
+        self.thread = QThread(self)
+        self.thread.setObjectName("training")
+        self.worker = TrainingWorker()
+        self.worker.moveToThread(self.thread)
+        self._setup.connect(self.worker.setup)
+        self._step.connect(self.worker.step)
+        self._play.connect(self.worker.play)
+        self._call.connect(self.worker.call)
+        self.worker.ready.connect(self._on_ready)
+        self.worker.setup_failed.connect(self._on_setup_failed)
+        self.worker.snapshots.connect(self._on_snapshots)
+        self.worker.diverged.connect(self._on_diverged)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.stopped.connect(self._on_stopped)
+        self.thread.start()
+
+        c = self.controls
+        c.step_button.clicked.connect(self.step)
+        c.play_button.clicked.connect(self.toggle_play)
+        c.reset_button.clicked.connect(self.reset)
+        c.architectureChanged.connect(self._architecture_changed)
+        c.optimizerChanged.connect(self._optimizer_changed)
+        c.rebuildSettingChanged.connect(
+            lambda: self.statusBar().showMessage("This setting applies on Reset (Ctrl+R).", 4000))
+        c.speedChanged.connect(self.worker.set_speed)
+        c.animationChanged.connect(self._set_animation)
+        self.panel.modeChanged.connect(self._mode_changed)
+        self.view.edgeClicked.connect(self._edge_clicked)
+
+        self._frame = QTimer(self)
+        self._frame.setInterval(FRAME_MS)
+        self._frame.timeout.connect(self._draw)
+        self._frame.start()
+        self.setAcceptDrops(True)
+        self._restore_settings()
+        self._pending_source = dict(path=str(data_path) if data_path else None)
+        QTimer.singleShot(0, self.reset)
+
+    # -- menus, toolbar, status ---------------------------------------------------------------
+    def _action(self, text, slot, shortcut=None, tip=None, checkable=False):
+        a = QAction(text, self)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
+        a.setCheckable(checkable)
+        a.triggered.connect(slot)
+        self.addAction(a)
+        return a
+
+    def _build_actions(self):
+        A = self._action
+        self.act_open = A("&Open data…", self.open_data_dialog, "Ctrl+O",
+                          "Open a CSV file and train on it")
+        self.act_save_net = A("&Save network…", self.save_network_dialog, "Ctrl+S",
+                              "Save the trained network (safetensors)")
+        self.act_open_net = A("Open &network…", self.open_network_dialog, "Ctrl+Shift+O",
+                              "Open a saved network")
+        self.act_export_png = A("Export view as PNG…", lambda: self.export_view_dialog("png"))
+        self.act_export_svg = A("Export view as SVG…", lambda: self.export_view_dialog("svg"))
+        self.act_export_loss = A("Export loss history as CSV…", self.export_loss_dialog)
+        self.act_quit = A("&Quit", self.close, "Ctrl+Q", "Quit")
+        self.act_step = A("&Step one epoch", self.step, "Right", "Train exactly one epoch")
+        self.act_play = A("&Play / pause", self.toggle_play, "Space", "Train continuously, or pause")
+        self.act_reset = A("&Reset", self.reset, "Ctrl+R",
+                           "New random weights with the current settings")
+        m = self.menuBar()
+        f = m.addMenu("&File")
+        f.addAction(self.act_open)
+        self.recent_menu = f.addMenu("Open &recent")
+        f.addSeparator()
+        f.addAction(self.act_open_net)
+        f.addAction(self.act_save_net)
+        f.addSeparator()
+        for a in (self.act_export_png, self.act_export_svg, self.act_export_loss):
+            f.addAction(a)
+        f.addSeparator()
+        f.addAction(self.act_quit)
+        t = m.addMenu("&Training")
+        for a in (self.act_step, self.act_play, self.act_reset):
+            t.addAction(a)
+        v = m.addMenu("&View")
+        self.mode_actions = {}
+        for i, mode in enumerate(MODES):
+            a = A(f"Edges show {MODE_LABELS[mode]}", lambda _=False, md=mode: self.panel.set_mode(md),
+                  f"Ctrl+{i + 1}", checkable=True)
+            v.addAction(a)
+            self.mode_actions[mode] = a
+        self.mode_actions["weights"].setChecked(True)
+        v.addSeparator()
+        self.act_log = A("Log-scale loss axis", lambda on: self.loss_plot.set_log(on), checkable=True)
+        v.addAction(self.act_log)
+        v.addSeparator()
+        for d in self.docks.values():
+            v.addAction(d.toggleViewAction())
+        v.addAction(A("Restore default layout", self.restore_layout))
+        h = m.addMenu("&Help")
+        h.addAction(A("What am I looking at?", self.show_concepts, "F1"))
+        h.addAction(A("About", self.show_about))
+
+        tb = QToolBar("Training")
+        tb.setObjectName("toolbar_training")
+        tb.setMovable(False)
+        for a in (self.act_step, self.act_play, self.act_reset):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addAction(self.act_open)
+        self.addToolBar(tb)
+        for b in (self.controls.step_button, self.controls.play_button, self.controls.reset_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.controls.step_button.setToolTip("Train one epoch (Right arrow)")
+        self.controls.play_button.setToolTip("Train continuously, or pause (Space)")
+        self.controls.reset_button.setToolTip("New random weights with the current settings (Ctrl+R)")
+
+    def _build_status(self):
+        sb = self.statusBar()
+        self.st_device = QLabel("device: starting…")
+        self.st_epoch = QLabel("epoch 0")
+        self.st_train = QLabel("train: –")
+        self.st_val = QLabel("validation: –")
+        self.st_rate = QLabel("")
+        self.st_device.setToolTip("Where the network trains, and why auto picked it")
+        for w in (self.st_device, self.st_epoch, self.st_train, self.st_val, self.st_rate):
+            sb.addPermanentWidget(w)
+
+    # -- settings -----------------------------------------------------------------------------
+    def _restore_settings(self):
+        s = self.settings
+        geo = s.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        state = s.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        raw = s.value("controls")
+        if raw:
+            try:
+                self.controls.set_values(json.loads(raw))
+            except (ValueError, TypeError):
+                pass
+        self.worker.set_speed(self.controls.epochs_per_second())
+        self.view.duration = self.controls.values()["animation"]
+        mode = s.value("edge_mode", "weights")
+        if mode in MODES:
+            self.panel.set_mode(mode)
+        if str(s.value("log_loss", "false")).lower() == "true":
+            self.act_log.setChecked(True)
+            self.loss_plot.set_log(True)
+        self._rebuild_recent()
+
+    def save_settings(self):
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("windowState", self.saveState())
+        s.setValue("controls", json.dumps(self.controls.values()))
+        s.setValue("edge_mode", self.view.mode)
+        s.setValue("log_loss", self.loss_plot.log_box.isChecked())
+        s.sync()
+
+    def _size_docks(self):
+        self.resizeDocks([self.docks["controls"], self.docks["loss"]], [300, 400],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["loss"], self.docks["gradients"]], [1, 1],
+                         Qt.Orientation.Vertical)
+
+    def restore_layout(self):
+        self.restoreState(self._default_state)
+        for d in self.docks.values():
+            d.show()
+        self._size_docks()
+
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        if not self._shown_once:
+            self._shown_once = True
+            if self.settings.value("windowState") is None:
+                QTimer.singleShot(0, self._size_docks)
+
+    def recent_files(self) -> list[str]:
+        v = self.settings.value("recent", [])
+        if isinstance(v, str):
+            v = [v]
+        return [str(p) for p in (v or [])]
+
+    def _remember(self, path: str):
+        rec = [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recent", [path, *rec][:MAX_RECENT])
+        self._rebuild_recent()
+
+    def _rebuild_recent(self):
+        self.recent_menu.clear()
+        rec = self.recent_files()
+        for p in rec:
+            self.recent_menu.addAction(Path(p).name, lambda _=False, q=p: self.load_data(q)) \
+                .setStatusTip(p)
+        self.recent_menu.setEnabled(bool(rec))
+
+    # -- commands -----------------------------------------------------------------------------
+    @property
+    def epoch(self) -> int:
+        return self.latest.epoch if self.latest is not None else 0
+
+    def _config_from_controls(self):
+        from core.config import config_from_values
+
+        return config_from_values(self.controls.values())
+
+    def step(self):
+        if self.active_generation != self.generation:
+            return
+        if self.playing:
+            self.pause()
+        self._runs += 1
+        self._step.emit(self.generation)
+
+    def play(self):
+        if self.playing or self.active_generation != self.generation:
+            return
+        self.playing = True
+        self.controls.set_playing(True)
+        self.worker.pause_event.clear()
+        self._runs += 1
+        self._play.emit(self.generation)
+
+    def pause(self):
+        if not self.playing:
+            return
+        self.playing = False
+        self.controls.set_playing(False)
+        self.worker.request_pause()
+
+    def toggle_play(self):
+        if self.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def reset(self):
+        """New random weights with the current settings (Ctrl+R)."""
+        self.rebuild(None)
+
+    def rebuild(self, source: dict | None):
+        """Build a new network: on `source` (data/path/initial weights) or the current data."""
+        if self.playing:
+            self.pause()
+        self.worker.request_cancel()
+        src = source if source is not None else self._pending_source or {}
+        self._pending_source = None
+        cfg = self._config_from_controls()
+        req = SetupRequest(config=cfg, dataset=src.get("dataset", self.dataset),
+                           path=src.get("path"), label=src.get("label"),
+                           features=src.get("features"), initial=src.get("initial"),
+                           initial_epoch=src.get("initial_epoch", 0), extra=src.get("extra", {}))
+        if req.path is None and req.dataset is None:
+            from core.dataset import penguins_path
+
+            req = SetupRequest(config=cfg, path=str(penguins_path()))
+        self.generation += 1
+        self.statusBar().showMessage("Building the network…")
+        self._setup.emit(self.generation, req)
+
+    def load_data(self, path: str, label=None, features=None):
+        """Train on another CSV; if it cannot be used, the current data and network stay."""
+        if self.epoch > 0 and not self.confirm(
+                f"Open {Path(path).name}? The network trained for {self.epoch} epochs on the "
+                f"current data will be replaced (save it first with Ctrl+S if you want it)."):
+            return False
+        self.rebuild(dict(path=str(path), label=label, features=features, dataset=None,
+                        extra=dict(remember=str(path))))
+        return True
+
+    def _architecture_changed(self):
+        if self.config is None:
+            return
+        v = self.controls.values()
+        if tuple(v["hidden"]) == tuple(self.config.hidden) and v["activation"] == self.config.activation:
+            return
+        if self.epoch > 0 and not self.confirm(
+                f"Rebuild the network as {self.controls.shape_label.text()}? The weights trained "
+                f"for {self.epoch} epochs will be discarded."):
+            self.controls.set_values(dict(hidden=self.config.hidden,
+                                          activation=self.config.activation))
+            return
+        self.reset()
+
+    def _optimizer_changed(self):
+        if self.config is None:
+            return
+        v = self.controls.values()
+        changes = {k: v[k] for k in ("optimizer", "learning_rate", "momentum", "batch_size")
+                   if v[k] != getattr(self.config, k)}
+        if not changes:
+            return
+        if "optimizer" in changes or "momentum" in changes:
+            changes.setdefault("learning_rate", v["learning_rate"])
+            changes["optimizer"] = v["optimizer"]
+            changes["momentum"] = v["momentum"]
+        try:
+            self.config = self.config.with_(**changes)
+        except Exception as e:  # core.errors.UserError: a bad value
+            self.show_error("Setting not applied", str(e))
+            return
+        self.worker.update_settings(**changes)
+        what = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in changes.items())
+        self.statusBar().showMessage(f"{what}: applies from the next epoch.", 4000)
+
+    def _set_animation(self, seconds: float):
+        self.view.duration = seconds
+
+    def _mode_changed(self, mode: str):
+        for m, a in self.mode_actions.items():
+            a.setChecked(m == mode)
+
+    def _edge_clicked(self, layer: int, o: int, i: int):
+        self.statusBar().showMessage(
+            f"connection {self.view.neuron_name(layer, i)} → {self.view.neuron_name(layer + 1, o)}",
+            5000)
+
+    # -- worker answers -----------------------------------------------------------------------
+    def _on_ready(self, generation: int, snap, info: dict):
+        if generation != self.generation:
+            return
+        self.active_generation = generation
+        self.dataset, self.data, self.config = info["dataset"], info["data"], info["config"]
+        self.device_text = info["device_reason"]
+        self.controls.set_cuda(info["cuda"], info.get("cuda_name", ""))
+        self.controls.set_io(self.data.X_train.shape[1], len(self.data.class_names))
+        hidden = tuple(self.config.hidden)
+        if self.controls.hidden() != hidden or self.controls.values()["activation"] != \
+                self.config.activation:
+            self.controls.set_values(dict(hidden=hidden, activation=self.config.activation))
+        self.view.set_structure(snap.layer_sizes, self.data.feature_names, self.data.class_names,
+                                self.config.activation)
+        self.grad_view.set_layers(len(snap.weights))
+        self.history.clear()
+        self.history.add(snap)
+        self.latest = snap
+        self._drawn = None
+        self._rates.clear()
+        self.loss_plot.clear_branches()
+        remember = info.get("extra", {}).get("remember")
+        if remember:
+            self._remember(remember)
+        name = Path(self.dataset.source).name if self.dataset.source else "data"
+        self.setWindowTitle(f"{APP_NAME} — {name}")
+        self.st_device.setText(f"device: {self.device_text.split(' (')[0]}")
+        self.st_device.setToolTip(self.device_text)
+        self.statusBar().showMessage(
+            f"{name}: {len(self.data.X_train)} training + {len(self.data.X_val)} validation rows, "
+            f"{self.dataset.rows_dropped} dropped (missing values).", 10000)
+        self.statusBar().setToolTip(f"{self.dataset.drop_note()}. Network "
+                                    f"{'-'.join(map(str, snap.layer_sizes))} on {self.device_text}.")
+        self._draw(force=True)
+
+    def _on_setup_failed(self, generation: int, message: str):
+        if generation != self.generation:
+            return
+        self.generation = self.active_generation  # the previous network stays in charge
+        self.statusBar().clearMessage()
+        self.show_error("Cannot use this data", message)
+        if self.config is not None:
+            self.controls.set_values(dict(hidden=self.config.hidden, activation=self.config.activation))
+
+    def _on_snapshots(self, generation: int, snaps: list):
+        if generation != self.generation or not snaps:
+            return
+        now = time.perf_counter()
+        for s in snaps:
+            self.history.add(s)
+            if self.verbose:
+                print(f"epoch {s.epoch}: train loss {s.train_loss:.4f} accuracy "
+                      f"{s.train_accuracy:.3f}, validation loss {s.val_loss:.4f} accuracy "
+                      f"{s.val_accuracy:.3f}", file=sys.stderr, flush=True)
+        self.latest = snaps[-1]
+        self._rates.append((now, self.latest.epoch))
+
+    def _on_diverged(self, generation: int, message: str, snap):
+        if generation != self.generation:
+            return
+        self.playing = False
+        self.controls.set_playing(False)
+        self.show_error("Training diverged", message)
+
+    def _on_failed(self, generation: int, message: str):
+        if generation != self.generation:
+            return
+        self.playing = False
+        self.controls.set_playing(False)
+        self.show_error("Training stopped", message)
+
+    def _on_stopped(self, generation: int, epoch: int):
+        self._runs = max(0, self._runs - 1)
+        if generation == self.generation and self._runs == 0 and self.playing:
+            self.playing = False
+            self.controls.set_playing(False)
+
+    # -- drawing ------------------------------------------------------------------------------
+    def _draw(self, force: bool = False):
+        snap = self.latest
+        if snap is None or (snap is self._drawn and not force):
+            return
+        self._drawn = snap
+        self.view.show_snapshot(snap, animate=not force)
+        m = self.history.metrics()
+        self.loss_plot.set_metrics(m)
+        self.grad_view.set_norms(m[:, 0], self.history.grad_norms())
+        self.grad_view.set_snapshot(snap)
+        self._update_status(snap)
+
+    def _update_status(self, s):
+        self.st_epoch.setText(f"epoch {s.epoch}")
+        self.st_train.setText(f"train loss {s.train_loss:.4f} · acc {s.train_accuracy:.3f}")
+        if np.isfinite(s.val_loss):
+            self.st_val.setText(f"validation loss {s.val_loss:.4f} · acc {s.val_accuracy:.3f}")
+        else:
+            self.st_val.setText("no validation split")
+        self.st_rate.setText(f"{self.epochs_per_second():.1f} epochs/s" if self.playing else "")
+
+    def epochs_per_second(self) -> float:
+        r = [x for x in self._rates if x[0] > time.perf_counter() - 2.0]
+        if len(r) < 2 or r[-1][0] <= r[0][0]:
+            return 0.0
+        return (r[-1][1] - r[0][1]) / (r[-1][0] - r[0][0])
+
+    # -- dialogs --------------------------------------------------------------------------------
+    def show_error(self, title: str, message: str):
+        """A window-modal message that does not block the event loop (training goes on drawing)."""
+        self.last_error = message
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _=0, b=box: self._dialogs.remove(b) if b in self._dialogs else None)
+        self._dialogs.append(box)
+        box.open()
+        self.statusBar().showMessage(message.split(". ")[0], 8000)
+
+    def _confirm_dialog(self, text: str) -> bool:
+        r = QMessageBox.question(self, APP_NAME, text,
+                                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                 QMessageBox.StandardButton.No)
+        return r == QMessageBox.StandardButton.Yes
+
+    def show_about(self):
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b><br>Watch a neural network learn: every neuron, weight "
+                          f"and gradient, trained live with PyTorch.<br><br>Penguin data: Gorman, "
+                          f"Williams &amp; Fraser (2014), Palmer Station LTER, CC0.")
+
+    def show_concepts(self):
+        from gui.concepts import concepts_html
+
+        box = QMessageBox(QMessageBox.Icon.Information, "What am I looking at?", "", parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(concepts_html(self.latest, self.config))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- files ----------------------------------------------------------------------------------
+    def open_data_dialog(self):
+        start = str(Path(self.recent_files()[0]).parent) if self.recent_files() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open data", start,
+                                              "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.load_data(path)
+
+    def _require_network(self) -> bool:
+        if self.latest is None or self.data is None:
+            self.show_error("No network yet", "The network is still being built; try again in a moment.")
+            return False
+        return True
+
+    def save_network_dialog(self):
+        if not self._require_network():
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save network", "network.safetensors",
+                                              "Networks (*.safetensors)")
+        if path:
+            self.save_network(path)
+
+    def save_network(self, path: str) -> bool:
+        from core.errors import UserError
+        from core.model import model_from_snapshot, save_model
+
+        if not path.endswith(".safetensors"):
+            path += ".safetensors"
+        try:
+            save_model(model_from_snapshot(self.latest, self.data, self.config), path)
+        except UserError as e:
+            self.show_error("Cannot save the network", str(e))
+            return False
+        self.statusBar().showMessage(f"Saved the network (epoch {self.latest.epoch}) to {path}", 6000)
+        return True
+
+    def open_network_dialog(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open network", "", "Networks (*.safetensors)")
+        if path:
+            self.open_network(path)
+
+    def open_network(self, path: str) -> bool:
+        """Load a saved network onto the current data (its features and classes must match)."""
+        from core.config import config_from_values
+        from core.errors import UserError
+        from core.model import load_model
+
+        try:
+            model = load_model(path)
+        except UserError as e:
+            self.show_error("Cannot open the network", str(e))
+            return False
+        ds = self.dataset
+        if ds is not None and (tuple(model.feature_names) != tuple(ds.feature_names)
+                               or tuple(model.class_names) != tuple(ds.class_names)):
+            self.show_error(
+                "Network and data do not match",
+                f"{Path(path).name} was trained on features {', '.join(model.feature_names)} and "
+                f"classes {', '.join(model.class_names)}, but the open data has features "
+                f"{', '.join(ds.feature_names)} and classes {', '.join(ds.class_names)}. Open "
+                f"matching data first (Ctrl+O).")
+            return False
+        if self.epoch > 0 and not self.confirm(
+                f"Replace the current network (trained {self.epoch} epochs) with {Path(path).name}?"):
+            return False
+        values = dict(self.controls.values())
+        values.update({k: v for k, v in model.settings.items() if k in values})
+        values["hidden"] = model.spec.hidden
+        values["activation"] = model.spec.activation
+        try:
+            config_from_values(values)
+        except UserError as e:
+            self.show_error("Cannot open the network", str(e))
+            return False
+        self.controls.set_values(values)
+        self.rebuild(dict(dataset=ds, initial=(model.weights, model.biases),
+                        initial_epoch=model.epochs_trained))
+        self.statusBar().showMessage(f"Opened {path}", 6000)
+        return True
+
+    def export_view_dialog(self, kind: str):
+        path, _ = QFileDialog.getSaveFileName(self, "Export network view", f"network.{kind}",
+                                              f"{kind.upper()} (*.{kind})")
+        if path:
+            self.export_view(path)
+
+    def export_view(self, path: str) -> bool:
+        try:
+            if path.lower().endswith(".svg"):
+                from pyqtgraph.exporters import SVGExporter
+
+                SVGExporter(self.view.getPlotItem()).export(path)
+            elif not self.view.grab().save(path):
+                raise OSError("the image could not be written")
+        except Exception as e:  # any failure to write is reported, never a crash
+            self.show_error("Cannot export the view", f"{path}: {e}")
+            return False
+        self.statusBar().showMessage(f"Exported the network view to {path}", 6000)
+        return True
+
+    def export_loss_dialog(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export loss history", "loss.csv", "CSV (*.csv)")
+        if path:
+            self.export_loss(path)
+
+    def export_loss(self, path: str) -> bool:
+        m = self.history.metrics()
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("epoch,train_loss,train_accuracy,val_loss,val_accuracy\n")
+                for row in m:
+                    f.write(f"{int(row[0])},{row[1]:.6g},{row[2]:.6g},{row[3]:.6g},{row[4]:.6g}\n")
+        except OSError as e:
+            self.show_error("Cannot export the loss history", f"{path}: {e.strerror or e}")
+            return False
+        self.statusBar().showMessage(f"Exported {len(m)} epochs to {path}", 6000)
+        return True
+
+    # -- drag and drop ------------------------------------------------------------------------
+    def dragEnterEvent(self, ev):
+        if ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):
+        files = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if files:
+            if files[0].endswith(".safetensors"):
+                self.open_network(files[0])
+            else:
+                self.load_data(files[0])
+
+    # -- shutdown -----------------------------------------------------------------------------
+    def shutdown(self):
+        """Stop the worker and its thread; safe to call twice."""
+        if not self.thread.isRunning():
+            return
+        self._frame.stop()
+        self.playing = False
+        self.worker.request_cancel()
+        self.thread.quit()
+        if not self.thread.wait(10000):
+            print("warning: the training thread did not stop within 10 s", file=sys.stderr)
+
+    def closeEvent(self, ev):
+        try:
+            self.save_settings()
+        finally:
+            self.shutdown()
+        ev.accept()

@@ -1,0 +1,521 @@
+"""The network view: every neuron and every weighted connection, animated epoch by epoch.
+
+Edges are bucketed by sign and magnitude into a few pens; each bucket is one pyqtgraph curve drawn
+as line segments (connect='pairs', drawLines), never one item per edge. Past MAX_EDGES connections
+only the strongest are drawn, and the header says how many are shown.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import theme
+
+MAX_EDGES = 3000
+MODES = ("weights", "gradients", "updates")
+MODE_LABELS = {"weights": "weights w", "gradients": "gradients dL/dw", "updates": "updates Δw"}
+MODE_SYMBOL = {"weights": "w", "gradients": "dL/dw", "updates": "Δw"}
+NODE_SYMBOL = {"weights": "b", "gradients": "dL/db", "updates": "Δb"}
+
+
+def _ease(p: np.ndarray | float):
+    p = np.clip(p, 0.0, 1.0)
+    return p * p * (3 - 2 * p)
+
+
+class NetworkView(pg.PlotWidget):
+    """Draws a layered network from per-layer edge values (out, in) and node values (out,)."""
+
+    edgeClicked = Signal(int, int, int)  # layer, out neuron, in neuron
+    nodeClicked = Signal(int, int)  # neuron layer (0 = inputs), index
+    shownChanged = Signal(int, int)  # edges drawn, edges in the network
+
+    def __init__(self, parent=None):
+        super().__init__(parent=parent, background=theme.BACKGROUND)
+        self.setMenuEnabled(False)
+        for ax in ("left", "bottom"):
+            self.hideAxis(ax)
+        self.getViewBox().setMouseEnabled(True, True)
+        self.setAntialiasing(True)
+        self.mode = "weights"
+        self.duration = 0.35  # seconds of interpolation between snapshots
+        self.sizes: tuple[int, ...] = ()
+        self._input_names: list[str] = []
+        self._output_names: list[str] = []
+        self._curves: list[pg.PlotCurveItem] = []
+        for sign in (1, -1):
+            for lvl in range(theme.N_LEVELS):
+                t = (lvl + 0.5) / theme.N_LEVELS
+                rgb = theme.signed_rgb(sign * t, 1.0)
+                pen = QPen(QColor(*rgb, int(70 + 185 * t)))
+                pen.setWidthF(0.6 + 3.4 * t * t)
+                pen.setCosmetic(True)
+                c = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
+                c.setSegmentedLineMode("on")
+                c.setZValue(lvl)
+                self.addItem(c)
+                self._curves.append(c)
+        self._nodes = pg.ScatterPlotItem(pxMode=True, hoverable=False)
+        self._nodes.setZValue(20)
+        self.addItem(self._nodes)
+        self._sweep = QGraphicsRectItem()
+        self._sweep.setBrush(QColor(*theme.ACCENT, 40))
+        self._sweep.setPen(QPen(Qt.PenStyle.NoPen))
+        self._sweep.setZValue(-1)
+        self._sweep.hide()
+        self.addItem(self._sweep)
+        self._labels: list[pg.TextItem] = []
+        self._scale = 1.0
+        self._node_scale = 1.0
+        self._from: tuple[np.ndarray, list[np.ndarray]] | None = None
+        self._to: tuple[np.ndarray, list[np.ndarray]] | None = None
+        self._shown: tuple[np.ndarray, list[np.ndarray]] | None = None
+        self._t0 = 0.0
+        self._sweep_mode = False
+        self._drawn_idx = np.zeros(0, dtype=np.int64)
+        self._activations: list[np.ndarray] | None = None
+        self._probabilities: np.ndarray | None = None
+        self.snapshot = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(16)
+        self._timer.timeout.connect(self._tick)
+        self.scene().sigMouseMoved.connect(self._hover)
+        self.scene().sigMouseClicked.connect(self._click)
+        self.frames_drawn = 0
+
+    # -- structure ----------------------------------------------------------------------------
+    def set_structure(self, sizes, input_names=(), output_names=(), activation="relu"):
+        sizes = tuple(int(s) for s in sizes)
+        self.sizes = sizes
+        self.activation = activation
+        self._input_names = list(input_names)
+        self._output_names = list(output_names)
+        self._pos = []
+        for i, n in enumerate(sizes):
+            spacing = min(0.34, 1.7 / max(n, 1))
+            y = ((n - 1) / 2 - np.arange(n)) * spacing
+            self._pos.append(np.column_stack([np.full(n, float(i)), y]))
+        # edge endpoints, layer by layer, in the (out, in) row-major order of the weight matrices
+        x0, y0, x1, y1, offsets = [], [], [], [], [0]
+        for i in range(len(sizes) - 1):
+            src, dst = self._pos[i], self._pos[i + 1]
+            o, k = np.meshgrid(np.arange(sizes[i + 1]), np.arange(sizes[i]), indexing="ij")
+            x0.append(src[k.ravel(), 0])
+            y0.append(src[k.ravel(), 1])
+            x1.append(dst[o.ravel(), 0])
+            y1.append(dst[o.ravel(), 1])
+            offsets.append(offsets[-1] + sizes[i] * sizes[i + 1])
+        self._ex0, self._ey0 = np.concatenate(x0), np.concatenate(y0)
+        self._ex1, self._ey1 = np.concatenate(x1), np.concatenate(y1)
+        self._offsets = np.array(offsets)
+        self.n_edges = int(offsets[-1])
+        self._from = self._to = self._shown = None
+        self._activations = None
+        self._probabilities = None
+        self.snapshot = None
+        self._build_labels()
+        largest = max(sizes)
+        self._node_px = float(np.clip(260 / largest, 3, 26))
+        left = 1.0 if sizes[0] <= 40 and self._input_names else 0.3
+        right = 0.95 if sizes[-1] <= 40 and self._output_names else 0.3
+        self.getViewBox().setRange(QRectF(-left, -1.0, len(sizes) - 1 + left + right, 2.1), padding=0)
+        self._draw_nodes([np.zeros(s) for s in sizes[1:]])
+        for c in self._curves:
+            c.setData([], [])
+
+    def _build_labels(self):
+        for t in self._labels:
+            self.removeItem(t)
+        self._labels = []
+        sizes = self.sizes
+        font = QFont()
+        font.setPointSizeF(8.5)
+        if sizes[0] <= 40:
+            for j, name in enumerate(self._input_names[: sizes[0]]):
+                t = pg.TextItem(name, color=theme.TEXT, anchor=(1, 0.5))
+                t.setFont(font)
+                t.setPos(-0.13, self._pos[0][j, 1])
+                self._add_label(t)
+        if sizes[-1] <= 40:
+            for j, name in enumerate(self._output_names[: sizes[-1]]):
+                t = pg.TextItem(name, color=theme.TEXT, anchor=(0, 0.5))
+                t.setFont(font)
+                t.setPos(len(sizes) - 1 + 0.13, self._pos[-1][j, 1])
+                self._add_label(t)
+        bold = QFont()
+        bold.setPointSizeF(8.5)
+        bold.setBold(True)
+        for i, n in enumerate(sizes):
+            if i == 0:
+                title = f"inputs x ({n})"
+            elif i == len(sizes) - 1:
+                title = f"outputs softmax ({n})"
+            else:
+                title = f"hidden {i} {self.activation} ({n})"
+            t = pg.TextItem(title, color=(90, 90, 90), anchor=(0.5, 1))
+            t.setFont(bold)
+            t.setPos(float(i), float(self._pos[i][0, 1]) + 0.09)
+            self._add_label(t)
+        self._prob_labels = []
+        if sizes[-1] <= 40:
+            for j in range(sizes[-1]):
+                t = pg.TextItem("", color=theme.ACCENT, anchor=(0, 0.5))
+                t.setFont(font)
+                t.setPos(len(sizes) - 1 + 0.13, self._pos[-1][j, 1] - 0.08)
+                self._add_label(t)
+                self._prob_labels.append(t)
+
+    def _add_label(self, t):
+        t.setZValue(30)
+        self.addItem(t)
+        self._labels.append(t)
+
+    # -- values -------------------------------------------------------------------------------
+    def set_mode(self, mode: str):
+        if mode not in MODES:
+            raise ValueError(mode)
+        self.mode = mode
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot, animate=False)
+
+    def show_snapshot(self, snap, animate: bool = True):
+        """Show a snapshot in the current mode; animate from what is on screen now."""
+        if snap is None or tuple(snap.layer_sizes) != self.sizes:
+            return
+        self.snapshot = snap
+        edges = np.concatenate([np.asarray(v, dtype=np.float64).ravel()
+                                for v in snap.edge_values(self.mode)])
+        nodes = [np.asarray(v, dtype=np.float64) for v in snap.node_values(self.mode)]
+        target_scale = theme.robust_scale([edges])
+        node_scale = theme.robust_scale(nodes)
+        self._to = (edges, nodes)
+        if not animate or self._shown is None or self.duration <= 0 or \
+                self._shown[0].shape != edges.shape:
+            self._scale, self._node_scale = target_scale, node_scale
+            self._sweep.hide()
+            self._timer.stop()
+            self._render(edges, nodes)
+            return
+        self._from = self._shown
+        # the scale follows smoothly, so a growing weight grows on screen rather than the rest shrinking
+        self._scale_from, self._scale_to = self._scale, target_scale
+        self._node_scale_from, self._node_scale_to = self._node_scale, node_scale
+        self._sweep_mode = self.mode == "gradients"
+        self._t0 = time.perf_counter()
+        if not self._timer.isActive():
+            self._timer.start()
+        self._tick()
+
+    @property
+    def animating(self) -> bool:
+        return self._timer.isActive()
+
+    def _tick(self):
+        if self._to is None:
+            self._timer.stop()
+            return
+        p = (time.perf_counter() - self._t0) / max(self.duration, 1e-6)
+        e0, n0 = self._from
+        e1, n1 = self._to
+        L = len(self.sizes) - 1
+        if self._sweep_mode and L > 0:
+            # backpropagation's direction: the output layer first, then layer by layer to the input
+            per = np.empty(L)
+            for i in range(L):
+                start = (L - 1 - i) / L * 0.7
+                per[i] = 1.0 if p >= 1 else float(_ease((p - start) / 0.3))
+            counts = np.diff(self._offsets)
+            w = np.repeat(per, counts)
+            edges = e0 + (e1 - e0) * w
+            nodes = [a + (b - a) * per[i] for i, (a, b) in enumerate(zip(n0, n1, strict=True))]
+            active = [i for i in range(L) if 0 < per[i] < 1]
+            if active and p < 1:
+                i = min(active)
+                self._sweep.setRect(QRectF(i - 0.08, -1.0, 1.16, 2.0))
+                self._sweep.show()
+            else:
+                self._sweep.hide()
+        else:
+            k = float(_ease(p))
+            edges = e0 + (e1 - e0) * k
+            nodes = [a + (b - a) * k for a, b in zip(n0, n1, strict=True)]
+        k = float(_ease(p))
+        self._scale = self._scale_from + (self._scale_to - self._scale_from) * k
+        self._node_scale = self._node_scale_from + (self._node_scale_to - self._node_scale_from) * k
+        self._render(edges, nodes)
+        if p >= 1:
+            self._timer.stop()
+            self._sweep.hide()
+
+    def finish_animation(self):
+        """Jump to the target values (used by tests and benchmarks)."""
+        if self._timer.isActive():
+            self._t0 = -1e9
+            self._tick()
+
+    def _render(self, edges: np.ndarray, nodes: list[np.ndarray]):
+        self._shown = (edges, nodes)
+        n = edges.shape[0]
+        if n > MAX_EDGES:
+            idx = np.argpartition(np.abs(edges), n - MAX_EDGES)[n - MAX_EDGES:]
+        else:
+            idx = np.arange(n)
+        self._drawn_idx = idx
+        vals = edges[idx]
+        lv = theme.levels(vals, self._scale)
+        bucket = np.where(vals >= 0, lv, lv + theme.N_LEVELS)
+        order = np.argsort(bucket, kind="stable")
+        bsorted = bucket[order]
+        bounds = np.searchsorted(bsorted, np.arange(2 * theme.N_LEVELS + 1))
+        sel_all = idx[order]
+        for b, curve in enumerate(self._curves):
+            sel = sel_all[bounds[b]:bounds[b + 1]]
+            if sel.size == 0:
+                curve.setData([], [])
+                continue
+            x = np.empty(2 * sel.size)
+            y = np.empty(2 * sel.size)
+            x[0::2], x[1::2] = self._ex0[sel], self._ex1[sel]
+            y[0::2], y[1::2] = self._ey0[sel], self._ey1[sel]
+            curve.setData(x, y, connect="pairs")
+        self._draw_nodes(nodes)
+        self.frames_drawn += 1
+        self.shownChanged.emit(int(idx.size), int(n))
+
+    def _draw_nodes(self, nodes: list[np.ndarray]):
+        pos = np.concatenate(self._pos)
+        brushes, pens, sizes = [], [], []
+        act = self._activations
+        amax = max((float(np.abs(a).max()) for a in act[:-1]), default=1.0) if act else 1.0
+        for i, n in enumerate(self.sizes):
+            for j in range(n):
+                if i == 0:
+                    brushes.append(pg.mkBrush(255, 255, 255))
+                else:
+                    brushes.append(pg.mkBrush(*theme.signed_rgb(nodes[i - 1][j], self._node_scale)))
+                width, colour = 1.0, (90, 90, 90)
+                if act is not None:
+                    a = float(act[i][j])
+                    t = min(1.0, abs(a) / (1.0 if i == len(self.sizes) - 1 else max(amax, 1e-9)))
+                    width, colour = 1.0 + 4.0 * t, (0, 158, 115) if t > 0.02 else (170, 170, 170)
+                pens.append(pg.mkPen(colour, width=width))
+                sizes.append(self._node_px)
+        self._nodes.setData(pos=pos, brush=brushes, pen=pens, size=sizes, symbol="o")
+
+    # -- an observation's forward pass --------------------------------------------------------
+    def set_forward_pass(self, inputs, activations, probabilities=None):
+        """Light one observation: per neuron layer its values (inputs, then each layer's a)."""
+        if inputs is None:
+            self._activations = None
+            self._probabilities = None
+            for t in getattr(self, "_prob_labels", []):
+                t.setText("")
+        else:
+            self._activations = [np.asarray(inputs, dtype=np.float64).ravel()] + \
+                [np.asarray(a, dtype=np.float64).ravel() for a in activations]
+            self._probabilities = None if probabilities is None else np.asarray(probabilities).ravel()
+            if self._probabilities is not None:
+                for t, p in zip(self._prob_labels, self._probabilities, strict=False):
+                    t.setText(f"p = {p:.3f}")
+        if self._shown is not None:
+            self._draw_nodes(self._shown[1])
+        else:
+            self._draw_nodes([np.zeros(s) for s in self.sizes[1:]])
+
+    # -- hover and click ----------------------------------------------------------------------
+    def _node_at(self, scene_pos):
+        vb = self.getViewBox()
+        p = vb.mapSceneToView(scene_pos)
+        px = vb.viewPixelSize()
+        best = None
+        for i, pos in enumerate(getattr(self, "_pos", [])):
+            if abs(p.x() - i) * 1.0 / max(px[0], 1e-12) > self._node_px:
+                continue
+            d = np.hypot((pos[:, 0] - p.x()) / px[0], (pos[:, 1] - p.y()) / px[1])
+            j = int(np.argmin(d))
+            if d[j] <= self._node_px / 2 + 2 and (best is None or d[j] < best[2]):
+                best = (i, j, d[j])
+        return None if best is None else best[:2]
+
+    def _edge_at(self, scene_pos):
+        if self._drawn_idx.size == 0:
+            return None
+        vb = self.getViewBox()
+        p = vb.mapSceneToView(scene_pos)
+        px, py = vb.viewPixelSize()
+        idx = self._drawn_idx
+        ax, ay = self._ex0[idx] / px, self._ey0[idx] / py
+        bx, by = self._ex1[idx] / px, self._ey1[idx] / py
+        qx, qy = p.x() / px, p.y() / py
+        dx, dy = bx - ax, by - ay
+        t = np.clip(((qx - ax) * dx + (qy - ay) * dy) / np.maximum(dx * dx + dy * dy, 1e-12), 0, 1)
+        d = np.hypot(ax + t * dx - qx, ay + t * dy - qy)
+        k = int(np.argmin(d))
+        if d[k] > 4:
+            return None
+        flat = int(idx[k])
+        layer = int(np.searchsorted(self._offsets, flat, side="right") - 1)
+        r = flat - self._offsets[layer]
+        n_in = self.sizes[layer]
+        return layer, int(r // n_in), int(r % n_in)
+
+    def neuron_name(self, layer: int, j: int) -> str:
+        if layer == 0 and j < len(self._input_names):
+            return f"x{j + 1} {self._input_names[j]}"
+        if layer == len(self.sizes) - 1 and j < len(self._output_names):
+            return f"output {j + 1} '{self._output_names[j]}'"
+        return f"hidden {layer}, neuron {j + 1}"
+
+    def describe_edge(self, layer: int, o: int, i: int) -> str:
+        s = self.snapshot
+        src, dst = self.neuron_name(layer, i), self.neuron_name(layer + 1, o)
+        lines = [f"<b>connection</b> {src} → {dst}"]
+        if s is not None:
+            lines += [f"weight w = {s.weights[layer][o, i]:+.5f}",
+                      f"gradient dL/dw = {s.grad_weights[layer][o, i]:+.3e} "
+                      f"({'w should grow' if s.grad_weights[layer][o, i] < 0 else 'w should shrink'})",
+                      f"last update Δw = {s.delta_weights[layer][o, i]:+.3e} (epoch {s.epoch})"]
+        if self._activations is not None:
+            a_in = self._activations[layer][i]
+            lines.append(f"carries w·a = {s.weights[layer][o, i]:+.4f} × {a_in:+.4f} = "
+                         f"{s.weights[layer][o, i] * a_in:+.4f} into {dst}")
+        lines.append("<i>click to study the loss as a function of this weight</i>")
+        return "<br>".join(lines)
+
+    def describe_node(self, layer: int, j: int) -> str:
+        s = self.snapshot
+        lines = [f"<b>{self.neuron_name(layer, j)}</b>"]
+        if layer == 0:
+            lines.append("an input: one feature of the observation, standardised")
+        elif s is not None:
+            b = layer - 1
+            lines += [f"bias b = {s.biases[b][j]:+.5f}", f"dL/db = {s.grad_biases[b][j]:+.3e}",
+                      f"last update Δb = {s.delta_biases[b][j]:+.3e}"]
+        if self._activations is not None:
+            a = self._activations[layer][j]
+            if layer == 0:
+                lines.append(f"x = {a:+.4f}")
+            elif layer == len(self.sizes) - 1:
+                lines.append(f"softmax probability p = {a:.4f}")
+            else:
+                lines.append(f"activation a = {self.activation}(z) = {a:+.4f}")
+        return "<br>".join(lines)
+
+    def _hover(self, scene_pos):
+        if not self.sizes:
+            return
+        node = self._node_at(scene_pos)
+        text = None
+        if node is not None:
+            text = self.describe_node(*node)
+        else:
+            edge = self._edge_at(scene_pos)
+            if edge is not None:
+                text = self.describe_edge(*edge)
+        if text:
+            gp = self.mapToGlobal(self.mapFromScene(scene_pos))
+            QToolTip.showText(gp, text, self)
+        else:
+            QToolTip.hideText()
+
+    def _click(self, ev):
+        if ev.button() != Qt.MouseButton.LeftButton or not self.sizes:
+            return
+        node = self._node_at(ev.scenePos())
+        if node is not None:
+            self.nodeClicked.emit(*node)
+            return
+        edge = self._edge_at(ev.scenePos())
+        if edge is not None:
+            self.edgeClicked.emit(*edge)
+
+    def scene_pos_of_edge(self, layer: int, o: int, i: int, t: float = 0.3) -> QPointF:
+        """Scene coordinates of a point on an edge, a share t from its input end (tests, tours)."""
+        a, b = self._pos[layer][i], self._pos[layer + 1][o]
+        p = a + (b - a) * t
+        return self.getViewBox().mapViewToScene(QPointF(float(p[0]), float(p[1])))
+
+
+class NetworkPanel(QWidget):
+    """The network view with its header: what edges show, how many are drawn, and a legend."""
+
+    modeChanged = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.view = NetworkView(self)
+        head = QHBoxLayout()
+        head.setContentsMargins(8, 4, 8, 0)
+        head.addWidget(QLabel("<b>Edges show:</b>"))
+        self._group = QButtonGroup(self)
+        self.mode_buttons = {}
+        tips = {
+            "weights": "Each line's colour and width: the weight w it multiplies its input by.",
+            "gradients": "dL/dw, the epoch-mean gradient backpropagation computed: how the loss "
+                         "changes when this weight grows. Animated from the output layer back to "
+                         "the input, the direction backpropagation runs.",
+            "updates": "Δw, the change the optimizer made to each weight in the last epoch "
+                       "(for plain SGD: −learning rate × dL/dw).",
+        }
+        for i, m in enumerate(MODES):
+            b = QRadioButton(MODE_LABELS[m])
+            b.setToolTip(tips[m])
+            self._group.addButton(b, i)
+            head.addWidget(b)
+            self.mode_buttons[m] = b
+        self.mode_buttons["weights"].setChecked(True)
+        self._group.idToggled.connect(self._toggled)
+        head.addStretch(1)
+        self.shown_label = QLabel("")
+        self.shown_label.setStyleSheet("color: #8a5a00;")
+        self.shown_label.setWordWrap(True)
+        head.addWidget(self.shown_label)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setContentsMargins(8, 0, 8, 0)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(head)
+        lay.addWidget(self.legend)
+        lay.addWidget(self.view, 1)
+        self.view.shownChanged.connect(self._shown)
+        self._update_legend()
+
+    def _toggled(self, idx: int, checked: bool):
+        if checked:
+            mode = MODES[idx]
+            self.view.set_mode(mode)
+            self._update_legend()
+            self.modeChanged.emit(mode)
+
+    def set_mode(self, mode: str):
+        self.mode_buttons[mode].setChecked(True)
+
+    def _shown(self, k: int, m: int):
+        self.shown_label.setText(f"showing the {k:,} strongest of {m:,} connections" if k < m else "")
+        self._update_legend()
+
+    def _update_legend(self):
+        pos, neg = theme.hex_colour(theme.POSITIVE), theme.hex_colour(theme.NEGATIVE)
+        sym = MODE_SYMBOL[self.view.mode]
+        scale = self.view._scale
+        self.legend.setText(
+            f"<span style='color:{pos}'>━━</span> {sym} &gt; 0 &nbsp; "
+            f"<span style='color:{neg}'>━━</span> {sym} &lt; 0 &nbsp; width ∝ |{sym}| "
+            f"(full at {scale:.3g}) &nbsp; fill = {NODE_SYMBOL[self.view.mode]}")

@@ -1,0 +1,228 @@
+"""Loss/accuracy per epoch, and the gradient view (per-layer norms over time, this epoch's spread)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from gui import theme
+
+
+def _plot(title: str) -> pg.PlotWidget:
+    w = pg.PlotWidget(background=theme.BACKGROUND)
+    w.setMenuEnabled(False)
+    w.showGrid(x=True, y=True, alpha=0.15)
+    w.setTitle(title, color=theme.TEXT, size="9pt")
+    for ax in ("left", "bottom"):
+        w.getAxis(ax).setTextPen(pg.mkPen(theme.TEXT))
+        w.getAxis(ax).setPen(pg.mkPen(150, 150, 150))
+    return w
+
+
+class LossPlot(QWidget):
+    """Train and validation loss per epoch (left axis) with accuracy (right axis, 0-1)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot = _plot("Loss and accuracy per epoch")
+        p = self.plot.getPlotItem()
+        p.setLabel("bottom", "epoch")
+        p.setLabel("left", "loss")
+        p.showAxis("right")
+        p.setLabel("right", "accuracy")
+        self.acc_view = pg.ViewBox()
+        p.scene().addItem(self.acc_view)
+        p.getAxis("right").linkToView(self.acc_view)
+        self.acc_view.setXLink(p)
+        self.acc_view.setYRange(0, 1.02, padding=0)
+        self.acc_view.setMouseEnabled(False, False)
+        p.vb.sigResized.connect(self._sync)
+        self.train = p.plot(pen=pg.mkPen(theme.TRAIN, width=2))
+        self.val = p.plot(pen=pg.mkPen(theme.VALID, width=2, style=Qt.PenStyle.DashLine))
+        self.train_acc = pg.PlotCurveItem(pen=pg.mkPen((*theme.TRAIN, 110), width=1.5))
+        self.val_acc = pg.PlotCurveItem(pen=pg.mkPen((*theme.VALID, 110), width=1.5,
+                                                     style=Qt.PenStyle.DotLine))
+        self.acc_view.addItem(self.train_acc)
+        self.acc_view.addItem(self.val_acc)
+        t, v = theme.hex_colour(theme.TRAIN), theme.hex_colour(theme.VALID)
+        self.legend = QLabel(
+            f"<span style='color:{t}'>━━</span> train loss &nbsp; <span style='color:{v}'>╍╍</span> "
+            f"validation loss &nbsp; <span style='color:{t}'>──</span> train accuracy &nbsp; "
+            f"<span style='color:{v}'>┈┈</span> validation accuracy (right axis)")
+        self.legend.setStyleSheet("color: #444; padding: 0 6px;")
+        self.legend.setWordWrap(True)
+        self.branches: list[pg.PlotDataItem] = []
+        self.cursor = pg.InfiniteLine(angle=90, movable=False,
+                                      pen=pg.mkPen((120, 120, 120), style=Qt.PenStyle.DotLine))
+        self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.ACCENT, width=1.5))
+        self.marker.hide()
+        p.addItem(self.cursor, ignoreBounds=True)
+        p.addItem(self.marker, ignoreBounds=True)
+        self.readout = QLabel("Hover the plot to read the values of an epoch.")
+        self.readout.setStyleSheet("color: #444; padding: 2px 6px;")
+        self.readout.setWordWrap(True)
+        self.log_box = QCheckBox("log loss axis")
+        self.log_box.setToolTip("Show the loss on a logarithmic axis: late, small improvements "
+                                "stay visible.")
+        self.log_box.toggled.connect(self.set_log)
+        row = QHBoxLayout()
+        row.addWidget(self.readout, 1)
+        row.addWidget(self.log_box)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.legend)
+        lay.addLayout(row)
+        self.setMinimumWidth(260)
+        self._m = np.zeros((0, 5))
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+
+    def _sync(self):
+        self.acc_view.setGeometry(self.plot.getPlotItem().vb.sceneBoundingRect())
+        self.acc_view.linkedViewChanged(self.plot.getPlotItem().vb, self.acc_view.XAxis)
+
+    def set_log(self, on: bool):
+        self.plot.getPlotItem().setLogMode(x=False, y=on)
+        self.log_box.setChecked(on)
+        self.set_metrics(self._m)
+
+    def set_metrics(self, m: np.ndarray):
+        """m: (n, 5) epoch, train loss, train acc, val loss, val acc. Non-finite values are gaps."""
+        self._m = m
+        if m.shape[0] == 0:
+            for c in (self.train, self.val):
+                c.setData([], [])
+            self.train_acc.setData([], [])
+            self.val_acc.setData([], [])
+            return
+        ep = m[:, 0]
+        log = self.log_box.isChecked()
+
+        def clean(v):
+            v = np.where(np.isfinite(v), v, np.nan)
+            return np.where(v > 0, v, np.nan) if log else v
+
+        self.train.setData(ep, clean(m[:, 1]), connect="finite")
+        self.val.setData(ep, clean(m[:, 3]), connect="finite")
+        self.train_acc.setData(ep, np.nan_to_num(m[:, 2]), connect="finite")
+        self.val_acc.setData(ep, np.nan_to_num(m[:, 4]), connect="finite")
+
+    def add_branch(self, m: np.ndarray):
+        """Keep an abandoned branch of training visible (after 'continue from here')."""
+        if m.shape[0] == 0:
+            return
+        c = self.plot.getPlotItem().plot(m[:, 0], m[:, 1], pen=pg.mkPen((160, 160, 160), width=1.5))
+        self.branches.append(c)
+
+    def clear_branches(self):
+        for c in self.branches:
+            self.plot.getPlotItem().removeItem(c)
+        self.branches = []
+
+    def set_marker(self, epoch: int | None):
+        if epoch is None:
+            self.marker.hide()
+        else:
+            self.marker.setValue(epoch)
+            self.marker.show()
+
+    def _hover(self, pos):
+        vb = self.plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(pos) or self._m.shape[0] == 0:
+            return
+        x = vb.mapSceneToView(pos).x()
+        i = int(np.clip(np.searchsorted(self._m[:, 0], x), 0, self._m.shape[0] - 1))
+        if i > 0 and abs(self._m[i - 1, 0] - x) < abs(self._m[i, 0] - x):
+            i -= 1
+        e, tl, ta, vl, va = self._m[i]
+        self.cursor.setValue(e)
+        self.readout.setText(self.describe(int(e), tl, ta, vl, va))
+
+    @staticmethod
+    def describe(e, tl, ta, vl, va) -> str:
+        val = f"validation loss {vl:.4f}, accuracy {va:.3f}" if np.isfinite(vl) else "no validation"
+        return f"epoch {e}: train loss {tl:.4f}, accuracy {ta:.3f}; {val}"
+
+
+class GradientView(QWidget):
+    """Per-layer gradient norm ||dL/dW|| over epochs (log scale), and this epoch's distribution."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.norms = _plot("Gradient norm per layer ‖dL/dW‖ (log)")
+        self.norms.getPlotItem().setLogMode(x=False, y=True)
+        self.norms.getPlotItem().setLabel("bottom", "epoch")
+        self.norm_legend = self.norms.getPlotItem().addLegend(offset=(-10, 10),
+                                                              labelTextColor=theme.TEXT)
+        self.norm_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.dist = _plot("This epoch: log10 |dL/dw| per layer")
+        self.dist.getPlotItem().setLabel("bottom", "log10 |dL/dw|")
+        self.dist.getPlotItem().setLabel("left", "share of weights")
+        self.dist.getAxis("left").enableAutoSIPrefix(False)
+        self._curves: list = []
+        self._hists: list = []
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #444; padding: 2px 6px;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.norms, 3)
+        lay.addWidget(self.dist, 2)
+        lay.addWidget(self.note)
+        self.setMinimumWidth(260)
+
+    def set_layers(self, n_layers: int):
+        p, d = self.norms.getPlotItem(), self.dist.getPlotItem()
+        for c in self._curves:
+            p.removeItem(c)
+        for c in self._hists:
+            d.removeItem(c)
+        self.norm_legend.clear()
+        self._curves, self._hists = [], []
+        for i in range(n_layers):
+            col = theme.LAYER_COLOURS[i % len(theme.LAYER_COLOURS)]
+            name = f"layer {i + 1}" + (" (output)" if i == n_layers - 1 else "")
+            self._curves.append(p.plot(pen=pg.mkPen(col, width=2), name=name))
+            self._hists.append(d.plot(pen=pg.mkPen(col, width=2), stepMode="center"))
+
+    def set_norms(self, epochs: np.ndarray, norms: np.ndarray):
+        if norms.size == 0:
+            for c in self._curves:
+                c.setData([], [])
+            return
+        keep = epochs > 0  # epoch 0 has no gradients
+        for i, c in enumerate(self._curves):
+            if i < norms.shape[1]:
+                v = norms[keep, i]
+                c.setData(epochs[keep], np.where(v > 0, v, np.nan), connect="finite")
+        last = norms[-1]
+        if epochs[-1] > 0 and len(last) > 1 and np.all(last > 0):
+            ratio = last[0] / last[-1]
+            trend = ("vanishing towards the input" if ratio < 1e-2 else
+                     "exploding towards the input" if ratio > 1e2 else "healthy")
+            self.note.setText(f"First layer ÷ output layer gradient norm: {ratio:.3g} ({trend}). "
+                              f"Backpropagation multiplies by each layer's weights and activation "
+                              f"slopes on the way back, so norms can shrink or grow layer by layer.")
+
+    def set_snapshot(self, snap):
+        if snap is None or snap.epoch == 0:
+            for h in self._hists:
+                h.setData([0, 1], [0])
+            return
+        logs = []
+        for g in snap.grad_weights:
+            a = np.abs(np.asarray(g, dtype=np.float64)).ravel()
+            a = a[a > 0]
+            logs.append(np.log10(a) if a.size else np.zeros(0))
+        allv = np.concatenate(logs) if logs else np.zeros(0)
+        if allv.size == 0:
+            return
+        lo, hi = np.floor(allv.min()), np.ceil(allv.max())
+        if hi <= lo:
+            hi = lo + 1
+        bins = np.linspace(lo, hi, 31)
+        for h, v in zip(self._hists, logs, strict=False):
+            counts, _ = np.histogram(v, bins=bins)
+            h.setData(bins, counts / max(1, v.size))

@@ -1,0 +1,251 @@
+"""The real window, offscreen: step, play, pause, reset, modes, layers, shortcuts, close."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT
+from gui_helpers import make_window, ready, wait_ms, wait_until
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    yield w
+    w.close()
+
+
+def shown_edges(w):
+    w.view.finish_animation()
+    return w.view._shown[0].copy()
+
+
+def test_opens_on_penguins_with_4_5_5_3(win):
+    assert win.view.sizes == (4, 5, 5, 3)
+    assert win.data.feature_names[0] == "bill_length_mm"
+    assert win.data.class_names == ("Adelie", "Chinstrap", "Gentoo")
+    assert win.epoch == 0 and "penguins.csv" in win.windowTitle()
+    assert "CPU" in win.st_device.text() or "CUDA" in win.st_device.text()
+    assert win.view.n_edges == 4 * 5 + 5 * 5 + 5 * 3
+
+
+def test_step_three_times_changes_edges(win):
+    before = shown_edges(win)
+    for _ in range(3):
+        win.step()
+    assert wait_until(lambda: win.epoch == 3, 30)
+    win._draw()
+    after = shown_edges(win)
+    assert not np.allclose(before, after)
+    assert np.allclose(after, np.concatenate([w.ravel() for w in win.latest.weights]))
+    assert win.st_epoch.text() == "epoch 3"
+    assert len(win.history) == 4  # epoch 0 and three epochs
+
+
+def test_play_then_pause_holds(win):
+    win.play()
+    assert wait_until(lambda: win.epoch >= 5, 30)
+    win.pause()
+    assert wait_until(lambda: win._runs == 0, 10)
+    held = win.epoch
+    wait_ms(400)
+    assert win.epoch == held and not win.playing
+    assert win.controls.play_button.text().startswith("Play")
+
+
+def test_step_while_playing_pauses_first(win):
+    win.play()
+    assert wait_until(lambda: win.epoch >= 2, 30)
+    win.step()
+    assert not win.playing
+    assert wait_until(lambda: win._runs == 0, 10)
+    held = win.epoch
+    wait_ms(300)
+    assert win.epoch == held
+
+
+def test_reset_gives_new_weights_at_epoch_zero(win):
+    for _ in range(3):
+        win.step()
+    assert wait_until(lambda: win.epoch == 3, 30)
+    trained = win.latest.weights[0].copy()
+    win.controls.seed.setValue(7)
+    win.reset()
+    assert wait_until(lambda: ready(win) and win.epoch == 0, 30)
+    assert not np.array_equal(trained, win.latest.weights[0])
+    assert len(win.history) == 1 and win.config.seed == 7
+
+
+def test_reset_while_playing_is_safe(win):
+    win.play()
+    assert wait_until(lambda: win.epoch >= 3, 30)
+    gen = win.generation
+    win.reset()
+    assert wait_until(lambda: ready(win) and win.generation == gen + 1, 30)
+    assert wait_until(lambda: win._runs == 0, 10)
+    wait_ms(200)
+    assert win.epoch == 0 and not win.playing
+
+
+def test_switch_edge_mode(win):
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    win._draw()
+    win.panel.set_mode("gradients")
+    assert win.view.mode == "gradients" and win.mode_actions["gradients"].isChecked()
+    grads = np.concatenate([g.ravel() for g in win.latest.grad_weights])
+    assert np.allclose(shown_edges(win), grads)
+    win.panel.set_mode("updates")
+    deltas = np.concatenate([d.ravel() for d in win.latest.delta_weights])
+    assert np.allclose(shown_edges(win), deltas)
+    assert "Δw" in win.panel.legend.text()
+
+
+def test_change_layers_rebuilds(win):
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    asked = []
+    win.confirm = lambda text: asked.append(text) or True
+    win.controls.add_layer.click()  # 4-5-5-5-3
+    assert asked and "discarded" in asked[0]
+    assert wait_until(lambda: ready(win) and win.view.sizes == (4, 5, 5, 5, 3), 30)
+    win.controls.layer_spins[0].setValue(8)
+    assert wait_until(lambda: ready(win) and win.view.sizes == (4, 8, 5, 5, 3), 30)
+    win.controls.remove_layer.click()
+    assert wait_until(lambda: ready(win) and win.view.sizes == (4, 8, 5, 3), 30)
+    assert win.controls.shape_label.text() == "4-8-5-3"
+
+
+def test_declining_the_rebuild_keeps_the_trained_network(win):
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    win.confirm = lambda text: False
+    gen = win.generation
+    win.controls.add_layer.click()
+    wait_ms(100)
+    assert win.generation == gen and win.controls.hidden() == (5, 5) and win.epoch == 1
+
+
+def test_learning_rate_change_applies_to_the_next_epoch(win):
+    win.controls.optimizer.setCurrentIndex(0)  # SGD
+    win.controls.lr_spin.setValue(0.5)
+    assert win.config.optimizer == "sgd" and win.config.learning_rate == 0.5
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    assert win.latest.learning_rate == 0.5
+
+
+def test_divergence_pauses_with_a_message_and_keeps_weights(win):
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    good = win.latest.weights[0].copy()
+    win.controls.optimizer.setCurrentIndex(0)
+    win.controls.lr_spin.setValue(100.0)
+    win.play()
+    assert wait_until(lambda: "diverged" in win.last_error, 30)
+    assert not win.playing and win.epoch == 1
+    assert np.array_equal(win.latest.weights[0], good)
+    assert np.isfinite(win.history.metrics()[:, 1]).all()
+
+
+def test_worker_exception_reaches_the_user_and_training_goes_on(win):
+    def boom(trainer):
+        raise RuntimeError("injected fault")
+
+    win._call.emit(win.generation, boom)
+    assert wait_until(lambda: "injected fault" in win.last_error, 10)
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+
+
+def test_keyboard_shortcuts(win):
+    win.activateWindow()
+    win.setFocus()
+    QTest.keyClick(win, Qt.Key.Key_Right)
+    assert wait_until(lambda: win.epoch == 1, 30)
+    QTest.keyClick(win, Qt.Key.Key_Space)
+    assert wait_until(lambda: win.epoch >= 3, 30)
+    QTest.keyClick(win, Qt.Key.Key_Space)
+    assert wait_until(lambda: not win.playing and win._runs == 0, 10)
+    QTest.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert wait_until(lambda: ready(win) and win.epoch == 0, 30)
+
+
+def test_hover_texts_name_the_numbers(win):
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    win._draw()
+    text = win.view.describe_edge(0, 2, 1)
+    w = win.latest.weights[0][2, 1]
+    assert f"{w:+.5f}" in text and "bill_depth_mm" in text and "dL/dw" in text
+    assert "bias b" in win.view.describe_node(1, 0)
+    edge = win.view._edge_at(win.view.scene_pos_of_edge(0, 2, 1))
+    assert edge == (0, 2, 1)
+
+
+def test_settings_persist(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    w.controls.set_values(dict(learning_rate=0.003, batch_size=32, seed=5))
+    w.panel.set_mode("gradients")
+    w.close()
+    w2 = make_window(qtbot, tmp_path)
+    v = w2.controls.values()
+    assert v["learning_rate"] == 0.003 and v["batch_size"] == 32 and v["seed"] == 5
+    assert w2.view.mode == "gradients" and w2.config.batch_size == 32
+    w2.close()
+
+
+def test_verbose_logs_each_epoch(qtbot, tmp_path, capsys):
+    w = make_window(qtbot, tmp_path, verbose=True)
+    w.step()
+    w.step()
+    assert wait_until(lambda: w.epoch == 2, 30)
+    err = capsys.readouterr().err
+    assert "epoch 1:" in err and "epoch 2:" in err and "loss" in err
+    w.close()
+
+
+def test_screenshot(win, tmp_path):
+    win.play()
+    assert wait_until(lambda: win.epoch >= 20, 60)
+    win.pause()
+    wait_ms(500)
+    path = tmp_path / "window.png"
+    img = win.grab()
+    assert img.save(str(path))
+    assert img.width() >= 1000 and path.stat().st_size > 20_000
+    # the picture is not blank: many distinct colours (edges, nodes, plots)
+    qimg = img.toImage().scaled(200, 120)
+    colours = {qimg.pixel(x, y) for x in range(200) for y in range(120)}
+    assert len(colours) > 100
+
+
+CLOSE_SCRIPT = r"""
+import sys
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gui.main_window import MainWindow
+w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
+w.show()
+def tick():
+    if w.active_generation == w.generation and not w.playing:
+        w.play()
+    elif w.playing and w.epoch >= 3:
+        w.close()
+        app.quit()
+t = QTimer(); t.timeout.connect(tick); t.start(20)
+QTimer.singleShot(60000, lambda: (print("timeout", file=sys.stderr), app.exit(3)))
+sys.exit(app.exec())
+"""
+
+
+def test_close_mid_play_exits_cleanly(tmp_path):
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", CLOSE_SCRIPT, str(tmp_path / "s.ini")], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "QThread: Destroyed" not in r.stderr and "Traceback" not in r.stderr
