@@ -21,6 +21,18 @@ def _plot(title: str) -> pg.PlotWidget:
     return w
 
 
+class Pow10Axis(pg.AxisItem):
+    """An axis for log10 data: ticks at whole decades, labelled 0.01, 0.1, 1, ..."""
+
+    def tickValues(self, minVal, maxVal, size):
+        lo, hi = int(np.floor(minVal)), int(np.ceil(maxVal))
+        step = max(1, (hi - lo) // 6)
+        return [(step, [float(v) for v in range(lo, hi + 1, step) if minVal <= v <= maxVal])]
+
+    def tickStrings(self, values, scale, spacing):
+        return [f"{10.0 ** v:g}" for v in values]
+
+
 class LossPlot(QWidget):
     """Train and validation loss per epoch (left axis) with accuracy (right axis, 0-1)."""
 
@@ -152,7 +164,8 @@ class GradientView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.norms = _plot("Gradient norm per layer ‖dL/dW‖ (log)")
-        self.norms.getPlotItem().setLogMode(x=False, y=True)
+        self.norms.getPlotItem().setAxisItems({"left": Pow10Axis("left")})
+        self.norms.getAxis("left").setTextPen(pg.mkPen(theme.TEXT))
         self.norms.getPlotItem().setLabel("bottom", "epoch")
         self.norm_legend = self.norms.getPlotItem().addLegend(offset=(-10, 10),
                                                               labelTextColor=theme.TEXT)
@@ -196,7 +209,7 @@ class GradientView(QWidget):
         for i, c in enumerate(self._curves):
             if i < norms.shape[1]:
                 v = norms[keep, i]
-                c.setData(epochs[keep], np.where(v > 0, v, np.nan), connect="finite")
+                c.setData(epochs[keep], np.log10(np.where(v > 0, v, np.nan)), connect="finite")
         last = norms[-1]
         if epochs[-1] > 0 and len(last) > 1 and np.all(last > 0):
             ratio = last[0] / last[-1]
