@@ -11,13 +11,15 @@ from core.dataset import _find_column, numeric_column, read_observations
 from core.errors import DataError
 from core.model import TrainedModel
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 @dataclass(frozen=True)
 class Predictions:
     table: pd.DataFrame  # the input observations as read
     predicted: np.ndarray  # (n,) class name per row, "" where the row could not be classified
     probabilities: np.ndarray  # (n, classes), NaN where the row could not be classified
-    valid: np.ndarray  # (n,) bool: False for rows with a missing or non-numeric feature
+    valid: np.ndarray  # (n,) bool: False for rows with a missing, non-numeric or out-of-range feature
     class_names: tuple[str, ...]
     features: np.ndarray  # (n, f) the raw feature values used, in the model's order
 
@@ -51,10 +53,13 @@ def feature_matrix(model: TrainedModel, df: pd.DataFrame, path=None, decimal: st
         raise DataError(f"{name} has no column {', '.join(repr(m) for m in missing)}, which the "
                         f"network needs (it was trained on {', '.join(model.feature_names)}). "
                         f"Add or rename the column.")
-    cols = [_find_column(list(df.columns), f, path, "feature") for f in model.feature_names]
-    X = np.column_stack([numeric_column(df[c], decimal).to_numpy() for c in cols]) if len(df) else \
-        np.zeros((0, len(cols)))
-    valid = np.isfinite(X).all(axis=1)
+    columns = list(df.columns)
+    # by position: a frame may name two columns alike (df[name] would then be a table, not a column)
+    at = [columns.index(_find_column(columns, f, path, "feature")) for f in model.feature_names]
+    X = np.column_stack([numeric_column(df.iloc[:, i], decimal).to_numpy() for i in at]) if len(df) \
+        else np.zeros((0, len(at)))
+    # the network computes in float32: a value beyond its range would turn into inf, then NaN
+    valid = (np.abs(X) <= _FLOAT32_MAX).all(axis=1)  # False for NaN and inf too
     return X, valid
 
 
@@ -67,7 +72,12 @@ def classify_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: st
     X, valid = feature_matrix(model, df, path, decimal)
     probs = np.full((len(df), len(model.class_names)), np.nan)
     if valid.any():
-        probs[valid] = model.probabilities(X[valid])
+        with np.errstate(over="ignore", invalid="ignore"):
+            probs[valid] = model.probabilities(X[valid])
+        # scaling can still overflow float32 (a huge value, a tiny spread in training): no answer
+        bad = ~np.isfinite(probs).all(axis=1)
+        valid = valid & ~bad
+        probs[bad] = np.nan
     names = np.array(model.class_names, dtype=object)
     predicted = np.full(len(df), "", dtype=object)
     if valid.any():

@@ -6,6 +6,7 @@ that names the file, the row or the column, and what to do.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import warnings
@@ -22,6 +23,9 @@ NA_VALUES = ["?", "NA", "N/A", "na", "n/a", "nan", "NaN", "null", "NULL", "None"
 DELIMITERS = (",", ";", "\t")
 MIN_ROWS = 5
 MAX_CLASSES = 1000
+MAX_COLUMNS = 10_000
+# Tables are held in memory, parsed, and again as numbers: a file this size needs several GB.
+MAX_FILE_BYTES = 1024 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
 _ID_NAME = re.compile(r"(^|[\s_\-.])(id|idx|index|no|nr|number|row|rowid)$", re.IGNORECASE)
 
@@ -95,22 +99,38 @@ def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
     except OSError as e:
         raise DataError(f"{name} cannot be read ({e.strerror or e}). Check the path and its "
                         f"permissions.") from None
+    if size > MAX_FILE_BYTES:
+        raise DataError(f"{name} is {size / 2**20:,.0f} MB, over the {MAX_FILE_BYTES // 2**20:,} MB "
+                        f"this program can hold in memory: use a sample of its rows.")
     if size == 0 or not head.strip():
         raise DataError(f"{name} is empty: a CSV needs a header line and rows of data.")
-    if b"\x00" in head or _looks_binary(head):
-        raise DataError(f"{name} is not a text CSV file (it holds binary data): export it as CSV first.")
-    encoding = "utf-8-sig"
-    try:
-        sample = head.decode(encoding)
-    except UnicodeDecodeError as e:
-        if e.start < len(head) - 4:  # not just a multi-byte character cut by the sample's end
-            encoding = "latin-1"
+    encoding = _wide_encoding(head)
+    if encoding:  # UTF-16 or UTF-32: NUL bytes are part of the text
         sample = head.decode(encoding, errors="ignore")
+        if _looks_binary(sample.encode("utf-8", errors="ignore")):
+            raise DataError(f"{name} is not a text CSV file (it holds binary data): export it as "
+                            f"CSV first.")
+    else:
+        if b"\x00" in head or _looks_binary(head):
+            raise DataError(f"{name} is not a text CSV file ({_binary_kind(head)}): "
+                            f"export it as CSV first.")
+        encoding = "utf-8-sig"
+        try:
+            sample = head.decode(encoding)
+        except UnicodeDecodeError as e:
+            cut = len(head) == SNIFF_BYTES and e.reason == "unexpected end of data"
+            if not cut:  # not just a multi-byte character cut by the sample's end
+                encoding = "latin-1"
+            sample = head.decode(encoding, errors="ignore")
+    if not sample.strip():
+        raise DataError(f"{name} is empty: a CSV needs a header line and rows of data.")
     delimiter, decimal, header = _sniff(sample)
+    _check_width(p, name, head, sample, delimiter, encoding)
     kwargs = dict(
         sep=delimiter,
         decimal=decimal,
         header=0 if header else None,
+        index_col=False,  # never take the first column as row names (see _extra_fields)
         na_values=NA_VALUES,
         keep_default_na=True,
         skipinitialspace=True,
@@ -120,24 +140,150 @@ def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
     )
     try:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-                df = pd.read_csv(p, **kwargs)
+            df, extra = _read_csv(p, kwargs)
         except UnicodeDecodeError:
+            if encoding != "utf-8-sig":  # latin-1 decodes any byte: a UTF-16/32 file is damaged
+                raise DataError(f"{name} is not valid {encoding.upper()} text (damaged or cut "
+                                f"short): save it again as UTF-8 CSV.") from None
+            if head.startswith(codecs.BOM_UTF8) or not sample.isascii():  # UTF-8, then not
+                where = _first_bad_utf8(p)
+                raise DataError(f"{name} mixes text encodings: {where} is not UTF-8 although the "
+                                f"lines before it are. Save the file again as UTF-8.") from None
             kwargs["encoding"] = encoding = "latin-1"
-            df = pd.read_csv(p, **kwargs)
+            df, extra = _read_csv(p, kwargs)
+        if extra:  # a data row has more fields than the header (read again to see what they hold)
+            df = _extra_fields(p, name, kwargs, list(df.columns))
     except pd.errors.EmptyDataError:
         raise DataError(f"{name} has no columns: it is empty or holds only blank lines.") from None
     except pd.errors.ParserError as e:
         raise DataError(f"{name}: {_parser_message(str(e))}") from None
     except (OSError, ValueError, MemoryError) as e:
         raise DataError(f"{name} cannot be read as CSV ({str(e).splitlines()[0][:200]}).") from None
+    if df.shape[1] == 0:
+        raise DataError(f"{name} has no columns: it is empty or holds only blank lines.")
     if not header:
         df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
     else:
         df.columns = _clean_names(df.columns)
     return df, CsvFormat(encoding=encoding.replace("-sig", ""), delimiter=delimiter, decimal=decimal,
                          header=header)
+
+
+def _read_csv(p: Path, kwargs: dict) -> tuple[pd.DataFrame, bool]:
+    """The table, and whether pandas warned that a data row has more fields than the header."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        df = pd.read_csv(p, **kwargs)
+    extra = any(issubclass(w.category, pd.errors.ParserWarning) and "does not match" in str(w.message)
+                for w in caught)
+    return df, extra
+
+
+def _extra_fields(p: Path, name: str, kwargs: dict, columns: list) -> pd.DataFrame:
+    """The first data row has more fields than the header. Delimiters at the end of every line
+    (empty extra fields) are harmless and dropped; values there are an error, not silently lost."""
+    df = pd.read_csv(p, **{**kwargs, "index_col": None})  # pandas puts the extra fields in the index
+    lead = df.index.to_frame(index=False)
+    k = lead.shape[1]
+    body = df.reset_index(drop=True)
+    lead.columns = range(k)
+    body.columns = range(k, k + body.shape[1])
+    full = pd.concat([lead, body], axis=1)  # every row's fields, left to right, as in the file
+    extras = full.iloc[:, len(columns):]
+    filled = extras.notna().to_numpy() & (extras.astype("string").apply(lambda s: s.str.strip())
+                                          != "").fillna(False).to_numpy()
+    rows = np.flatnonzero(filled.any(axis=1))
+    if len(rows):
+        raise DataError(f"{name}: data row {rows[0] + 1} has {len(columns) + k} fields but the header "
+                        f"names only {len(columns)} columns. Remove the extra values (or a stray "
+                        f"delimiter), or add names for them to the header.")
+    out = full.iloc[:, :len(columns)]
+    out.columns = columns
+    return out
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-32/UTF-16 by byte order mark, or UTF-16 without one (ASCII text has every other byte 0)."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    h = head[:4096]
+    if len(h) >= 8:
+        even, odd = h[0::2], h[1::2]
+        if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+def _binary_kind(head: bytes) -> str:
+    kinds = ((b"PK\x03\x04", "it is a ZIP archive, e.g. an Excel .xlsx or .ods workbook"),
+             (b"\xd0\xcf\x11\xe0", "it is an old Excel .xls workbook"),
+             (b"%PDF", "it is a PDF document"),
+             (b"\x1f\x8b", "it is gzip-compressed"))
+    for magic, kind in kinds:
+        if head.startswith(magic):
+            return kind
+    return "it holds binary data"
+
+
+def _check_width(p: Path, name: str, head: bytes, sample: str, delimiter: str, encoding: str):
+    """Refuse a first line with more than MAX_COLUMNS fields before pandas spends minutes on it."""
+    first = re.split(r"\r\n|\r|\n", sample, maxsplit=1)
+    if len(first) > 1 or len(head) < SNIFF_BYTES:  # the whole first line is in the sample
+        n = first[0].count(delimiter) + 1
+        ended = True
+    else:  # a first line longer than the sample: count on through the file, in bytes
+        n, ended = _count_first_line(p, delimiter.encode(_byte_order(encoding, head)))
+    if n > MAX_COLUMNS:
+        if not ended:
+            raise DataError(f"{name} is a single line of over {MAX_COLUMNS:,} values: a CSV needs one "
+                            f"row per line. Export it again with line breaks.")
+        raise DataError(f"{name} has {n:,} columns, over the {MAX_COLUMNS:,} this program reads: "
+                        f"keep only the columns you need and save it again.")
+
+
+def _byte_order(encoding: str, head: bytes) -> str:
+    """The codec that encodes like the file, without a byte order mark: e.g. 'utf-16-be'."""
+    if encoding in ("utf-16", "utf-32"):
+        le = head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF16_LE))
+        return f"{encoding}-{'le' if le else 'be'}"
+    return encoding.replace("-sig", "")
+
+
+def _count_first_line(p: Path, mark: bytes) -> tuple[int, bool]:
+    """Fields on the first line (delimiters + 1, stopping past MAX_COLUMNS), and whether it ends."""
+    n = 1
+    with open(p, "rb") as f:
+        while chunk := f.read(1 << 20):
+            cut = min((i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0), default=-1)
+            n += chunk[:cut].count(mark) if cut >= 0 else chunk.count(mark)
+            if cut >= 0 or n > MAX_COLUMNS:
+                return n, cut >= 0
+    return n, False
+
+
+def _first_bad_utf8(p: Path) -> str:
+    """'line N (byte 0xAB)': where a file first stops being UTF-8."""
+    line, carry = 1, b""
+    with open(p, "rb") as f:
+        while chunk := f.read(1 << 20):
+            data = carry + chunk
+            try:
+                data.decode("utf-8")
+                carry = b""
+            except UnicodeDecodeError as e:
+                if e.reason == "unexpected end of data" and e.start >= len(data) - 3:
+                    line += data.count(b"\n", 0, e.start)
+                    carry = data[e.start:]
+                    continue
+                line += data.count(b"\n", 0, e.start)
+                return f"line {line} (byte 0x{data[e.start]:02x})"
+            line += data.count(b"\n")
+    return "a line near the end"
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -174,10 +320,20 @@ def numeric_column(series: pd.Series, decimal: str = ".") -> pd.Series:
     """Values as float64; cells that are not numbers become NaN."""
     if series.dtype != object and pd.api.types.is_numeric_dtype(series):
         return series.astype("float64")
-    s = series.astype("string").str.strip()
+    codes, uniques = pd.factorize(series)  # text is parsed once per distinct value, not per row
+    s = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string").str.strip()
     if decimal == ",":
         s = s.str.replace(",", ".", regex=False)
-    return pd.to_numeric(s, errors="coerce").astype("float64")
+    values = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    values = np.append(values, np.nan)  # code -1 (a missing cell) picks this NaN
+    return pd.Series(values[codes], index=series.index, name=series.name, dtype="float64")
+
+
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, texts): stripped text per distinct value, and each row's index into it (-1: missing)."""
+    codes, uniques = pd.factorize(series)
+    texts = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
+    return codes, texts.astype(object)
 
 
 @dataclass(frozen=True)
@@ -189,8 +345,9 @@ class ColumnInfo:
     distinct: int
 
 
-def describe_columns(df: pd.DataFrame, decimal: str = ".") -> list[ColumnInfo]:
-    """What each column holds: numeric or not, ID-like or not, missing cells, distinct values."""
+def describe_columns(df: pd.DataFrame, decimal: str = ".", distinct: bool = True) -> list[ColumnInfo]:
+    """What each column holds: numeric or not, ID-like or not, missing cells, distinct values
+    (-1 with distinct=False, which skips counting them: a hash of every cell)."""
     infos = []
     for name in df.columns:
         col = df[name]
@@ -208,7 +365,8 @@ def describe_columns(df: pd.DataFrame, decimal: str = ".") -> list[ColumnInfo]:
             elif len(v) > 10 and np.all(np.mod(v, 1) == 0) and np.all(np.diff(v) == 1):
                 id_like = True
         infos.append(ColumnInfo(name=str(name), numeric=numeric, id_like=id_like,
-                                missing=int(len(col) - n_present), distinct=int(col.nunique())))
+                                missing=int(len(col) - n_present),
+                                distinct=int(col.nunique()) if distinct else -1))
     return infos
 
 
@@ -265,7 +423,7 @@ class Dataset:
 
 def suggest_features(df: pd.DataFrame, label: str, decimal: str = ".") -> list[str]:
     """Default features: every numeric column but the label and ID-like columns."""
-    return [c.name for c in describe_columns(df, decimal)
+    return [c.name for c in describe_columns(df, decimal, distinct=False)
             if c.name != label and c.numeric and not c.id_like]
 
 
@@ -284,7 +442,7 @@ def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None
         if label in features:
             raise DataError(f"'{label}' is the label column and cannot also be a feature: "
                             f"choose other features or another label.")
-        infos = {c.name: c for c in describe_columns(df[features], decimal)}
+        infos = {c.name: c for c in describe_columns(df[features], decimal, distinct=False)}
         for f in features:
             if not infos[f].numeric:
                 raise DataError(f"{name}: feature column '{f}' is not numeric (e.g. "
@@ -300,16 +458,20 @@ def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None
     X = np.column_stack([numeric_column(df[f], decimal).to_numpy() for f in features])
     finite = np.isfinite(X)
     lab = df[label]
-    lab_ok = lab.notna().to_numpy() & (lab.astype("string").str.strip() != "").fillna(False).to_numpy()
+    codes, texts = _text_codes(lab)
+    lab_ok = (codes >= 0) & np.append((texts != "").to_numpy(dtype=bool), False)[codes]
     keep = finite.all(axis=1) & lab_ok
     dropped_by = {f: int((~finite[:, i]).sum()) for i, f in enumerate(features)}
     dropped_by[label] = int((~lab_ok).sum())
     n_total = int(len(df))
     n_keep = int(keep.sum())
     if n_keep < MIN_ROWS:
+        worst = sorted((k, c) for c, k in dropped_by.items() if k)[::-1][:3]
+        why = "; ".join(f"'{c}' is missing or not a finite number in {k}" for k, c in worst)
         raise DataError(f"{name} has only {n_keep} usable rows (of {n_total}; rows with missing or "
-                        f"non-finite values are dropped): at least {MIN_ROWS} are needed.")
-    y, classes = _encode_labels(lab[keep], label, name)
+                        f"non-finite values are dropped{': ' + why if why else ''}): at least "
+                        f"{MIN_ROWS} are needed.")
+    y, classes = _encode_labels(codes[keep], texts, label, name)
     if len(classes) < 2:
         raise DataError(f"{name}: the label column '{label}' holds a single class ('{classes[0]}'): "
                         f"classification needs at least two. Choose another label column.")
@@ -328,24 +490,35 @@ def _example(series: pd.Series, decimal: str) -> str:
     return str(bad.iloc[0])[:40] if len(bad) else ""
 
 
-def _encode_labels(lab: pd.Series, label: str, name: str) -> tuple[np.ndarray, list[str]]:
-    text = lab.astype(str).str.strip()
-    nums = pd.to_numeric(text, errors="coerce")
-    if nums.notna().all():
-        v = nums.to_numpy(dtype=np.float64)
-        if not np.all(np.mod(v, 1) == 0):
-            raise DataError(f"{name}: the label column '{label}' holds non-integer numbers (e.g. "
-                            f"{v[np.mod(v, 1) != 0][0]:g}): it looks like a measurement, not a "
-                            f"class. Choose the column that names the class.")
-        uniq = np.unique(v)
-        classes = [str(int(u)) for u in uniq]
-        y = np.searchsorted(uniq, v)
-    else:
-        uniq = sorted(text.unique())
-        classes = list(uniq)
-        index = {c: i for i, c in enumerate(uniq)}
-        y = text.map(index).to_numpy()
-    return y.astype(np.int64), classes
+def _encode_labels(codes: np.ndarray, texts: pd.Series, label: str, name: str
+                   ) -> tuple[np.ndarray, list[str]]:
+    """Class index per row and class names, from _text_codes of the kept rows (no -1 codes).
+
+    Whole numbers are classes in numeric order; anything else is text, in text order."""
+    used = np.unique(codes)
+    t = texts.to_numpy(dtype=object)[used]
+    nums = pd.to_numeric(pd.Series(t, dtype=object), errors="coerce").to_numpy(dtype=np.float64,
+                                                                             na_value=np.nan)
+    if len(t) and not np.isnan(nums).any():  # every label is a number
+        finite = np.isfinite(nums)
+        whole = finite & (np.mod(np.where(finite, nums, 0.0), 1) == 0)
+        if not whole.all():
+            raise DataError(f"{name}: the label column '{label}' holds non-integer numbers "
+                            f"(e.g. {t[np.flatnonzero(~whole)[0]]}): it looks like a measurement, "
+                            f"not a class. Choose the column that names the class.")
+        if np.abs(nums).max() < 2.0**53:  # exact as float64: equal numbers are equal classes
+            uniq = np.unique(nums)
+            per_used = np.searchsorted(uniq, nums)
+            classes = [str(int(u)) for u in uniq]
+            return _lookup(codes, used, per_used), classes
+    classes = sorted(set(t))
+    index = {c: i for i, c in enumerate(classes)}
+    per_used = np.array([index[c] for c in t], dtype=np.int64)
+    return _lookup(codes, used, per_used), classes
+
+
+def _lookup(codes: np.ndarray, used: np.ndarray, per_used: np.ndarray) -> np.ndarray:
+    return per_used[np.searchsorted(used, codes)].astype(np.int64)
 
 
 def load_csv(path, label: str | None = None, features=None) -> Dataset:

@@ -42,6 +42,7 @@ class TrainingWorker(QObject):
     diverged = Signal(int, str, object)  # generation, message, snapshot of the restored weights
     failed = Signal(int, str)  # generation, message: training stopped, the worker lives on
     stopped = Signal(int, int)  # generation, epoch: a step or a play run has ended
+    result = Signal(int, str, object)  # generation, kind, payload: answers to call()
 
     def __init__(self):
         super().__init__()
@@ -120,13 +121,19 @@ class TrainingWorker(QObject):
 
     @Slot(int, object)
     def call(self, generation: int, fn):
-        """Run fn(trainer) in this thread (e.g. a computation on the live network)."""
+        """Run fn(trainer) in this thread; a (kind, payload) it returns is emitted as `result`."""
         if generation == self._generation and self._trainer is not None:
             try:
-                fn(self._trainer)
+                out = fn(self._trainer)
+            except UserError as e:
+                self.failed.emit(generation, str(e))
+                return
             except Exception as e:  # reported, never a dead thread
                 traceback.print_exc()
                 self.failed.emit(generation, f"{type(e).__name__}: {e}")
+                return
+            if isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], str):
+                self.result.emit(generation, out[0], out[1])
 
     # -- the loop -----------------------------------------------------------------------------
     def _apply_pending(self):
