@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
     _step = Signal(int)
     _play = Signal(int)
     _call = Signal(int, object)
+    snapshotShown = Signal(object)  # the snapshot the views now show (live or from the timeline)
 
     def __init__(self, data_path=None, verbose: bool = False, settings: QSettings | None = None):
         super().__init__()
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self.device_text = "starting…"
         self._pending_source = None  # what the next setup loads
         self._shown_once = False
+        self.viewing: int | None = None  # a past epoch chosen on the timeline; None = follow live
+        self.observation = None  # raw feature vector whose forward pass is lit, or None
 
         self.panel = NetworkPanel(self)
         self.view = self.panel.view
@@ -87,6 +90,7 @@ class MainWindow(QMainWindow):
         self._size_docks()
         self._build_actions()
         self._build_status()
+        self._build_timeline()
         self._default_state = self.saveState()
 
         self.thread = QThread(self)
@@ -216,6 +220,107 @@ class MainWindow(QMainWindow):
         for w in (self.st_device, self.st_epoch, self.st_train, self.st_val, self.st_rate):
             sb.addPermanentWidget(w)
 
+    def _build_timeline(self):
+        from PySide6.QtWidgets import QSlider, QToolButton
+
+        tb = QToolBar("Timeline")
+        tb.setObjectName("toolbar_timeline")
+        tb.setMovable(False)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, tb)
+        tb.addWidget(QLabel(" Timeline "))
+        self.tl_back = QToolButton(text="◀")
+        self.tl_back.setToolTip("One kept epoch back (Ctrl+Left)")
+        self.tl_fwd = QToolButton(text="▶")
+        self.tl_fwd.setToolTip("One kept epoch forward (Ctrl+Right)")
+        self.tl_slider = QSlider(Qt.Orientation.Horizontal)
+        self.tl_slider.setToolTip("Scrub through training history: the network view, plots and "
+                                  "panels show the chosen epoch. The right end follows training live.")
+        self.tl_slider.setRange(0, 0)
+        self.tl_label = QLabel("live")
+        self.tl_label.setMinimumWidth(200)
+        self.tl_continue = QToolButton(text="Continue from here")
+        self.tl_continue.setToolTip("Branch training from the chosen epoch's weights (the old branch "
+                                    "stays on the loss plot, in grey). The optimizer's state restarts.")
+        self.tl_continue.setEnabled(False)
+        for wdg in (self.tl_back, self.tl_slider, self.tl_fwd, self.tl_label, self.tl_continue):
+            tb.addWidget(wdg)
+        self.tl_slider.valueChanged.connect(self._timeline_moved)
+        self.tl_back.clicked.connect(lambda: self.scrub(-1))
+        self.tl_fwd.clicked.connect(lambda: self.scrub(+1))
+        self.tl_continue.clicked.connect(self.continue_from_here)
+        self._action("Back in history", lambda: self.scrub(-1), "Ctrl+Left")
+        self._action("Forward in history", lambda: self.scrub(+1), "Ctrl+Right")
+
+    def _kept_epochs(self) -> list[int]:
+        return self.history.epochs_with_snapshots()
+
+    def _sync_timeline(self):
+        kept = self._kept_epochs()
+        s = self.tl_slider
+        s.blockSignals(True)
+        s.setRange(0, max(0, len(kept) - 1))
+        if self.viewing is None:
+            s.setValue(s.maximum())
+        else:
+            s.setValue(int(np.searchsorted(kept, self.viewing)))
+        s.blockSignals(False)
+        live = self.viewing is None
+        self.tl_label.setText(f"live: epoch {self.epoch}" if live else
+                              f"viewing epoch {self.viewing} of {self.epoch}")
+        self.tl_continue.setEnabled(not live and not self.playing)
+
+    def _timeline_moved(self, i: int):
+        kept = self._kept_epochs()
+        if not kept:
+            return
+        self.view_epoch(None if i >= len(kept) - 1 else kept[i])
+
+    def scrub(self, delta: int):
+        s = self.tl_slider
+        s.setValue(max(0, min(s.maximum(), s.value() + delta)))
+
+    def view_epoch(self, epoch: int | None):
+        """Show a past epoch (None: follow training live). Pauses a running training."""
+        if epoch is not None and self.playing:
+            self.pause()
+        self.viewing = epoch
+        self.loss_plot.set_marker(epoch)
+        self._drawn = None
+        self._draw(force=epoch is not None)
+
+    def displayed_snapshot(self):
+        if self.viewing is not None:
+            return self.history.nearest(self.viewing)
+        return self.latest
+
+    def continue_from_here(self):
+        snap = self.displayed_snapshot()
+        if snap is None or self.viewing is None:
+            return
+        branch = self.history.metrics()
+        branch = branch[branch[:, 0] >= snap.epoch]
+        self.rebuild(dict(dataset=self.dataset, initial=(snap.weights, snap.biases),
+                          initial_epoch=snap.epoch,
+                          extra=dict(continue_from=snap.epoch, branch=branch)))
+
+    # -- an observation's forward pass --------------------------------------------------------
+    def show_observation(self, x_raw):
+        """Light the forward pass of one observation (raw feature values), or clear it (None)."""
+        self.observation = None if x_raw is None else np.asarray(x_raw, dtype=np.float64).ravel()
+        self._light_observation(self.displayed_snapshot())
+
+    def _light_observation(self, snap):
+        from core.network import forward
+
+        if self.observation is None or snap is None or self.data is None or \
+                self.observation.size != len(self.data.feature_names):
+            self.view.set_forward_pass(None, None)
+            return
+        z = self.data.scaler.transform(self.observation[None, :])
+        fp = forward(snap.weights, snap.biases, self.config.activation, z)
+        self.view.set_forward_pass(z[0], [a[0] for a in fp.a], fp.probabilities[0])
+        self.forward_pass = fp
+
     # -- settings -----------------------------------------------------------------------------
     def _restore_settings(self):
         s = self.settings
@@ -303,12 +408,16 @@ class MainWindow(QMainWindow):
             return
         if self.playing:
             self.pause()
+        if self.viewing is not None:
+            self.view_epoch(None)
         self._runs += 1
         self._step.emit(self.generation)
 
     def play(self):
         if self.playing or self.active_generation != self.generation:
             return
+        if self.viewing is not None:
+            self.view_epoch(None)
         self.playing = True
         self.controls.set_playing(True)
         self.worker.pause_event.clear()
@@ -425,13 +534,20 @@ class MainWindow(QMainWindow):
         self.view.set_structure(snap.layer_sizes, self.data.feature_names, self.data.class_names,
                                 self.config.activation)
         self.grad_view.set_layers(len(snap.weights))
-        self.history.clear()
+        extra = info.get("extra", {})
+        if "continue_from" in extra:
+            self.history.truncate(extra["continue_from"])
+            self.loss_plot.add_branch(extra["branch"])
+        else:
+            self.history.clear()
+            self.loss_plot.clear_branches()
         self.history.add(snap)
         self.latest = snap
+        self.viewing = None
+        self.loss_plot.set_marker(None)
         self._drawn = None
         self._rates.clear()
-        self.loss_plot.clear_branches()
-        remember = info.get("extra", {}).get("remember")
+        remember = extra.get("remember")
         if remember:
             self._remember(remember)
         name = Path(self.dataset.source).name if self.dataset.source else "data"
@@ -489,7 +605,7 @@ class MainWindow(QMainWindow):
 
     # -- drawing ------------------------------------------------------------------------------
     def _draw(self, force: bool = False):
-        snap = self.latest
+        snap = self.displayed_snapshot()
         if snap is None or (snap is self._drawn and not force):
             return
         self._drawn = snap
@@ -498,7 +614,11 @@ class MainWindow(QMainWindow):
         self.loss_plot.set_metrics(m)
         self.grad_view.set_norms(m[:, 0], self.history.grad_norms())
         self.grad_view.set_snapshot(snap)
-        self._update_status(snap)
+        self._update_status(self.latest)
+        self._sync_timeline()
+        if self.observation is not None:
+            self._light_observation(snap)
+        self.snapshotShown.emit(snap)
 
     def _update_status(self, s):
         self.st_epoch.setText(f"epoch {s.epoch}")

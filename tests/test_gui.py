@@ -249,3 +249,40 @@ def test_close_mid_play_exits_cleanly(tmp_path):
                        capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 0, r.stderr
     assert "QThread: Destroyed" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_timeline_scrub_shows_exact_snapshot_and_continue_branches(win):
+    for _ in range(5):
+        win.step()
+    assert wait_until(lambda: win.epoch == 5, 30)
+    win._draw()
+    assert win.tl_slider.maximum() == 5 and "live" in win.tl_label.text()
+    win.tl_slider.setValue(2)  # epoch 2
+    assert win.viewing == 2
+    snap2 = win.history.snapshot(2)
+    assert np.allclose(shown_edges(win), np.concatenate([w.ravel() for w in snap2.weights]))
+    assert "viewing epoch 2 of 5" in win.tl_label.text()
+    win.scrub(+1)
+    assert win.viewing == 3
+    win.scrub(-2)
+    assert win.viewing == 1
+    win.tl_slider.setValue(3)
+    win.continue_from_here()
+    assert wait_until(lambda: ready(win) and win.viewing is None and win.epoch == 3, 30)
+    assert np.array_equal(win.latest.weights[0], snap2.weights[0]) is False
+    assert np.allclose(win.latest.weights[0], win.history.snapshot(3).weights[0])
+    assert len(win.loss_plot.branches) == 1 and len(win.history) == 4
+    win.step()
+    assert wait_until(lambda: win.epoch == 4, 30)
+
+
+def test_observation_lights_the_forward_pass(win):
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    win.show_observation([37.3, 16.8, 192.0, 3000.0])
+    fp = win.forward_pass
+    assert np.isclose(fp.probabilities[0].sum(), 1.0)
+    assert win.view._activations is not None and len(win.view._activations) == 4
+    assert "p = " in win.view._prob_labels[0].textItem.toPlainText()
+    win.show_observation(None)
+    assert win.view._activations is None
