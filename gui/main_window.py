@@ -75,11 +75,16 @@ class MainWindow(QMainWindow):
         self.controls = ControlsPanel()
         self.loss_plot = LossPlot()
         self.grad_view = GradientView()
+        from gui.walkthrough_panel import WalkthroughPanel
+
+        self.walkthrough = WalkthroughPanel()
         self.docks = {}
         for name, title, widget, area in [
             ("controls", "Training", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("loss", "Loss and accuracy", self.loss_plot, Qt.DockWidgetArea.RightDockWidgetArea),
             ("gradients", "Gradients", self.grad_view, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("walkthrough", "Forward and backward pass", self.walkthrough,
+             Qt.DockWidgetArea.LeftDockWidgetArea),
         ]:
             d = QDockWidget(title, self)
             d.setObjectName(f"dock_{name}")
@@ -87,6 +92,8 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, d)
             self.docks[name] = d
         self.splitDockWidget(self.docks["loss"], self.docks["gradients"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.docks["controls"], self.docks["walkthrough"])
+        self.docks["controls"].raise_()
         self._size_docks()
         self._build_actions()
         self._build_status()
@@ -121,6 +128,10 @@ class MainWindow(QMainWindow):
         c.animationChanged.connect(self._set_animation)
         self.panel.modeChanged.connect(self._mode_changed)
         self.view.edgeClicked.connect(self._edge_clicked)
+        self.walkthrough.lightForward.connect(
+            lambda x, acts, p: self.view.set_forward_pass(x, acts, p))
+        self.walkthrough.highlightLayer.connect(self.view.highlight_layer)
+        self.docks["walkthrough"].visibilityChanged.connect(self._walkthrough_visible)
 
         self._frame = QTimer(self)
         self._frame.setInterval(FRAME_MS)
@@ -513,6 +524,13 @@ class MainWindow(QMainWindow):
         for m, a in self.mode_actions.items():
             a.setChecked(m == mode)
 
+    def _walkthrough_visible(self, visible: bool):
+        if visible:
+            self.walkthrough.set_context(self.displayed_snapshot(), self.data, self.config)
+        else:
+            self.view.highlight_layer(None)
+            self._light_observation(self.displayed_snapshot())
+
     def _edge_clicked(self, layer: int, o: int, i: int):
         self.statusBar().showMessage(
             f"connection {self.view.neuron_name(layer, i)} → {self.view.neuron_name(layer + 1, o)}",
@@ -618,6 +636,8 @@ class MainWindow(QMainWindow):
         self._sync_timeline()
         if self.observation is not None:
             self._light_observation(snap)
+        if not self.docks["walkthrough"].visibleRegion().isEmpty() and not self.playing:
+            self.walkthrough.set_context(snap, self.data, self.config)
         self.snapshotShown.emit(snap)
 
     def _update_status(self, s):

@@ -262,6 +262,14 @@ class NetworkView(pg.PlotWidget):
             self._timer.stop()
             self._sweep.hide()
 
+    def highlight_layer(self, layer: int | None):
+        """Shade one weight layer (between neuron layers `layer` and `layer`+1); None/-1 clears."""
+        if layer is None or layer < 0 or not self.sizes:
+            self._sweep.hide()
+            return
+        self._sweep.setRect(QRectF(layer - 0.08, -1.0, 1.16, 2.0))
+        self._sweep.show()
+
     def finish_animation(self):
         """Jump to the target values (used by tests and benchmarks)."""
         if self._timer.isActive():
@@ -332,6 +340,8 @@ class NetworkView(pg.PlotWidget):
             if self._probabilities is not None:
                 for t, p in zip(self._prob_labels, self._probabilities, strict=False):
                     t.setText(f"p = {p:.3f}")
+        if not self.sizes:
+            return
         if self._shown is not None:
             self._draw_nodes(self._shown[1])
         else:

@@ -286,3 +286,22 @@ def test_observation_lights_the_forward_pass(win):
     assert "p = " in win.view._prob_labels[0].textItem.toPlainText()
     win.show_observation(None)
     assert win.view._activations is None
+
+
+def test_walkthrough_steps_forward_and_backward(win):
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    win._draw()
+    wt = win.walkthrough
+    wt.set_context(win.latest, win.data, win.config)
+    stages = wt.stages()
+    assert [k for k, _, _ in stages][:3] == ["x", "z", "a"] and stages[-1][0] == "update"
+    lit = []
+    wt.lightForward.connect(lambda x, a, p: lit.append(p))
+    for _ in range(len(stages)):
+        wt.next_button.click()
+    assert wt.stage == len(stages) - 1 and not wt.next_button.isEnabled()
+    assert "w ← w − lr · dL/dw" in wt.text.toPlainText()
+    assert any(p is not None and np.isclose(p.sum(), 1) for p in lit)
+    wt.set_stage([k for k, _, _ in stages].index("loss"))
+    assert "0.18" in wt.text.toPlainText() and "one-hot" in wt.text.toPlainText()

@@ -1,0 +1,208 @@
+"""Step one training sample through the forward and the backward pass, with every number shown."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.walkthrough import walk
+
+
+def _vec(v, digits: int = 3, limit: int = 8) -> str:
+    v = np.asarray(v).ravel()
+    body = ", ".join(f"{x:.{digits}f}" for x in v[:limit])
+    return f"[{body}{', …' if v.size > limit else ''}]"
+
+
+class WalkthroughPanel(QWidget):
+    """Stages: x; per layer z then a (softmax at the output); loss; per layer backwards dL/dz and
+    dL/dW; the update. Emits what the network view should light at each stage."""
+
+    lightForward = Signal(object, object, object)  # scaled x, activations per layer, probabilities
+    highlightLayer = Signal(int)  # weight layer to highlight, -1 for none
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.snapshot = self.data = self.config = None
+        self.stage = 0
+        self.result = None
+        self.sample = QSpinBox()
+        self.sample.setToolTip("Which training observation to follow through the network")
+        self.sample.valueChanged.connect(lambda _: self._recompute())
+        self.prev_button = QPushButton("◀ Back")
+        self.next_button = QPushButton("Next ▶")
+        self.prev_button.setToolTip("Previous stage")
+        self.next_button.setToolTip("Next stage: forward layer by layer, then the loss, then "
+                                    "backpropagation from the output back to the input, then the update")
+        self.prev_button.clicked.connect(lambda: self.set_stage(self.stage - 1))
+        self.next_button.clicked.connect(lambda: self.set_stage(self.stage + 1))
+        self.stage_label = QLabel()
+        self.stage_label.setStyleSheet("font-weight: 600;")
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Training sample"))
+        top.addWidget(self.sample)
+        self.truth = QLabel()
+        top.addWidget(self.truth, 1)
+        nav = QHBoxLayout()
+        nav.addWidget(self.prev_button)
+        nav.addWidget(self.stage_label, 1)
+        nav.addWidget(self.next_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addLayout(top)
+        lay.addLayout(nav)
+        lay.addWidget(self.text, 1)
+        self._update_buttons()
+
+    # -- context ------------------------------------------------------------------------------
+    def set_context(self, snapshot, data, config):
+        """The network (a snapshot), its data (a Split) and settings; recomputes the walk."""
+        self.snapshot, self.data, self.config = snapshot, data, config
+        if data is not None:
+            self.sample.blockSignals(True)
+            self.sample.setRange(0, max(0, len(data.y_train) - 1))
+            self.sample.blockSignals(False)
+        self._recompute()
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.snapshot.weights) if self.snapshot is not None else 0
+
+    def stages(self) -> list[tuple[str, str, int]]:
+        """(kind, title, layer) for every stage."""
+        L = self.n_layers
+        out = [("x", "Forward: the input x", -1)]
+        for i in range(L):
+            name = "output layer" if i == L - 1 else f"hidden layer {i + 1}"
+            out.append(("z", f"Forward: {name}, weighted sums z = W·a + b", i))
+            what = "softmax p" if i == L - 1 else "activation a = f(z)"
+            out.append(("a", f"Forward: {name}, {what}", i))
+        out.append(("loss", "The loss against the one-hot label", L - 1))
+        for i in range(L - 1, -1, -1):
+            name = "output layer" if i == L - 1 else f"hidden layer {i + 1}"
+            out.append(("dz", f"Backward: {name}, dL/dz", i))
+            out.append(("dw", f"Backward: {name}, dL/dW = dL/dz · aᵀ", i))
+        out.append(("update", "The update w ← w − lr · dL/dw", -1))
+        return out
+
+    def _recompute(self):
+        s, d, c = self.snapshot, self.data, self.config
+        if s is None or d is None or c is None or len(d.y_train) == 0:
+            self.result = None
+            self.text.setHtml("<i>Waiting for a network…</i>")
+            return
+        k = self.sample.value()
+        self.result = walk(s.weights, s.biases, c.activation, d.X_train[k], int(d.y_train[k]),
+                           c.loss, c.learning_rate)
+        self.truth.setText(f"true class: <b>{d.class_names[int(d.y_train[k])]}</b> (epoch {s.epoch})")
+        self.set_stage(min(self.stage, len(self.stages()) - 1))
+
+    def set_stage(self, i: int):
+        st = self.stages()
+        if not st:
+            return
+        self.stage = max(0, min(len(st) - 1, i))
+        self._update_buttons()
+        if self.result is None:
+            return
+        kind, title, layer = st[self.stage]
+        self.stage_label.setText(f"{self.stage + 1}/{len(st)} · {title}")
+        self.text.setHtml(self._explain(kind, layer))
+        self._emit_light(kind, layer)
+
+    def _update_buttons(self):
+        n = len(self.stages()) if self.snapshot is not None else 1
+        self.prev_button.setEnabled(self.stage > 0)
+        self.next_button.setEnabled(self.stage < n - 1)
+
+    def _emit_light(self, kind: str, layer: int):
+        r = self.result
+        L = self.n_layers
+        if kind == "x":
+            upto = -1
+        elif kind in ("z", "a"):
+            upto = layer if kind == "a" else layer - 1
+        else:
+            upto = L - 1
+        acts = [r.a[i] if i <= upto else np.zeros_like(r.a[i]) for i in range(L)]
+        probs = r.probabilities if upto == L - 1 else None
+        self.lightForward.emit(r.x, acts, probs)
+        self.highlightLayer.emit(layer if kind in ("z", "a", "dz", "dw") else -1)
+
+    # -- the words and numbers ------------------------------------------------------------------
+    def _explain(self, kind: str, layer: int) -> str:
+        r, d, c = self.result, self.data, self.config
+        names = d.feature_names
+        if kind == "x":
+            rows = "".join(f"<tr><td>x{j + 1} {n}</td><td align=right>{r.x[j]:+.3f}</td></tr>"
+                           for j, n in enumerate(names))
+            return ("<p>The observation enters as the vector <b>x</b>: each feature standardised "
+                    "with the training rows' mean and standard deviation.</p>"
+                    f"<table>{rows}</table>")
+        a_in = r.x if layer == 0 else r.a[layer - 1]
+        if kind == "z":
+            W, b = self.snapshot.weights[layer], self.snapshot.biases[layer]
+            j = 0
+            terms = " + ".join(f"({W[j, i]:+.3f}×{a_in[i]:+.3f})" for i in range(min(len(a_in), 6)))
+            return (f"<p>Each neuron multiplies every input by its connection's weight, adds them up "
+                    f"and adds its bias: <b>z = W·a + b</b>.</p><p>Neuron 1: z = {terms}"
+                    f"{' + …' if len(a_in) > 6 else ''} + ({b[j]:+.3f}) = <b>{r.z[layer][j]:+.4f}</b></p>"
+                    f"<p>All of this layer: z = {_vec(r.z[layer])}</p>")
+        if kind == "a":
+            if layer == self.n_layers - 1:
+                classes = "".join(f"<tr><td>{n}</td><td align=right>{p:.4f}</td></tr>"
+                                  for n, p in zip(d.class_names, r.probabilities, strict=False))
+                return ("<p><b>Softmax</b> turns the output sums into probabilities that add up to "
+                        "1: p<sub>k</sub> = e<sup>z<sub>k</sub></sup> / Σ e<sup>z<sub>j</sub></sup>."
+                        f"</p><table>{classes}</table><p>Predicted: <b>"
+                        f"{d.class_names[int(np.argmax(r.probabilities))]}</b></p>")
+            return (f"<p>The activation function <b>{c.activation}</b> turns each weighted sum into the "
+                    f"neuron's output a = f(z).</p><p>z = {_vec(r.z[layer])}<br>a = "
+                    f"{_vec(r.a[layer])}</p>")
+        if kind == "loss":
+            diff = r.abs_error
+            mse = float(np.mean(diff ** 2))
+            ce = float(-np.log(max(r.probabilities[r.label], 1e-300)))
+            return (f"<p>The true class as a <b>one-hot label</b>: {_vec(r.one_hot, 0)}.<br>The network "
+                    f"says p = {_vec(r.probabilities)}.</p><p>Absolute differences |p − y| = "
+                    f"{_vec(diff)}; mean squared error = {mse:.4f}.<br>Cross-entropy −log p(true) = "
+                    f"{ce:.4f}.</p><p>This network trains on <b>{c.loss}</b>: L = <b>{r.loss:.4f}</b>."
+                    f"</p><p><i>The texts' example: output [0.4, 0.3, 0.3] against [1, 0, 0] gives "
+                    f"differences [0.6, 0.3, 0.3] and mean squared error 0.18.</i></p>")
+        if kind == "dz":
+            if layer == self.n_layers - 1:
+                how = ("for softmax with cross-entropy this is simply p − y" if c.loss == "cross-entropy"
+                       else "the softmax Jacobian applied to dL/dp = 2(p − y)/classes")
+            else:
+                how = (f"the next layer's dL/dz sent back through its weights (Wᵀ·dL/dz), times the "
+                       f"slope of {c.activation} at z")
+            return (f"<p><b>Backpropagation</b> starts at the output and runs back to the input. "
+                    f"dL/dz says how the loss changes with each neuron's weighted sum: {how}.</p>"
+                    f"<p>dL/dz = {_vec(r.dz[layer], 4)}</p>")
+        if kind == "dw":
+            g = r.dW[layer]
+            o, i = np.unravel_index(int(np.argmax(np.abs(g))), g.shape)
+            direction = "grow" if g[o, i] < 0 else "shrink"
+            return (f"<p>Each weight's gradient is its neuron's dL/dz times the input it multiplies: "
+                    f"<b>dL/dw = dL/dz · a</b>.</p><p>Largest here: neuron {o + 1} ← input {i + 1}: "
+                    f"{r.dz[layer][o]:+.4f} × {a_in[i]:+.4f} = <b>{g[o, i]:+.5f}</b>. Its sign says "
+                    f"which way the weight should move to lower the loss: this one should "
+                    f"<b>{direction}</b>.</p><p>‖dL/dW‖ for this layer = {np.linalg.norm(g):.4g}</p>")
+        # update
+        W0, W1 = self.snapshot.weights[0], r.W_new[0]
+        return (f"<p>Plain SGD on this one sample: <b>w ← w − lr · dL/dw</b> with learning rate "
+                f"{r.lr:g}.</p><p>First weight: {W0[0, 0]:+.5f} − {r.lr:g} × {r.dW[0][0, 0]:+.5f} = "
+                f"<b>{W1[0, 0]:+.5f}</b>.</p><p>Training averages these gradients over a mini-batch of "
+                f"{c.batch_size} rows before each step, and uses the <b>{c.optimizer}</b> optimizer, "
+                f"so the real update differs; an <b>epoch</b> is one pass over all training rows.</p>")
