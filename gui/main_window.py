@@ -24,6 +24,8 @@ from core.history import History
 from gui.controls import ControlsPanel
 from gui.network_view import MODE_LABELS, MODES, NetworkPanel
 from gui.plots import GradientView, LossPlot
+from gui.regions import RegionsView
+from gui.walkthrough_panel import WalkthroughPanel
 from gui.worker import SetupRequest, TrainingWorker
 
 APP_NAME = "NeuroWatch"
@@ -75,9 +77,8 @@ class MainWindow(QMainWindow):
         self.controls = ControlsPanel()
         self.loss_plot = LossPlot()
         self.grad_view = GradientView()
-        from gui.walkthrough_panel import WalkthroughPanel
-
         self.walkthrough = WalkthroughPanel()
+        self.regions = RegionsView()
         self.docks = {}
         for name, title, widget, area in [
             ("controls", "Training", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
             ("gradients", "Gradients", self.grad_view, Qt.DockWidgetArea.RightDockWidgetArea),
             ("walkthrough", "Forward and backward pass", self.walkthrough,
              Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("regions", "Decision regions", self.regions, Qt.DockWidgetArea.RightDockWidgetArea),
         ]:
             d = QDockWidget(title, self)
             d.setObjectName(f"dock_{name}")
@@ -93,7 +95,9 @@ class MainWindow(QMainWindow):
             self.docks[name] = d
         self.splitDockWidget(self.docks["loss"], self.docks["gradients"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["controls"], self.docks["walkthrough"])
+        self.tabifyDockWidget(self.docks["gradients"], self.docks["regions"])
         self.docks["controls"].raise_()
+        self.docks["gradients"].raise_()
         self._size_docks()
         self._build_actions()
         self._build_status()
@@ -552,6 +556,7 @@ class MainWindow(QMainWindow):
         self.view.set_structure(snap.layer_sizes, self.data.feature_names, self.data.class_names,
                                 self.config.activation)
         self.grad_view.set_layers(len(snap.weights))
+        self.regions.set_data(self.data, self.config)
         extra = info.get("extra", {})
         if "continue_from" in extra:
             self.history.truncate(extra["continue_from"])
@@ -632,6 +637,10 @@ class MainWindow(QMainWindow):
         self.loss_plot.set_metrics(m)
         self.grad_view.set_norms(m[:, 0], self.history.grad_norms())
         self.grad_view.set_snapshot(snap)
+        if not self.docks["regions"].visibleRegion().isEmpty():
+            self.regions.set_snapshot(snap, self.config)
+        else:
+            self.regions.snapshot = snap
         self._update_status(self.latest)
         self._sync_timeline()
         if self.observation is not None:

@@ -305,3 +305,21 @@ def test_walkthrough_steps_forward_and_backward(win):
     assert any(p is not None and np.isclose(p.sum(), 1) for p in lit)
     wt.set_stage([k for k, _, _ in stages].index("loss"))
     assert "0.18" in wt.text.toPlainText() and "one-hot" in wt.text.toPlainText()
+
+
+def test_decision_regions_follow_the_network(win):
+    from gui.regions import region_image
+
+    for _ in range(20):
+        win.step()
+    assert wait_until(lambda: win.epoch == 20, 60)
+    win.docks["regions"].raise_()
+    win._draw(force=True)
+    wait_ms(100)
+    r = win.regions
+    r.fx.setCurrentIndex(0)
+    r.fy.setCurrentIndex(2)
+    assert r.rgb is not None and r.rgb.shape == (140, 140, 3)
+    rgb, ext, pred, conf = region_image(win.latest, "relu", win.data.scaler, r.X_raw, 0, 2)
+    assert len(np.unique(pred)) == 3  # all three species have a region after 20 epochs
+    assert ((conf >= 1 / 3 - 1e-9) & (conf <= 1)).all()
