@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.worker.diverged.connect(self._on_diverged)
         self.worker.failed.connect(self._on_failed)
         self.worker.stopped.connect(self._on_stopped)
+        self.worker.result.connect(self._on_result)
         self.thread.start()
 
         c = self.controls
@@ -206,6 +207,13 @@ class MainWindow(QMainWindow):
         for d in self.docks.values():
             v.addAction(d.toggleViewAction())
         v.addAction(A("Restore default layout", self.restore_layout))
+        teach = m.addMenu("T&each")
+        teach.addAction(A("Learning-rate demonstration…", self.learning_rate_demo, None,
+                          "Train the same network at a too-low, a good and a too-high learning rate"))
+        teach.addAction(A("Forward and backward pass", lambda: (
+            self.docks["walkthrough"].show(), self.docks["walkthrough"].raise_())))
+        teach.addAction(A("Decision regions", lambda: (
+            self.docks["regions"].show(), self.docks["regions"].raise_())))
         h = m.addMenu("&Help")
         h.addAction(A("What am I looking at?", self.show_concepts, "F1"))
         h.addAction(A("About", self.show_about))
@@ -527,6 +535,31 @@ class MainWindow(QMainWindow):
     def _mode_changed(self, mode: str):
         for m, a in self.mode_actions.items():
             a.setChecked(m == mode)
+
+    def learning_rate_demo(self):
+        """Run the demonstration in the worker thread; a window shows the three curves."""
+        if self.active_generation != self.generation or self.data is None:
+            return
+        self.pause()
+        data, cfg = self.data, self.config
+
+        def job(_trainer):
+            from core.lr_demo import run_demo
+
+            return "lr_demo", run_demo(data, cfg)
+
+        self.statusBar().showMessage("Training three copies of the network at three learning rates…")
+        self._call.emit(self.generation, job)
+
+    def _on_result(self, generation: int, kind: str, payload):
+        if generation != self.generation:
+            return
+        if kind == "lr_demo":
+            from gui.lr_demo import LearningRateDemo
+
+            self.lr_demo_window = LearningRateDemo(payload, self.config.optimizer, self)
+            self.lr_demo_window.show()
+            self.statusBar().clearMessage()
 
     def _walkthrough_visible(self, visible: bool):
         if visible:

@@ -323,3 +323,14 @@ def test_decision_regions_follow_the_network(win):
     rgb, ext, pred, conf = region_image(win.latest, "relu", win.data.scaler, r.X_raw, 0, 2)
     assert len(np.unique(pred)) == 3  # all three species have a region after 20 epochs
     assert ((conf >= 1 / 3 - 1e-9) & (conf <= 1)).all()
+
+
+def test_learning_rate_demonstration(win):
+    win.learning_rate_demo()
+    assert wait_until(lambda: getattr(win, "lr_demo_window", None) is not None, 90)
+    curves = win.lr_demo_window.curves
+    assert set(curves) == {"too low", "good", "too high"}
+    low = curves["too low"].getData()[1]
+    good = curves["good"].getData()[1]
+    assert np.nanmin(good) < np.nanmin(low)  # the good rate learns more in the same epochs
+    win.lr_demo_window.close()
