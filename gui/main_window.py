@@ -412,7 +412,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         rec = self.recent_files()
         for p in rec:
-            self.recent_menu.addAction(Path(p).name, lambda _=False, q=p: self.load_data(q)) \
+            self.recent_menu.addAction(Path(p).name, lambda _=False, q=p: self.import_file(q)) \
                 .setStatusTip(p)
         self.recent_menu.setEnabled(bool(rec))
 
@@ -484,15 +484,36 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Building the network…")
         self._setup.emit(self.generation, req)
 
-    def load_data(self, path: str, label=None, features=None):
-        """Train on another CSV; if it cannot be used, the current data and network stay."""
+    def load_data(self, path: str, label=None, features=None, dataset=None):
+        """Train on another CSV (or a Dataset already built from it by the import dialog).
+
+        If it cannot be used, a dialog says why and the current data and network stay."""
         if self.epoch > 0 and not self.confirm(
                 f"Open {Path(path).name}? The network trained for {self.epoch} epochs on the "
                 f"current data will be replaced (save it first with Ctrl+S if you want it)."):
             return False
-        self.rebuild(dict(path=str(path), label=label, features=features, dataset=None,
-                        extra=dict(remember=str(path))))
+        self.rebuild(dict(path=str(path), label=label, features=features, dataset=dataset,
+                          extra=dict(remember=str(path))))
         return True
+
+    def import_file(self, path: str):
+        """Show the import dialog for a CSV (label and feature choice, preview, summary)."""
+        from core.errors import UserError
+        from gui.import_dialog import ImportDialog
+
+        try:
+            dlg = ImportDialog(path, self, hidden=self.controls.hidden())
+        except UserError as e:
+            self.show_error("Cannot open this file", str(e))
+            return None
+        except Exception as e:  # an unexpected failure to read: a message, never a crash
+            self.show_error("Cannot open this file", f"{path}: {type(e).__name__}: {e}")
+            return None
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda d=dlg, p=path: self.load_data(p, dataset=d.dataset()))
+        self.import_dialog = dlg
+        dlg.open()
+        return dlg
 
     def _architecture_changed(self):
         if self.config is None:
@@ -735,7 +756,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open data", start,
                                               "CSV files (*.csv *.tsv *.txt);;All files (*)")
         if path:
-            self.load_data(path)
+            self.import_file(path)
 
     def _require_network(self) -> bool:
         if self.latest is None or self.data is None:
@@ -818,9 +839,19 @@ class MainWindow(QMainWindow):
     def export_view(self, path: str) -> bool:
         try:
             if path.lower().endswith(".svg"):
-                from pyqtgraph.exporters import SVGExporter
+                from PySide6.QtCore import QRect
+                from PySide6.QtGui import QPainter
+                from PySide6.QtSvg import QSvgGenerator
 
-                SVGExporter(self.view.getPlotItem()).export(path)
+                gen = QSvgGenerator()
+                gen.setFileName(path)
+                gen.setSize(self.view.size())
+                gen.setViewBox(QRect(0, 0, self.view.width(), self.view.height()))
+                gen.setTitle("NeuroWatch network view")
+                painter = QPainter(gen)
+                self.view.render(painter)
+                if not painter.end():
+                    raise OSError("the SVG could not be written")
             elif not self.view.grab().save(path):
                 raise OSError("the image could not be written")
         except Exception as e:  # any failure to write is reported, never a crash
@@ -858,7 +889,7 @@ class MainWindow(QMainWindow):
             if files[0].endswith(".safetensors"):
                 self.open_network(files[0])
             else:
-                self.load_data(files[0])
+                self.import_file(files[0])
 
     # -- shutdown -----------------------------------------------------------------------------
     def shutdown(self):

@@ -5,10 +5,11 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
-from gui_helpers import make_window, ready, wait_ms, wait_until
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+
+from conftest import ROOT
+from gui_helpers import make_window, ready, wait_ms, wait_until
 
 
 @pytest.fixture

@@ -1,0 +1,527 @@
+"""File → Open data…: look at a CSV, choose the label and the feature columns, then train on it.
+
+The dialog reads the file once (core.dataset.read_table) and keeps the table; every change of the
+label or of a feature tick rebuilds the Dataset with core.dataset.dataset_from_frame, so the summary
+(usable rows, dropped rows, classes, network shape) and any error are exactly what training will see.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.dataset import (
+    ColumnInfo,
+    CsvFormat,
+    Dataset,
+    dataset_from_frame,
+    default_label,
+    describe_columns,
+    numeric_column,
+    read_table,
+    suggest_features,
+)
+from core.errors import DataError
+from gui import theme
+
+PREVIEW_ROWS = 50
+BIG_TABLE_ROWS = 200_000  # above this, recompute the summary on a short debounce, not on every click
+DEBOUNCE_MS = 250
+MAX_CLASSES_SHOWN = 12
+MAX_FITTED_COLUMNS = 200  # preview columns sized to their contents; wider tables keep the default width
+OK_TEXT = "Train on this data"
+
+_GREY = QColor(150, 150, 150)
+_MISSING = QColor(185, 185, 185)
+_ERROR = "#b00020"
+_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_DECIMALS = {".": "point (.)", ",": "comma (,)"}
+
+
+def _tint(rgb, amount: float) -> QColor:
+    """rgb blended towards white: amount 0 is white, 1 the colour itself."""
+    return QColor(*(int(round(255 + (c - 255) * amount)) for c in rgb))
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def describe_format(fmt: CsvFormat) -> str:
+    """How the file was read, in words: 'comma-separated · decimal point (.) · UTF-8 · header line'."""
+    sep = _DELIMITERS.get(fmt.delimiter, repr(fmt.delimiter))
+    enc = {"utf-8": "UTF-8", "latin-1": "Latin-1"}.get(fmt.encoding.lower(), fmt.encoding.upper())
+    head = "first line is the header" if fmt.header else "no header line (columns numbered)"
+    return f"{sep}-separated · decimal {_DECIMALS.get(fmt.decimal, repr(fmt.decimal))} · {enc} · {head}"
+
+
+def network_text(n_inputs: int, n_outputs: int, hidden=None) -> str:
+    """'network: 4 inputs → … → 3 outputs', or with the hidden sizes when they are known."""
+    middle = " → ".join(str(h) for h in hidden) if hidden else "…"
+    return (f"network: {_plural(n_inputs, 'input')} → {middle} → {_plural(n_outputs, 'output')}")
+
+
+class PreviewModel(QAbstractTableModel):
+    """The first rows of the table as read; the label column tinted, unused columns grey."""
+
+    def __init__(self, df: pd.DataFrame, infos: list[ColumnInfo], decimal: str, parent=None):
+        super().__init__(parent)
+        self._df = df.head(PREVIEW_ROWS)
+        self._infos = infos
+        self._decimal = decimal
+        self._columns = [str(c) for c in df.columns]
+        # whole numbers read as floats (a column with a gap) show as in the file: 3750, not 3750.0
+        self._whole = [self._all_whole(self._df.iloc[:, j]) for j in range(self._df.shape[1])]
+        self._label = ""
+        self._used: set[str] = set()
+        self._label_brush = QBrush(_tint(theme.ACCENT, 0.22))
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_choice(self, label: str, features):
+        self._label, self._used = label, set(features)
+        if self.rowCount() and self.columnCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+        if self.columnCount():
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._df)
+
+    def columnCount(self, parent=QModelIndex()):  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    @staticmethod
+    def _all_whole(col: pd.Series) -> bool:
+        if not pd.api.types.is_float_dtype(col.dtype):
+            return False
+        v = col.to_numpy(dtype=np.float64)
+        v = v[np.isfinite(v)]
+        return bool(np.all((np.mod(v, 1) == 0) & (np.abs(v) < 1e15)))
+
+    def _text(self, value, column: int = 0) -> str | None:
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+            return None
+        if isinstance(value, (float, np.floating)):
+            v = float(value)
+            text = str(int(v)) if self._whole[column] and v.is_integer() else repr(v)
+            return text.replace(".", ",") if self._decimal == "," else text
+        return str(value)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        col = self._columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            text = self._text(self._df.iat[index.row(), index.column()], index.column())
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{col}, row {index.row() + 1}: " + (text if text is not None else
+                                                           "missing (this row is dropped if used)")
+            return "—" if text is None else text
+        if role == Qt.ItemDataRole.BackgroundRole and col == self._label:
+            return self._label_brush
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if self._text(self._df.iat[index.row(), index.column()], index.column()) is None:
+                return QBrush(_MISSING)
+            if col != self._label and col not in self._used:
+                return QBrush(_GREY)
+            return None
+        if role == Qt.ItemDataRole.FontRole and col == self._label:
+            return self._bold
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            numeric = self._infos[index.column()].numeric
+            h = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
+            return int(h | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Vertical:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return str(section + 1)
+            return None
+        col = self._columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{col}  (label)" if col == self._label else col
+        if role == Qt.ItemDataRole.FontRole and col == self._label:
+            return self._bold
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # over the values: numbers sit on the right
+            h = Qt.AlignmentFlag.AlignRight if self._infos[section].numeric else Qt.AlignmentFlag.AlignLeft
+            return int(h | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and col != self._label and col not in self._used:
+            return QBrush(_GREY)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column_tooltip(self._infos[section], label=col == self._label,
+                                  used=col in self._used)
+        return None
+
+
+def column_tooltip(info: ColumnInfo, label: bool = False, used: bool = False) -> str:
+    kind = "numbers" if info.numeric else "empty" if info.distinct == 0 else "text"
+    parts = [f"{info.name}: {kind}"]
+    if info.distinct >= 0:
+        parts.append(f"{info.distinct:,} distinct values")
+    parts.append(f"{info.missing:,} missing" if info.missing else "none missing")
+    role = ("the label: what the network learns to predict" if label
+            else "a feature: an input of the network" if used else "not used")
+    return f"{', '.join(parts)}. Now {role}."
+
+
+class ImportDialog(QDialog):
+    """Preview a CSV, pick the label and features, and see what training on it would mean.
+
+    ImportDialog(path) reads the file at once; a DataError (unreadable file) propagates to the caller.
+    After exec(): label(), features() and dataset() give the choice; dataset() is None when invalid.
+    `hidden`, if given, are the hidden layer sizes shown in the network line of the summary.
+    """
+
+    def __init__(self, path, parent=None, hidden=None):
+        super().__init__(parent)
+        self.path = Path(path)
+        self.df, self.fmt = read_table(path)
+        self.hidden = tuple(hidden) if hidden else None
+        self.columns = [str(c) for c in self.df.columns]
+        n_rows = len(self.df)
+        self.infos = describe_columns(self.df, self.fmt.decimal, distinct=n_rows <= BIG_TABLE_ROWS)
+        self._info = dict(zip(self.columns, self.infos, strict=True))
+        self._dataset: Dataset | None = None
+        self._error: str | None = None
+        self._dirty = False
+        self._quiet = False
+
+        self.setWindowTitle(f"Open data: {self.path.name}")
+        self.setMinimumSize(900, 600)
+        self.resize(1120, 720)
+        self.setSizeGripEnabled(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 12, 12, 10)
+        lay.setSpacing(8)
+
+        # the file and how it was read
+        self.file_label = QLabel(f"<span style='font-size:14pt; font-weight:600'>"
+                                 f"{html.escape(self.path.name)}</span>")
+        self.file_label.setToolTip(str(self.path.resolve()))
+        self.format_label = QLabel(f"Read as {describe_format(self.fmt)} · "
+                                   f"{_plural(n_rows, 'row')} × {_plural(len(self.columns), 'column')}")
+        self.format_label.setStyleSheet("color: #555;")
+        self.format_label.setWordWrap(True)
+        self.format_label.setToolTip(
+            "How the file was read, detected from its first lines. If this looks wrong (e.g. one single "
+            "column, or numbers shown as text), save the file again as a comma-separated UTF-8 CSV.")
+        lay.addWidget(self.file_label)
+        lay.addWidget(self.format_label)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        lay.addWidget(split, 1)
+
+        # preview
+        shown = min(PREVIEW_ROWS, n_rows)
+        pbox = QGroupBox(f"Preview: first {shown:,} of {_plural(n_rows, 'row')}" if n_rows > shown
+                         else f"Preview: all {_plural(n_rows, 'row')}")
+        pl = QVBoxLayout(pbox)
+        pl.setContentsMargins(6, 12, 6, 6)
+        self.preview_model = PreviewModel(self.df, self.infos, self.fmt.decimal, self)
+        self.preview = QTableView()
+        self.preview.setModel(self.preview_model)
+        self.preview.setAlternatingRowColors(True)
+        self.preview.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview.setWordWrap(False)
+        self.preview.verticalHeader().setDefaultSectionSize(22)
+        self.preview.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.preview.setToolTip("The table as read from the file. The label column is tinted; greyed "
+                                "columns are not used as features. — marks a missing value.")
+        pl.addWidget(self.preview)
+        split.addWidget(pbox)
+
+        # choice: label and features
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        lbox = QGroupBox("Label: what to predict")
+        lf = QFormLayout(lbox)
+        lf.setContentsMargins(8, 14, 8, 8)
+        self.label_combo = QComboBox()
+        self.label_combo.setToolTip("The column holding the class of each row: the network learns to "
+                                    "predict it from the feature columns.")
+        for i, c in enumerate(self.columns):
+            self.label_combo.addItem(c)
+            self.label_combo.setItemData(i, column_tooltip(self.infos[i]), Qt.ItemDataRole.ToolTipRole)
+        self.label_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.label_combo.setMinimumContentsLength(16)
+        lf.addRow("Column:", self.label_combo)
+        sl.addWidget(lbox)
+
+        fbox = QGroupBox("Features: the network's inputs")
+        fl = QVBoxLayout(fbox)
+        fl.setContentsMargins(8, 14, 8, 8)
+        self.feature_boxes: dict[str, QCheckBox] = {}
+        self._hints: dict[str, QLabel] = {}
+        inner = QWidget()
+        grid = QGridLayout(inner)
+        grid.setContentsMargins(2, 2, 2, 2)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(3)
+        for row, c in enumerate(self.columns):
+            info = self._info[c]
+            box = QCheckBox(c)
+            hint = QLabel(self._hint(info))
+            hint.setStyleSheet("color: #888;")
+            tip = self._feature_tip(info)
+            box.setToolTip(tip)
+            hint.setToolTip(tip)
+            if not info.numeric:
+                box.setEnabled(False)
+            box.toggled.connect(self._changed)
+            grid.addWidget(box, row, 0)
+            grid.addWidget(hint, row, 1)
+            self.feature_boxes[c] = box
+            self._hints[c] = hint
+        grid.setColumnStretch(2, 1)
+        grid.setRowStretch(len(self.columns), 1)
+        scroll = QScrollArea()
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setToolTip("Tick the columns the network uses as inputs. Only numeric columns can be "
+                          "ticked.")
+        fl.addWidget(scroll, 1)
+        buttons = QHBoxLayout()
+        self.all_button = QPushButton("Select all numeric")
+        self.all_button.setToolTip("Tick every numeric column except the label (ID-like ones too)")
+        self.none_button = QPushButton("None")
+        self.none_button.setToolTip("Untick every feature column")
+        self.all_button.clicked.connect(self.select_all_numeric)
+        self.none_button.clicked.connect(self.select_none)
+        self.count_label = QLabel()
+        self.count_label.setStyleSheet("color: #666;")
+        self.count_label.setToolTip("How many columns are ticked as features")
+        buttons.addWidget(self.all_button)
+        buttons.addWidget(self.none_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.count_label)
+        fl.addLayout(buttons)
+        sl.addWidget(fbox, 1)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([680, 400])
+
+        # summary
+        sbox = QGroupBox("What training will use")
+        sb = QVBoxLayout(sbox)
+        sb.setContentsMargins(10, 14, 10, 8)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.summary.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
+        self.summary.setToolTip("Computed from the current label and features, exactly as training "
+                                "will read the data")
+        sb.addWidget(self.summary)
+        lay.addWidget(sbox)
+
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                           | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(OK_TEXT)
+        self.ok_button.setToolTip("Build a new network for this data and start over with it")
+        self.cancel_button = self.button_box.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setToolTip("Keep the current data")
+        self.button_box.accepted.connect(self.accept)
+        self.button_box.rejected.connect(self.reject)
+        lay.addWidget(self.button_box)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._recompute)
+        self._debounce = n_rows > BIG_TABLE_ROWS
+
+        # defaults: the engine's label and suggested features
+        label = str(default_label(list(self.df.columns)))
+        ticked = set(map(str, suggest_features(self.df, label, self.fmt.decimal)))
+        self._quiet = True
+        self.label_combo.setCurrentIndex(self.columns.index(label))
+        for c, box in self.feature_boxes.items():
+            box.setChecked(c in ticked)
+        self._quiet = False
+        self._label = label
+        self._show_label_row(label)
+        self.label_combo.currentIndexChanged.connect(self._label_changed)
+        self._recompute()
+        self.label_combo.setFocus()  # not the table: it would draw a focus frame on its first cell
+
+    # ------------------------------------------------------------------ the choice
+    def label(self) -> str:
+        return self.label_combo.currentText()
+
+    def features(self) -> list[str]:
+        """Ticked feature columns, in the file's column order."""
+        lab = self.label()
+        return [c for c, b in self.feature_boxes.items() if c != lab and b.isEnabled() and b.isChecked()]
+
+    def dataset(self) -> Dataset | None:
+        """The Dataset for the current choice (as summarised), or None when it cannot be used."""
+        self._flush()
+        return self._dataset
+
+    def error(self) -> str | None:
+        """Why the current choice cannot be used, or None."""
+        self._flush()
+        return self._error
+
+    def select_all_numeric(self):
+        self._set_ticks(lambda c: self._info[c].numeric)
+
+    def select_none(self):
+        self._set_ticks(lambda c: False)
+
+    def accept(self):
+        self._flush()
+        if self._dataset is not None:
+            super().accept()
+
+    # ------------------------------------------------------------------ internals
+    def _hint(self, info: ColumnInfo) -> str:
+        if not info.numeric:
+            return "empty" if info.distinct == 0 or info.missing == len(self.df) else "text"
+        if info.id_like:
+            return "looks like an ID"
+        return f"{info.missing:,} missing" if info.missing else ""
+
+    def _feature_tip(self, info: ColumnInfo) -> str:
+        if not info.numeric:
+            if info.distinct == 0 or info.missing == len(self.df):
+                return f"'{info.name}' is empty: it has no values to use as an input."
+            example = self._example(info.name)
+            return (f"'{info.name}' is not numeric{f' (e.g. {example!r})' if example else ''}: a network "
+                    f"needs numbers as input, so it cannot be a feature. It can be the label.")
+        if info.id_like:
+            return (f"'{info.name}' looks like an ID (a row number or identifier), so it is unticked: it "
+                    f"says nothing about the class. Tick it to use it anyway.")
+        missing = (f" {info.missing:,} rows have no value here and are dropped if it is ticked."
+                   if info.missing else "")
+        return f"Use '{info.name}' as an input of the network.{missing}"
+
+    def _example(self, name: str) -> str:
+        col = self.df[name]
+        bad = col[col.notna() & numeric_column(col, self.fmt.decimal).isna()]
+        return str(bad.iloc[0])[:40] if len(bad) else ""
+
+    def _set_ticks(self, want):
+        self._quiet = True
+        for c, box in self.feature_boxes.items():
+            if box.isEnabled() and c != self.label():
+                box.setChecked(bool(want(c)))
+        self._quiet = False
+        self._changed()
+
+    def _show_label_row(self, label: str):
+        for c, box in self.feature_boxes.items():
+            box.setVisible(c != label)
+            self._hints[c].setVisible(c != label)
+
+    def _label_changed(self, _index: int):
+        old, new = self._label, self.label()
+        self._label = new
+        self._quiet = True
+        if old in self.feature_boxes:  # the old label becomes a feature if it would be suggested
+            info = self._info[old]
+            self.feature_boxes[old].setChecked(info.numeric and not info.id_like)
+        self._quiet = False
+        self._show_label_row(new)
+        self._changed()
+
+    def _changed(self, *_):
+        if self._quiet:
+            return
+        self._dirty = True
+        self.preview_model.set_choice(self.label(), self.features())
+        if self._debounce:
+            self.ok_button.setEnabled(False)
+            self._timer.start()
+        else:
+            self._recompute()
+
+    def _flush(self):
+        if self._dirty or self._timer.isActive():
+            self._timer.stop()
+            self._recompute()
+
+    def _fit_columns(self):
+        """Columns as wide as their header and values (the label's header grows by '(label)')."""
+        if len(self.columns) <= MAX_FITTED_COLUMNS:
+            self.preview.resizeColumnsToContents()
+            for j in range(len(self.columns)):
+                width = self.preview.columnWidth(j)
+                self.preview.setColumnWidth(j, min(width + 12, 320))
+
+    def _recompute(self):
+        self._dirty = False
+        label, features = self.label(), self.features()
+        self.preview_model.set_choice(label, features)
+        self._fit_columns()
+        numeric = sum(1 for c in self.columns if c != label and self._info[c].numeric)
+        self.count_label.setText(f"{len(features):,} of {numeric:,} numeric ticked")
+        self._dataset, self._error = None, None
+        if not features:  # dataset_from_frame takes an empty list as "suggest features for me"
+            self._error = (f"{self.path.name}: no feature column is ticked. Tick at least one numeric "
+                           f"column: a network needs numbers as input.")
+        else:
+            try:
+                self._dataset = dataset_from_frame(self.df, label, features, self.path,
+                                                   decimal=self.fmt.decimal)
+            except DataError as e:
+                self._error = str(e)
+        self.ok_button.setEnabled(self._dataset is not None)
+        self.summary.setText(self._summary_html())
+
+    def _summary_html(self) -> str:
+        if self._dataset is None:
+            return (f"<p style='color:{_ERROR}'><b>Cannot train on this choice.</b> "
+                    f"{html.escape(self._error or '')}</p>")
+        ds = self._dataset
+        usable = ds.rows_total - ds.rows_dropped
+        counts = ds.class_counts()
+        shown = list(counts.items())[:MAX_CLASSES_SHOWN]
+        classes = " · ".join(f"{html.escape(c)} <span style='color:#666'>{k:,}</span>" for c, k in shown)
+        if len(counts) > len(shown):
+            classes += f" · … and {len(counts) - len(shown):,} more"
+        drop = html.escape(ds.drop_note())
+        drop_style = "" if ds.rows_dropped else " style='color:#666'"
+        net = html.escape(network_text(ds.n_features, ds.n_classes, self.hidden))
+        lines = (f"<b>{usable:,}</b> usable rows of {ds.rows_total:,} · <span{drop_style}>{drop}</span>",
+                 f"<b>{_plural(ds.n_classes, 'class', 'classes')}</b> in "
+                 f"'{html.escape(ds.label_name)}': {classes}",
+                 f"<b>{net}</b>")
+        return "".join(f"<p style='margin:0 0 4px 0'>{line}</p>" for line in lines)

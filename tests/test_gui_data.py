@@ -1,0 +1,103 @@
+"""Your own data in the window: import dialog choices, bad files, save/load, exports."""
+
+import numpy as np
+
+from gui_helpers import make_window, ready, wait_until
+
+
+def test_import_dialog_choices_shape_the_network(qtbot, tmp_path):
+    from conftest import DATA
+
+    w = make_window(qtbot, tmp_path)
+    dlg = w.import_file(str(DATA / "penguins_raw.csv"))
+    assert dlg is not None and dlg.label() == "Species"
+    for name, box in dlg.feature_boxes.items():
+        box.setChecked(name in ("Culmen Length (mm)", "Flipper Length (mm)", "Body Mass (g)"))
+    assert dlg.dataset().n_features == 3
+    gen = w.generation
+    dlg.accept()
+    assert wait_until(lambda: ready(w) and w.generation == gen + 1, 30)
+    assert w.view.sizes == (3, 5, 5, 3)
+    assert w.data.feature_names == ("Culmen Length (mm)", "Flipper Length (mm)", "Body Mass (g)")
+    assert str(DATA / "penguins_raw.csv") in w.recent_files()
+    w.close()
+
+
+def test_bad_file_gives_a_dialog_and_loses_nothing(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    for _ in range(3):
+        w.step()
+    assert wait_until(lambda: w.epoch == 3, 30)
+    trained = w.latest.weights[0].copy()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01\x02garbage" * 100)
+    assert w.import_file(str(bad)) is None
+    assert "binary" in w.last_error
+    one_class = tmp_path / "one.csv"
+    one_class.write_text("a,b,label\n" + "1,2,x\n" * 20)
+    w.load_data(str(one_class))  # straight to the engine (as `python main.py one.csv` would)
+    assert wait_until(lambda: "single class" in w.last_error, 30)
+    assert wait_until(lambda: ready(w), 10)
+    assert w.epoch == 3 and np.array_equal(w.latest.weights[0], trained)
+    assert w.data.feature_names[0] == "bill_length_mm"
+    w.step()
+    assert wait_until(lambda: w.epoch == 4, 30)
+    w.close()
+
+
+def test_save_load_network_gives_identical_predictions(qtbot, tmp_path):
+    from core.classify import classify_file
+    from core.model import load_model
+
+    w = make_window(qtbot, tmp_path)
+    for _ in range(10):
+        w.step()
+    assert wait_until(lambda: w.epoch == 10, 30)
+    path = str(tmp_path / "my net é.safetensors")
+    assert w.save_network(path)
+    from conftest import PENGUINS
+
+    before = classify_file(load_model(path), PENGUINS).probabilities
+    w.reset()
+    assert wait_until(lambda: ready(w) and w.epoch == 0, 30)
+    assert w.open_network(path)
+    assert wait_until(lambda: ready(w) and w.epoch == 10, 30)
+    assert np.allclose(w.latest.weights[0], load_model(path).weights[0])
+    assert w.save_network(str(tmp_path / "again.safetensors"))
+    after = classify_file(load_model(str(tmp_path / "again.safetensors")), PENGUINS).probabilities
+    assert np.allclose(before, after, equal_nan=True)
+    w.step()  # it continues training
+    assert wait_until(lambda: w.epoch == 11, 30)
+    w.close()
+
+
+def test_mismatched_network_is_refused(qtbot, tmp_path):
+    from core.dataset import load_csv, split
+    from core.model import model_from_training, save_model
+    from core.trainer import TrainConfig, Trainer
+
+    w = make_window(qtbot, tmp_path)
+    csv = tmp_path / "other.csv"
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{a:.3f},{b:.3f},{'pq'[int(a > 0)]}\n" for a, b in rng.normal(size=(40, 2)))
+    csv.write_text("u,v,label\n" + rows)
+    t = Trainer(split(load_csv(csv), 0.3, 0), TrainConfig())
+    save_model(model_from_training(t), tmp_path / "other.safetensors")
+    assert not w.open_network(str(tmp_path / "other.safetensors"))
+    assert "features u, v" in w.last_error
+    w.close()
+
+
+def test_exports(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    for _ in range(4):
+        w.step()
+    assert wait_until(lambda: w.epoch == 4, 30)
+    w._draw()
+    assert w.export_view(str(tmp_path / "net.png")) and (tmp_path / "net.png").stat().st_size > 5000
+    assert w.export_view(str(tmp_path / "net.svg"))
+    assert "<svg" in (tmp_path / "net.svg").read_text(encoding="utf-8")[:2000]
+    assert w.export_loss(str(tmp_path / "loss.csv"))
+    lines = (tmp_path / "loss.csv").read_text().splitlines()
+    assert lines[0].startswith("epoch,train_loss") and len(lines) == 6
+    w.close()
