@@ -26,6 +26,7 @@ from gui.network_view import MODE_LABELS, MODES, NetworkPanel
 from gui.plots import GradientView, LossPlot
 from gui.regions import RegionsView
 from gui.walkthrough_panel import WalkthroughPanel
+from gui.weight_study import WeightStudyPanel
 from gui.worker import SetupRequest, TrainingWorker
 
 APP_NAME = "NeuroWatch"
@@ -79,6 +80,9 @@ class MainWindow(QMainWindow):
         self.grad_view = GradientView()
         self.walkthrough = WalkthroughPanel()
         self.regions = RegionsView()
+        self.weight_study = WeightStudyPanel()
+        self._study = None
+        self._study_names = None
         self.docks = {}
         for name, title, widget, area in [
             ("controls", "Training", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -87,6 +91,7 @@ class MainWindow(QMainWindow):
             ("walkthrough", "Forward and backward pass", self.walkthrough,
              Qt.DockWidgetArea.LeftDockWidgetArea),
             ("regions", "Decision regions", self.regions, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("weight", "Loss vs one weight", self.weight_study, Qt.DockWidgetArea.RightDockWidgetArea),
         ]:
             d = QDockWidget(title, self)
             d.setObjectName(f"dock_{name}")
@@ -96,6 +101,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.docks["loss"], self.docks["gradients"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["controls"], self.docks["walkthrough"])
         self.tabifyDockWidget(self.docks["gradients"], self.docks["regions"])
+        self.tabifyDockWidget(self.docks["gradients"], self.docks["weight"])
         self.docks["controls"].raise_()
         self.docks["gradients"].raise_()
         self._size_docks()
@@ -575,7 +581,10 @@ class MainWindow(QMainWindow):
     def _on_result(self, generation: int, kind: str, payload):
         if generation != self.generation:
             return
-        if kind == "lr_demo":
+        if kind == "loss_slice" and self._study == (payload.layer, payload.out, payload.inp):
+            self.weight_study.show_slice(payload, names=self._study_names)
+            self.weight_slice = payload
+        elif kind == "lr_demo":
             from gui.lr_demo import LearningRateDemo
 
             self.lr_demo_window = LearningRateDemo(payload, self.config.optimizer, self)
@@ -590,9 +599,26 @@ class MainWindow(QMainWindow):
             self._light_observation(self.displayed_snapshot())
 
     def _edge_clicked(self, layer: int, o: int, i: int):
-        self.statusBar().showMessage(
-            f"connection {self.view.neuron_name(layer, i)} → {self.view.neuron_name(layer + 1, o)}",
-            5000)
+        """Study this weight: the loss as a function of it, with the tangent and the last step."""
+        self.study_weight(layer, o, i)
+
+    def study_weight(self, layer: int, o: int, i: int):
+        self._study = (layer, o, i)
+        self._study_names = (self.view.neuron_name(layer, i), self.view.neuron_name(layer + 1, o))
+        self.weight_study.clear()
+        self.docks["weight"].show()
+        self.docks["weight"].raise_()
+        self.worker.set_study(self._study)
+        snap = self.latest
+
+        def job(trainer, key=self._study, snap=snap):
+            from core.teaching import loss_slice
+
+            return "loss_slice", loss_slice(trainer, *key, snapshot=snap)
+
+        self._call.emit(self.generation, job)
+        self.statusBar().showMessage(f"Studying the weight {self._study_names[0]} → "
+                                     f"{self._study_names[1]}", 5000)
 
     # -- worker answers -----------------------------------------------------------------------
     def _on_ready(self, generation: int, snap, info: dict):
@@ -610,6 +636,10 @@ class MainWindow(QMainWindow):
         self.view.set_structure(snap.layer_sizes, self.data.feature_names, self.data.class_names,
                                 self.config.activation)
         self.grad_view.set_layers(len(snap.weights))
+        if "continue_from" not in info.get("extra", {}):
+            self._study = None
+            self.worker.set_study(None)
+            self.weight_study.clear()
         self.regions.set_data(self.data, self.config)
         extra = info.get("extra", {})
         if "continue_from" in extra:

@@ -54,6 +54,8 @@ class TrainingWorker(QObject):
         self._trainer = None
         self._generation = -1
         self._torch_ready = False
+        self._study = None  # (layer, out, in) of the weight whose loss curve is being studied
+        self._last_study = 0.0
 
     # -- called directly from the GUI thread (thread-safe) ------------------------------------
     def request_pause(self):
@@ -66,6 +68,25 @@ class TrainingWorker(QObject):
 
     def set_speed(self, epochs_per_second: float):
         self._speed = max(0.0, float(epochs_per_second))
+
+    def set_study(self, key):
+        """Follow the loss as a function of one weight (layer, out, in) while training; None stops."""
+        self._study = tuple(key) if key is not None else None
+        self._last_study = 0.0
+
+    def _study_slice(self, generation: int, snap, now: float):
+        key = self._study
+        if key is None or now - self._last_study < 0.2:  # at most five curves a second
+            return
+        self._last_study = now
+        from core.teaching import loss_slice
+
+        try:
+            s = loss_slice(self._trainer, *key, snapshot=snap)
+        except UserError:  # the weight no longer exists (the network was rebuilt)
+            self._study = None
+            return
+        self.result.emit(generation, "loss_slice", s)
 
     def update_settings(self, **settings):
         """learning_rate / optimizer / momentum / batch_size: applied before the next epoch."""
@@ -174,6 +195,7 @@ class TrainingWorker(QObject):
                 batch.append(snap)
                 done += 1
                 now = time.perf_counter()
+                self._study_slice(generation, snap, now)
                 if now - last_emit >= EMIT_INTERVAL:
                     self._flush(generation, batch)
                     last_emit = now

@@ -335,3 +335,28 @@ def test_learning_rate_demonstration(win):
     good = curves["good"].getData()[1]
     assert np.nanmin(good) < np.nanmin(low)  # the good rate learns more in the same epochs
     win.lr_demo_window.close()
+
+
+def test_click_an_edge_to_study_the_loss_against_that_weight(win):
+    from PySide6.QtCore import QPoint
+
+    win.controls.optimizer.setCurrentIndex(0)  # SGD: the step is lr x slope
+    win.controls.lr_spin.setValue(0.1)
+    win.step()
+    assert wait_until(lambda: win.epoch == 1, 30)
+    win._draw()
+    win.view.finish_animation()
+    pos = win.view.mapFromScene(win.view.scene_pos_of_edge(1, 2, 3))
+    QTest.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
+    assert wait_until(lambda: getattr(win, "weight_slice", None) is not None, 20)
+    s = win.weight_slice
+    assert (s.layer, s.out, s.inp) == (1, 2, 3) and s.epoch == 1
+    assert s.w0 == pytest.approx(float(win.latest.weights[1][2, 3]))
+    # the tangent's slope is the curve's derivative at the current point
+    k = len(s.values) // 2
+    fd = (s.losses[k + 1] - s.losses[k - 1]) / (s.values[k + 1] - s.values[k - 1])
+    assert s.grad == pytest.approx(fd, rel=0.05, abs=1e-4)
+    # training on updates the curve; the trail grows
+    win.step()
+    assert wait_until(lambda: win.weight_slice.epoch == 2, 20)
+    assert len(win.weight_study.trail_points) == 2
