@@ -47,8 +47,10 @@ class WalkthroughPanel(QWidget):
         self.next_button.clicked.connect(lambda: self.set_stage(self.stage + 1))
         self.stage_label = QLabel()
         self.stage_label.setStyleSheet("font-weight: 600;")
+        self.stage_label.setWordWrap(True)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
+        self.text.setMinimumWidth(200)
         top = QHBoxLayout()
         top.addWidget(QLabel("Training sample"))
         top.addWidget(self.sample)
@@ -64,6 +66,12 @@ class WalkthroughPanel(QWidget):
         lay.addLayout(nav)
         lay.addWidget(self.text, 1)
         self._update_buttons()
+        self.setMinimumWidth(240)
+
+    def sizeHint(self):
+        from PySide6.QtCore import QSize
+
+        return QSize(320, 500)
 
     # -- context ------------------------------------------------------------------------------
     def set_context(self, snapshot, data, config):
