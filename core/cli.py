@@ -197,19 +197,12 @@ def cmd_classify(a) -> int:
 
 
 def _write_csv_atomic(frame, path):
-    import os
-    import tempfile
-    from pathlib import Path
+    from core.atomic import atomic_open
 
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.resolve().parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with atomic_open(path, "w", encoding="utf-8", newline="") as f:
             frame.to_csv(f, index=False, lineterminator="\n")
-        os.replace(tmp, p)
     except OSError as e:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         raise UserError(f"cannot write {path}: {e.strerror or e}.") from None
 
 

@@ -8,13 +8,12 @@ names, the training scaling, class names and the settings it was trained with.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from core.atomic import atomic_open
 from core.dataset import Scaler
 from core.errors import ModelFileError
 from core.network import NetworkSpec, forward
@@ -64,18 +63,10 @@ def save_model(model: TrainedModel, path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"cannot save to {path}: the folder {folder} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with atomic_open(path, "wb") as f:
             f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
     except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise ModelFileError(f"cannot save {path}: {e.strerror or e}. The previous file, if any, "
                              f"is untouched.") from None
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.history import History
+from gui.classify_panel import ClassifyPanel
 from gui.controls import ControlsPanel
 from gui.network_view import MODE_LABELS, MODES, NetworkPanel
 from gui.plots import GradientView, LossPlot
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.walkthrough = WalkthroughPanel()
         self.regions = RegionsView()
         self.weight_study = WeightStudyPanel()
+        self.classify_panel = ClassifyPanel()
         self._study = None
         self._study_names = None
         self.docks = {}
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
              Qt.DockWidgetArea.LeftDockWidgetArea),
             ("regions", "Decision regions", self.regions, Qt.DockWidgetArea.RightDockWidgetArea),
             ("weight", "Loss vs one weight", self.weight_study, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("classify", "Classify", self.classify_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
         ]:
             d = QDockWidget(title, self)
             d.setObjectName(f"dock_{name}")
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
             self.docks[name] = d
         self.splitDockWidget(self.docks["loss"], self.docks["gradients"], Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["controls"], self.docks["walkthrough"])
+        self.tabifyDockWidget(self.docks["controls"], self.docks["classify"])
         self.tabifyDockWidget(self.docks["gradients"], self.docks["regions"])
         self.tabifyDockWidget(self.docks["gradients"], self.docks["weight"])
         self.docks["controls"].raise_()
@@ -142,6 +146,9 @@ class MainWindow(QMainWindow):
         self.walkthrough.lightForward.connect(
             lambda x, acts, p: self.view.set_forward_pass(x, acts, p))
         self.walkthrough.highlightLayer.connect(self.view.highlight_layer)
+        self.classify_panel.observationSelected.connect(self.show_observation)
+        self.classify_panel.exported.connect(
+            lambda path: self.statusBar().showMessage(f"Exported the predictions to {path}", 6000))
         self.docks["walkthrough"].visibilityChanged.connect(self._walkthrough_visible)
 
         self._frame = QTimer(self)
@@ -729,9 +736,16 @@ class MainWindow(QMainWindow):
         self._sync_timeline()
         if self.observation is not None:
             self._light_observation(snap)
+        self._update_classifier(snap)
         if not self.docks["walkthrough"].visibleRegion().isEmpty() and not self.playing:
             self.walkthrough.set_context(snap, self.data, self.config)
         self.snapshotShown.emit(snap)
+
+    def _update_classifier(self, snap):
+        from core.model import model_from_snapshot
+
+        if self.data is not None and self.config is not None:
+            self.classify_panel.set_model(model_from_snapshot(snap, self.data, self.config), snap.epoch)
 
     def _update_status(self, s):
         self.st_epoch.setText(f"epoch {s.epoch}")
@@ -928,6 +942,7 @@ class MainWindow(QMainWindow):
             return
         self._frame.stop()
         self.playing = False
+        self.classify_panel.shutdown()
         self.worker.request_cancel()
         self.thread.quit()
         if not self.thread.wait(10000):

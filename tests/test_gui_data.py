@@ -101,3 +101,23 @@ def test_exports(qtbot, tmp_path):
     lines = (tmp_path / "loss.csv").read_text().splitlines()
     assert lines[0].startswith("epoch,train_loss") and len(lines) == 6
     w.close()
+
+
+def test_classify_panel_selection_lights_the_forward_pass(qtbot, tmp_path):
+    from conftest import PENGUINS
+
+    w = make_window(qtbot, tmp_path)
+    for _ in range(5):
+        w.step()
+    assert wait_until(lambda: w.epoch == 5, 30)
+    w._draw()
+    panel = w.classify_panel
+    assert panel.load_file(str(PENGUINS))
+    assert wait_until(lambda: not panel.busy and panel.predictions is not None, 60)
+    panel.select_table_row(0)
+    assert w.observation is not None and np.allclose(w.observation, [39.1, 18.7, 181, 3750])
+    assert np.isclose(w.forward_pass.probabilities[0].sum(), 1)
+    assert np.allclose(w.forward_pass.probabilities[0], panel.predictions.probabilities[0], atol=1e-5)
+    panel.fill_example()
+    assert np.allclose(w.observation, [37.3, 16.8, 192, 3000])
+    w.close()
