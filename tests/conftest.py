@@ -3,6 +3,9 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Small networks train fastest on one thread, and a shared 2-core CI machine spin-waits badly with
+# more: the app sets this per network (core.trainer.configure_threads); the tests set it once.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
