@@ -37,7 +37,7 @@ class TrainedModel:
     def probabilities(self, X_raw: np.ndarray) -> np.ndarray:
         """Softmax probabilities (n, classes) for unscaled feature rows (n, features)."""
         Z = self.scaler.transform(np.asarray(X_raw, dtype=np.float32))
-        return forward(self.weights, self.biases, self.spec.activation, Z).probabilities
+        return forward(self.weights, self.biases, self.spec.activation, Z, np.float32).probabilities
 
     def metadata(self) -> dict:
         return {

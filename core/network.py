@@ -27,9 +27,9 @@ def activate(name: str, z: np.ndarray) -> np.ndarray:
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 @dataclass(frozen=True)
@@ -88,19 +88,22 @@ class ForwardPass:
         return self.a[-1]
 
 
-def forward(weights, biases, activation: str, x: np.ndarray) -> ForwardPass:
-    """Forward pass of scaled inputs x (n, f) through weights (out, in) and biases (out,)."""
-    a = np.asarray(x, dtype=np.float64)
+def forward(weights, biases, activation: str, x: np.ndarray, dtype=np.float64) -> ForwardPass:
+    """Forward pass of scaled inputs x (n, f) through weights (out, in) and biases (out,).
+
+    float64 by default (exact numbers to explain); classification of big tables uses float32,
+    the precision the network was trained in, at half the memory traffic."""
+    a = np.asarray(x, dtype=dtype)
     if a.ndim == 1:
         a = a[None, :]
     zs, acts = [], []
     last = len(weights) - 1
     for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        z = a @ np.asarray(w, dtype=np.float64).T + np.asarray(b, dtype=np.float64)
+        z = a @ np.asarray(w, dtype=dtype).T + np.asarray(b, dtype=dtype)
         a = softmax(z) if i == last else activate(activation, z)
         zs.append(z)
         acts.append(a)
-    return ForwardPass(inputs=np.asarray(x, dtype=np.float64).reshape(-1, len(weights[0][0])),
+    return ForwardPass(inputs=np.asarray(x, dtype=dtype).reshape(-1, len(weights[0][0])),
                        z=tuple(zs), a=tuple(acts))
 
 
