@@ -88,4 +88,8 @@ def classify_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: st
 
 def classify_file(model: TrainedModel, path) -> Predictions:
     df, fmt = read_observations(path)
+    if not fmt.header and not all(_has_column(df, f) for f in model.feature_names):
+        raise DataError(f"{path} has no header line (its first line holds values, not column names): "
+                        f"add one naming the columns the network needs, "
+                        f"{', '.join(model.feature_names)}.")
     return classify_frame(model, df, path=path, decimal=fmt.decimal)

@@ -27,11 +27,18 @@ MAX_COLUMNS = 10_000
 # Tables are held in memory, parsed, and again as numbers: a file this size needs several GB.
 MAX_FILE_BYTES = 1024 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _ID_NAME = re.compile(r"(^|[\s_\-.])(id|idx|index|no|nr|number|row|rowid)$", re.IGNORECASE)
 
 
 def _display(path) -> str:
     return str(path) if path is not None else "the table"
+
+
+def _show(value, limit: int = 60) -> str:
+    """A column name or cell for a one-line message: line breaks and other controls escaped, cut short."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,33 @@ def _sniff(sample: str) -> tuple[str, str, bool]:
         decimal = ","
     header = True
     if lines:
-        first = next(csv.reader([lines[0]], delimiter=best), [])
+        try:
+            rows = list(csv.reader(lines, delimiter=best))
+        except csv.Error:
+            rows = [next(csv.reader([lines[0]], delimiter=best), [])]
+        first = rows[0] if rows else []
         if first and all(_is_number(c, decimal) for c in first):
             header = False
+        elif len(rows) > 1 and _first_row_is_data(rows, decimal):
+            header = False
     return best, decimal, header
+
+
+def _first_row_is_data(rows: list[list[str]], decimal: str) -> bool:
+    """A first line with numbers whose words all recur further down (e.g. 5.1,3.5,Iris-setosa) is
+    data, not a header; a word over a column of numbers, or a word never seen again, is a name."""
+    has_number = False
+    for j, cell in enumerate(rows[0]):
+        f = cell.strip()
+        if not f or f in NA_VALUES:
+            continue
+        if _is_number(f, decimal):
+            has_number = True
+            continue
+        below = [r[j].strip() for r in rows[1:] if j < len(r) and r[j].strip()]
+        if sum(_is_number(c, decimal) for c in below) * 2 > len(below) or f not in below:
+            return False
+    return has_number
 
 
 def _is_number(text: str, decimal: str = ".") -> bool:
@@ -156,11 +186,16 @@ def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
     except pd.errors.EmptyDataError:
         raise DataError(f"{name} has no columns: it is empty or holds only blank lines.") from None
     except pd.errors.ParserError as e:
-        raise DataError(f"{name}: {_parser_message(str(e))}") from None
+        width = _header_width(sample, delimiter) if header else None
+        raise DataError(f"{name}: {_parser_message(str(e), header, width)}") from None
     except (OSError, ValueError, MemoryError) as e:
-        raise DataError(f"{name} cannot be read as CSV ({str(e).splitlines()[0][:200]}).") from None
+        raise DataError(f"{name} cannot be read as CSV ({(str(e).splitlines() or [''])[0][:200]}): "
+                        f"check it is a CSV file.") from None
     if df.shape[1] == 0:
         raise DataError(f"{name} has no columns: it is empty or holds only blank lines.")
+    # a delimiter at the end of every line makes an empty, unnamed last column: it holds nothing
+    while df.shape[1] > 1 and (not header or _unnamed(df.columns[-1])) and df.iloc[:, -1].isna().all():
+        df = df.iloc[:, :-1]
     if not header:
         df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
     else:
@@ -183,7 +218,15 @@ def _read_csv(p: Path, kwargs: dict) -> tuple[pd.DataFrame, bool]:
 def _extra_fields(p: Path, name: str, kwargs: dict, columns: list) -> pd.DataFrame:
     """The first data row has more fields than the header. Delimiters at the end of every line
     (empty extra fields) are harmless and dropped; values there are an error, not silently lost."""
-    df = pd.read_csv(p, **{**kwargs, "index_col": None})  # pandas puts the extra fields in the index
+    try:
+        df = pd.read_csv(p, **{**kwargs, "index_col": None})  # pandas puts the extra fields in the index
+    except pd.errors.ParserError as e:  # pandas counts against the first data row, not the header
+        m = re.search(r"Expected \d+ fields in line (\d+), saw (\d+)", str(e))
+        if not m:
+            raise
+        raise DataError(f"{name}: line {m.group(1)} has {m.group(2)} fields but the header has "
+                        f"{len(columns)}. Fix that line (a stray delimiter, or a text value with a comma "
+                        f"that needs quotes) and open the file again.") from None
     lead = df.index.to_frame(index=False)
     k = lead.shape[1]
     body = df.reset_index(drop=True)
@@ -195,9 +238,10 @@ def _extra_fields(p: Path, name: str, kwargs: dict, columns: list) -> pd.DataFra
                                           != "").fillna(False).to_numpy()
     rows = np.flatnonzero(filled.any(axis=1))
     if len(rows):
-        raise DataError(f"{name}: data row {rows[0] + 1} has {len(columns) + k} fields but the header "
-                        f"names only {len(columns)} columns. Remove the extra values (or a stray "
-                        f"delimiter), or add names for them to the header.")
+        fields = len(columns) + np.flatnonzero(filled[rows[0]])[-1] + 1
+        raise DataError(f"{name}: data row {rows[0] + 1} has {fields} fields but the header names only "
+                        f"{len(columns)} columns. Remove the extra values (or a stray delimiter), or "
+                        f"add names for them to the header.")
     out = full.iloc[:, :len(columns)]
     out.columns = columns
     return out
@@ -291,20 +335,40 @@ def _looks_binary(head: bytes) -> bool:
     return control > max(8, len(head[:4096]) // 100)
 
 
-def _parser_message(text: str) -> str:
+def _header_width(sample: str, delimiter: str) -> int | None:
+    """Fields on the first line of the sample (None if it cannot be told)."""
+    try:
+        return len(next(csv.reader(sample.splitlines()[:1], delimiter=delimiter)))
+    except (csv.Error, StopIteration):
+        return None
+
+
+def _parser_message(text: str, header: bool = True, header_width: int | None = None) -> str:
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
         want, line, saw = m.groups()
-        return (f"line {line} has {saw} fields but the header has {want}. Fix that line (a stray "
+        # pandas counts against the first data row, which may itself be longer than the header
+        before = ("the first line has" if not header else "the header has"
+                  if header_width in (None, int(want)) else "the lines before it have")
+        return (f"line {line} has {saw} fields but {before} {want}. Fix that line (a stray "
                 f"delimiter, or a text value with a comma that needs quotes) and open the file again.")
+    m = re.search(r"EOF inside string starting at row (\d+)", text)
+    if m:
+        return (f"a quote (\") opened on line {int(m.group(1)) + 1} is never closed, so the rest of "
+                f"the file reads as one value. Close or remove that quote and open the file again.")
     return f"cannot be parsed as CSV ({text.strip().splitlines()[0][:200]}). Check it is a CSV file."
+
+
+def _unnamed(column) -> bool:
+    name = str(column).strip()
+    return not name or name.lower().startswith("unnamed:")
 
 
 def _clean_names(cols) -> list[str]:
     out, seen = [], {}
     for i, c in enumerate(cols):
         name = str(c).strip()
-        if not name or name.lower().startswith("unnamed:"):
+        if _unnamed(name):
             name = f"column_{i + 1}"
         base = re.sub(r"\.\d+$", "", name) if name not in seen else name
         if name in seen or (base != name and base in seen):
@@ -383,8 +447,9 @@ def _find_column(columns, name: str, path, role: str) -> str:
     for c in columns:
         if str(c).strip().lower() == name.strip().lower():
             return c
-    shown = ", ".join(map(str, list(columns)[:20]))
-    raise DataError(f"{_display(path)} has no {role} column named '{name}'. Its columns are: {shown}.")
+    shown = ", ".join(_show(c, 40) for c in list(columns)[:20]) + (", …" if len(columns) > 20 else "")
+    raise DataError(f"{_display(path)} has no {role} column named '{_show(name)}'. Its columns are: "
+                    f"{shown}.")
 
 
 @dataclass(frozen=True)
@@ -430,33 +495,41 @@ def suggest_features(df: pd.DataFrame, label: str, decimal: str = ".") -> list[s
 def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None, path=None,
                        decimal: str = ".") -> Dataset:
     name = _display(path)
+    if df.shape[1] == 0:
+        raise DataError(f"{name} has no columns: it needs feature columns and a label column.")
     if df.shape[0] == 0:
         raise DataError(f"{name} has a header but no rows of data: add at least {MIN_ROWS} rows.")
     if df.shape[1] < 2:
-        raise DataError(f"{name} has only one column ('{df.columns[0]}'): it needs feature columns "
-                        f"and a label column. Is the delimiter a comma, semicolon or tab?")
+        raise DataError(f"{name} has only one column ('{_show(df.columns[0])}'): it needs feature "
+                        f"columns and a label column, separated by commas, semicolons or tabs.")
+    if not all(isinstance(c, str) for c in df.columns) or df.columns.duplicated().any():
+        df = df.set_axis(_clean_names(df.columns), axis=1)  # a frame not from read_table
     columns = list(df.columns)
     label = _find_column(columns, label, path, "label") if label else default_label(columns)
     if features:
         features = [_find_column(columns, f, path, "feature") for f in features]
         if label in features:
-            raise DataError(f"'{label}' is the label column and cannot also be a feature: "
-                            f"choose other features or another label.")
+            raise DataError(f"{name}: '{_show(label)}' is the label column and cannot also be a "
+                            f"feature: choose other features or another label.")
+        twice = next((f for i, f in enumerate(features) if f in features[:i]), None)
+        if twice is not None:
+            raise DataError(f"{name}: the feature column '{_show(twice)}' is named twice: name each "
+                            f"feature once.")
         infos = {c.name: c for c in describe_columns(df[features], decimal, distinct=False)}
         for f in features:
             if not infos[f].numeric:
-                raise DataError(f"{name}: feature column '{f}' is not numeric (e.g. "
-                                f"'{_example(df[f], decimal)}'). Choose numeric feature columns.")
+                raise DataError(f"{name}: feature column '{_show(f)}' is not numeric (e.g. "
+                                f"'{_show(_example(df[f], decimal), 40)}'). Choose numeric feature "
+                                f"columns.")
     else:
         features = suggest_features(df, label, decimal)
         if not features:
-            raise DataError(f"{name} has no numeric feature column besides the label '{label}': "
-                            f"a network needs numbers as input.")
-    if len(set(features)) != len(features):
-        raise DataError("a feature column is named twice: name each feature once.")
+            raise DataError(f"{name} has no numeric feature column besides the label "
+                            f"'{_show(label)}': a network needs numbers as input, so add columns of "
+                            f"numbers or choose another label column.")
 
     X = np.column_stack([numeric_column(df[f], decimal).to_numpy() for f in features])
-    finite = np.isfinite(X)
+    finite = np.abs(X) <= _FLOAT32_MAX  # NaN, inf, and numbers beyond float32 (the network's) are out
     lab = df[label]
     codes, texts = _text_codes(lab)
     lab_ok = (codes >= 0) & np.append((texts != "").to_numpy(dtype=bool), False)[codes]
@@ -467,16 +540,18 @@ def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None
     n_keep = int(keep.sum())
     if n_keep < MIN_ROWS:
         worst = sorted((k, c) for c, k in dropped_by.items() if k)[::-1][:3]
-        why = "; ".join(f"'{c}' is missing or not a finite number in {k}" for k, c in worst)
+        why = "; ".join(f"'{_show(c)}' is {'missing' if c == label else 'missing or not a finite number'}"
+                        f" in {k} rows" for k, c in worst)
         raise DataError(f"{name} has only {n_keep} usable rows (of {n_total}; rows with missing or "
                         f"non-finite values are dropped{': ' + why if why else ''}): at least "
                         f"{MIN_ROWS} are needed.")
     y, classes = _encode_labels(codes[keep], texts, label, name)
     if len(classes) < 2:
-        raise DataError(f"{name}: the label column '{label}' holds a single class ('{classes[0]}'): "
-                        f"classification needs at least two. Choose another label column.")
+        raise DataError(f"{name}: the label column '{_show(label)}' holds a single class "
+                        f"('{_show(classes[0])}'): classification needs at least two. Choose another "
+                        f"label column.")
     if len(classes) > MAX_CLASSES or len(classes) * 2 > n_keep:
-        raise DataError(f"{name}: the label column '{label}' has {len(classes)} distinct values in "
+        raise DataError(f"{name}: the label column '{_show(label)}' has {len(classes)} distinct values in "
                         f"{n_keep} rows: too many to be classes (an ID or a measurement?). Choose "
                         f"another label column.")
     return Dataset(X=_frozen(X[keep].astype(np.float32)), y=_frozen(y), feature_names=tuple(features),
@@ -503,9 +578,9 @@ def _encode_labels(codes: np.ndarray, texts: pd.Series, label: str, name: str
         finite = np.isfinite(nums)
         whole = finite & (np.mod(np.where(finite, nums, 0.0), 1) == 0)
         if not whole.all():
-            raise DataError(f"{name}: the label column '{label}' holds non-integer numbers "
-                            f"(e.g. {t[np.flatnonzero(~whole)[0]]}): it looks like a measurement, "
-                            f"not a class. Choose the column that names the class.")
+            raise DataError(f"{name}: the label column '{_show(label)}' holds non-integer numbers "
+                            f"(e.g. {_show(t[np.flatnonzero(~whole)[0]], 30)}): it looks like a "
+                            f"measurement, not a class. Choose the column that names the class.")
         if np.abs(nums).max() < 2.0**53:  # exact as float64: equal numbers are equal classes
             uniq = np.unique(nums)
             per_used = np.searchsorted(uniq, nums)
@@ -540,13 +615,15 @@ class Scaler:
 
     @classmethod
     def fit(cls, X: np.ndarray) -> Scaler:
+        X = np.asarray(X, dtype=np.float64)  # float32 squares overflow from about 1e19
         mean = X.mean(axis=0).astype(np.float32)
         std = X.std(axis=0).astype(np.float32)
         std = np.where(std > 1e-12, std, 1.0).astype(np.float32)  # constant column: no division by 0
         return cls(_frozen(mean), _frozen(std))
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        return ((X - self.mean) / self.std).astype(np.float32)
+        # in float64: x - mean can exceed float32's range even where both are within it
+        return ((np.asarray(X, dtype=np.float64) - self.mean) / self.std).astype(np.float32)
 
     def inverse(self, Z: np.ndarray) -> np.ndarray:
         return (Z * self.std + self.mean).astype(np.float32)
