@@ -70,18 +70,24 @@ def _has_column(df, name: str) -> bool:
 
 def classify_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: str = ".") -> Predictions:
     X, valid = feature_matrix(model, df, path, decimal)
-    probs = np.full((len(df), len(model.class_names)), np.nan)
-    if valid.any():
-        with np.errstate(over="ignore", invalid="ignore"):
-            probs[valid] = model.probabilities(X[valid])
-        # scaling can still overflow float32 (a huge value, a tiny spread in training): no answer
-        bad = ~np.isfinite(probs).all(axis=1)
+    n_classes = len(model.class_names)
+    all_valid = bool(valid.all())
+    with np.errstate(over="ignore", invalid="ignore"):
+        if all_valid:  # the usual case: no row copies
+            probs = np.asarray(model.probabilities(X), dtype=np.float64) if len(df) else \
+                np.zeros((0, n_classes))
+        else:
+            probs = np.full((len(df), n_classes), np.nan)
+            if valid.any():
+                probs[valid] = model.probabilities(X[valid])
+    # scaling can still overflow float32 (a huge value, a tiny spread in training): no answer
+    bad = ~np.isfinite(probs).all(axis=1)
+    if bad.any():
         valid = valid & ~bad
         probs[bad] = np.nan
-    names = np.array(model.class_names, dtype=object)
-    predicted = np.full(len(df), "", dtype=object)
-    if valid.any():
-        predicted[valid] = names[probs[valid].argmax(axis=1)]
+    names = np.array([*model.class_names, ""], dtype=object)
+    index = np.where(valid, probs.argmax(axis=1) if len(df) else 0, n_classes)
+    predicted = names.take(index)
     return Predictions(table=df, predicted=predicted, probabilities=probs, valid=valid,
                        class_names=model.class_names, features=X)
 

@@ -163,7 +163,8 @@ def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
         index_col=False,  # never take the first column as row names (see _extra_fields)
         na_values=NA_VALUES,
         keep_default_na=True,
-        skipinitialspace=True,
+        # spaces after delimiters cost a slower tokenizer pass: only ask for it when the file has them
+        skipinitialspace=bool(re.search(re.escape(delimiter) + r"[ ]", sample)),
         skip_blank_lines=True,
         encoding=encoding,
         encoding_errors="strict",
