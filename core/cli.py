@@ -67,8 +67,8 @@ def _fraction(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from core.config import DEVICES, OPTIMIZERS
     from core.network import ACTIVATIONS, LOSSES
-    from core.trainer import DEVICES, OPTIMIZERS
 
     p = _Parser(prog="main.py", description="Watch a neural network learn. With no command, "
                 "opens the window (on DATA.csv if given, else the bundled penguins data).")
@@ -104,14 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(a) -> int:
+    from core.config import TrainConfig
     from core.dataset import load_csv, split
-    from core.model import model_from_training, save_model
-    from core.trainer import TrainConfig, Trainer, configure_threads
 
     if a.out:
         _check_writable(a.out)
     features = [f.strip() for f in a.features.split(",") if f.strip()] if a.features else None
-    ds = load_csv(a.data, label=a.label, features=features)
+    ds = load_csv(a.data, label=a.label, features=features)  # bad data is refused before torch loads
+    from core.model import model_from_training, save_model
+    from core.trainer import Trainer, configure_threads
+
     lr = a.lr if a.lr is not None else (1.0 if a.optimizer == "adadelta" else 0.01)
     cfg = TrainConfig(hidden=a.hidden, activation=a.activation, optimizer=a.optimizer,
                       learning_rate=lr, momentum=a.momentum, batch_size=a.batch_size, loss=a.loss,
@@ -185,8 +187,9 @@ def cmd_classify(a) -> int:
     if pred.n_invalid:
         rows = pred.invalid_rows()
         shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
-        print(f"main.py classify: {pred.n_invalid} rows of {a.data} have a missing or non-numeric "
-              f"feature and were left unclassified (lines {shown}).", file=sys.stderr)
+        print(f"main.py classify: {pred.n_invalid} rows of {a.data} have a feature that is missing, "
+              f"not a number or out of range, and were left unclassified (lines {shown}).",
+              file=sys.stderr)
     if a.out:
         _write_csv_atomic(frame, a.out)
         counts = ", ".join(f"{c}: {n}" for c, n in pred.counts().items())
