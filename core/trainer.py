@@ -165,8 +165,7 @@ class Trainer:
         with torch.no_grad():
             before = [p.detach().clone() for p in self.params]
             grad_sum = [torch.zeros_like(p) for p in self.params] if snapshot else None
-            loss_sum = torch.zeros((), device=self.X.device)
-            correct = torch.zeros((), device=self.X.device)
+            losses, hits = [], []  # per batch, reduced once at the end of the epoch
         perm = torch.randperm(n, generator=self._gen).to(self.X.device, non_blocking=True)
         opt = self.optimizer
         for idx in torch.split(perm, bs):
@@ -182,11 +181,11 @@ class Trainer:
                 k = idx.shape[0]
                 if snapshot:
                     torch._foreach_add_(grad_sum, [p.grad for p in self.params], alpha=k / n)
-                loss_sum += loss.detach() * k
-                correct += (logits.argmax(1) == yb).sum()
+                losses.append(loss.detach() * k)
+                hits.append((logits.argmax(1) == yb).sum())
             opt.step()
         with torch.no_grad():
-            metrics = [loss_sum / n, correct / n]
+            metrics = [torch.stack(losses).sum() / n, torch.stack(hits).sum() / n]
             if self.Xv.shape[0]:
                 lv = self._forward(self.Xv)
                 metrics += [self._loss(lv, self.yv), (lv.argmax(1) == self.yv).float().mean()]
@@ -251,13 +250,12 @@ class Trainer:
         return out
 
     def _unflatten(self, flat: np.ndarray) -> list[np.ndarray]:
-        shapes = [tuple(p.shape) for p in self.params] * 3
-        out, i = [], 0
-        for s in shapes:
-            k = int(np.prod(s))
-            out.append(flat[i:i + k].reshape(s))
-            i += k
-        return out
+        if getattr(self, "_slices", None) is None:
+            shapes = [tuple(p.shape) for p in self.params] * 3
+            offsets = np.cumsum([0] + [math.prod(s) for s in shapes])
+            self._slices = [(int(a), int(b), s) for a, b, s in zip(offsets[:-1], offsets[1:], shapes,
+                                                                   strict=True)]
+        return [flat[a:b].reshape(s) for a, b, s in self._slices]
 
     def _restore(self, before):
         with torch.no_grad():

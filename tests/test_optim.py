@@ -29,3 +29,20 @@ def test_matches_torch_optim(name, kw, torch_cls):
     for a, b in zip(ours, ref, strict=True):
         assert torch.allclose(a, b, atol=1e-6, rtol=1e-5)
     assert opt.rule()
+
+
+def test_fused_and_readable_adam_agree():
+    g = torch.Generator().manual_seed(1)
+    init = [torch.randn(6, 3, generator=g), torch.randn(6, generator=g)]
+    a = [t.clone().requires_grad_(True) for t in init]
+    b = [t.clone().requires_grad_(True) for t in init]
+    fused, plain = make_optimizer("adam", a, 0.01), make_optimizer("adam", b, 0.01)
+    plain.fused = False
+    x = torch.randn(8, 3, generator=g)
+    for _ in range(20):
+        for params, o in ((a, fused), (b, plain)):
+            o.zero_grad()
+            torch.sigmoid(x @ params[0].T + params[1]).sum().backward()
+            o.step()
+    for p, q in zip(a, b, strict=True):
+        assert torch.allclose(p, q, atol=1e-6)
