@@ -54,11 +54,13 @@ class History:
                     self._bytes -= self._snaps.pop(e).nbytes()
             if self.stride > 1 << 40:
                 break
-        # between thinning passes, drop epochs off the current stride (but keep the newest)
-        prev = [e for e in self._snaps if e != latest and e != min(self._snaps)]
-        if self.stride > 1 and prev:
-            p = max(prev)
-            if p % self.stride:
+        # between thinning passes, drop epochs off the current stride (but keep the newest). Epochs
+        # arrive in increasing order, so the dict's last two keys are the newest and the one before.
+        if self.stride > 1 and len(self._snaps) > 2:
+            keys = reversed(self._snaps)
+            next(keys)
+            p = next(keys)
+            if p != next(iter(self._snaps)) and p % self.stride:
                 self._bytes -= self._snaps.pop(p).nbytes()
 
     @property
@@ -74,7 +76,10 @@ class History:
         if not self._norms:
             return np.zeros((0, 0))
         width = max(len(n) for n in self._norms)
-        return np.array([np.pad(n, (0, width - len(n))) for n in self._norms])
+        out = np.zeros((len(self._norms), width))
+        for i, n in enumerate(self._norms):
+            out[i, :len(n)] = n
+        return out
 
     def epochs_with_snapshots(self) -> list[int]:
         return sorted(self._snaps)

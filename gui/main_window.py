@@ -32,6 +32,8 @@ from gui.worker import SetupRequest, TrainingWorker
 
 APP_NAME = "NeuroWatch"
 FRAME_MS = 16
+PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second while playing
+PLAY_FRAME_MS = 40  # frame timer while playing: 25 frames a second leave the GIL to the worker
 MAX_RECENT = 8
 
 
@@ -58,6 +60,8 @@ class MainWindow(QMainWindow):
         self.history = History()
         self.latest = None
         self._drawn = None
+        self._panels_for = None
+        self._panels_at = 0.0
         self.dataset = None
         self.data = None
         self.config = None
@@ -158,7 +162,10 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._restore_settings()
         self._pending_source = dict(path=str(data_path) if data_path else None)
-        QTimer.singleShot(0, self.reset)
+        # the first network is built once the window has painted (see paintEvent): building it imports
+        # torch in the worker, which holds the GIL for seconds and would hold up the first paint
+        self._started = False
+        QTimer.singleShot(2000, self._start)  # in case no paint comes (a hidden window)
 
     # -- menus, toolbar, status ---------------------------------------------------------------
     def _action(self, text, slot, shortcut=None, tip=None, checkable=False):
@@ -403,6 +410,16 @@ class MainWindow(QMainWindow):
             d.show()
         self._size_docks()
 
+    def _start(self):
+        if not self._started:
+            self._started = True
+            self.reset()
+
+    def paintEvent(self, ev):
+        super().paintEvent(ev)
+        if not self._started:
+            QTimer.singleShot(0, self._start)
+
     def showEvent(self, ev):
         super().showEvent(ev)
         if not self._shown_once:
@@ -455,6 +472,7 @@ class MainWindow(QMainWindow):
         if self.viewing is not None:
             self.view_epoch(None)
         self.playing = True
+        self._frame.setInterval(PLAY_FRAME_MS)
         self.controls.set_playing(True)
         self.worker.pause_event.clear()
         self._runs += 1
@@ -464,6 +482,7 @@ class MainWindow(QMainWindow):
         if not self.playing:
             return
         self.playing = False
+        self._frame.setInterval(FRAME_MS)
         self.controls.set_playing(False)
         self.worker.request_pause()
 
@@ -490,9 +509,9 @@ class MainWindow(QMainWindow):
                            features=src.get("features"), initial=src.get("initial"),
                            initial_epoch=src.get("initial_epoch", 0), extra=src.get("extra", {}))
         if req.path is None and req.dataset is None:
-            from core.dataset import penguins_path
-
-            req = SetupRequest(config=cfg, path=str(penguins_path()))
+            # (not core.dataset.penguins_path: that imports pandas, a second in the GUI thread)
+            penguins = Path(__file__).resolve().parent.parent / "resources" / "penguins.csv"
+            req = SetupRequest(config=cfg, path=str(penguins))
         self.generation += 1
         self.statusBar().showMessage("Building the network…")
         self._setup.emit(self.generation, req)
@@ -720,10 +739,19 @@ class MainWindow(QMainWindow):
     # -- drawing ------------------------------------------------------------------------------
     def _draw(self, force: bool = False):
         snap = self.displayed_snapshot()
-        if snap is None or (snap is self._drawn and not force):
+        if snap is None:
             return
-        self._drawn = snap
-        self.view.show_snapshot(snap, animate=not force)
+        if snap is not self._drawn or force:
+            self._drawn = snap
+            # epochs faster than the animation can follow: jump (one render per frame, no 16 ms timer)
+            fast = self.playing and self.epochs_per_second() * self.view.duration > 2
+            self.view.show_snapshot(snap, animate=not force and not fast)
+        # everything else follows at most PANEL_MS apart while training plays (and at once otherwise)
+        now = time.perf_counter()
+        if self._panels_for is snap or not (force or not self.playing or
+                                            now - self._panels_at >= PANEL_MS / 1000):
+            return
+        self._panels_for, self._panels_at = snap, now
         m = self.history.metrics()
         self.loss_plot.set_metrics(m)
         self.grad_view.set_norms(m[:, 0], self.history.grad_norms())

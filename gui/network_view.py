@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGraphicsRectItem,
@@ -27,10 +27,52 @@ from PySide6.QtWidgets import (
 from gui import theme
 
 MAX_EDGES = 3000
+NODE_LEVELS = 16  # fill colours per sign for neurons
+PEN_LEVELS = 9  # outline widths for a lit forward pass
 MODES = ("weights", "gradients", "updates")
 MODE_LABELS = {"weights": "weights w", "gradients": "gradients dL/dw", "updates": "updates Δw"}
 MODE_SYMBOL = {"weights": "w", "gradients": "dL/dw", "updates": "Δw"}
 NODE_SYMBOL = {"weights": "b", "gradients": "dL/db", "updates": "Δb"}
+
+
+class _DeviceLines(pg.PlotCurveItem):
+    """Segments (connect='pairs') stroked in device pixels, with the painter's transform reset.
+
+    Qt's raster engine strokes an antialiased cosmetic pen wider than 1 px 15-20x slower under the
+    view box's large scale transform (hundreds of px per unit) than in device coordinates.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        try:
+            from pyqtgraph.Qt.internals import PrimitiveArray
+
+            self._device_lines = PrimitiveArray(QLineF, 4)
+        except Exception:  # pyqtgraph moved its internals: a list of QLineF works too
+            self._device_lines = None
+
+    def paint(self, p, opt, widget):
+        x, y = self.xData, self.yData
+        t = p.transform()
+        # (never compare t.type() with '>': PySide6 enums do not order, and an exception escaping
+        # paint() takes the process down)
+        if x is None or len(x) < 2 or t.m12() != 0 or t.m21() != 0 or not t.isAffine():
+            return super().paint(p, opt, widget)
+        dx = x * t.m11() + t.m31()
+        dy = y * t.m22() + t.m32()
+        n = len(dx) // 2
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        p.setPen(self.opts["pen"])
+        if self._device_lines is not None:
+            self._device_lines.resize(n)
+            mem = self._device_lines.ndarray()
+            mem[:, 0], mem[:, 1], mem[:, 2], mem[:, 3] = dx[0:2 * n:2], dy[0:2 * n:2], dx[1::2], dy[1::2]
+            p.drawLines(*self._device_lines.drawargs())
+        else:
+            p.drawLines([QLineF(*v) for v in zip(dx[0::2], dy[0::2], dx[1::2], dy[1::2], strict=False)])
+        p.restore()
 
 
 def _ease(p: np.ndarray | float):
@@ -65,7 +107,7 @@ class NetworkView(pg.PlotWidget):
                 pen = QPen(QColor(*rgb, int(70 + 185 * t)))
                 pen.setWidthF(0.6 + 3.4 * t * t)
                 pen.setCosmetic(True)
-                c = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
+                c = _DeviceLines(pen=pen, connect="pairs", antialias=True)
                 c.setSegmentedLineMode("on")
                 c.setZValue(lvl)
                 self.addItem(c)
@@ -134,6 +176,7 @@ class NetworkView(pg.PlotWidget):
         left = 1.0 if sizes[0] <= 40 and self._input_names else 0.3
         right = 0.95 if sizes[-1] <= 40 and self._output_names else 0.3
         self.getViewBox().setRange(QRectF(-left, -1.0, len(sizes) - 1 + left + right, 2.1), padding=0)
+        self._nodes_for = None
         self._draw_nodes([np.zeros(s) for s in sizes[1:]])
         for c in self._curves:
             c.setData([], [])
@@ -219,7 +262,8 @@ class NetworkView(pg.PlotWidget):
         self._t0 = time.perf_counter()
         if not self._timer.isActive():
             self._timer.start()
-        self._tick()
+            self._tick()
+        # else the running timer draws towards the new target on its next tick: one render per tick
 
     @property
     def animating(self) -> bool:
@@ -306,24 +350,48 @@ class NetworkView(pg.PlotWidget):
         self.shownChanged.emit(int(idx.size), int(n))
 
     def _draw_nodes(self, nodes: list[np.ndarray]):
-        pos = np.concatenate(self._pos)
-        brushes, pens, sizes = [], [], []
+        """Node fills (quantised colours) and outlines from shared QBrush/QPen objects.
+
+        pyqtgraph's symbol atlas keys its cache on the pen and brush objects' ids: shared objects
+        render each distinct symbol once, a fresh mkBrush/mkPen per node re-renders every node every
+        frame. Positions are set once per structure; a frame only changes brushes (and pens when lit).
+        """
+        if not hasattr(self, "_node_brushes"):
+            L = NODE_LEVELS
+            self._node_brushes = [pg.mkBrush(*theme.signed_rgb(sign * (lvl + 0.5) / L, 1.0))
+                                  for sign in (1, -1) for lvl in range(L)]
+            self._input_brush = pg.mkBrush(255, 255, 255)
+            self._node_pens = [pg.mkPen((90, 90, 90), width=1.0), pg.mkPen((170, 170, 170), width=1.0)] + \
+                [pg.mkPen((0, 158, 115), width=1.0 + 4.0 * lvl / (PEN_LEVELS - 1))
+                 for lvl in range(PEN_LEVELS)]
+        sizes = self.sizes
+        vals = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in nodes]) if nodes \
+            else np.zeros(0)
+        scale = self._node_scale if self._node_scale > 0 else 1.0
+        t = np.clip(np.abs(vals) / scale, 0.0, 1.0)
+        lv = np.minimum((t * NODE_LEVELS).astype(np.int64), NODE_LEVELS - 1)
+        k = np.where(vals >= 0, lv, lv + NODE_LEVELS)
+        nb = self._node_brushes
+        brushes = [self._input_brush] * sizes[0] + [nb[i] for i in k]
         act = self._activations
-        amax = max((float(np.abs(a).max()) for a in act[:-1]), default=1.0) if act else 1.0
-        for i, n in enumerate(self.sizes):
-            for j in range(n):
-                if i == 0:
-                    brushes.append(pg.mkBrush(255, 255, 255))
-                else:
-                    brushes.append(pg.mkBrush(*theme.signed_rgb(nodes[i - 1][j], self._node_scale)))
-                width, colour = 1.0, (90, 90, 90)
-                if act is not None:
-                    a = float(act[i][j])
-                    t = min(1.0, abs(a) / (1.0 if i == len(self.sizes) - 1 else max(amax, 1e-9)))
-                    width, colour = 1.0 + 4.0 * t, (0, 158, 115) if t > 0.02 else (170, 170, 170)
-                pens.append(pg.mkPen(colour, width=width))
-                sizes.append(self._node_px)
-        self._nodes.setData(pos=pos, brush=brushes, pen=pens, size=sizes, symbol="o")
+        pens = None  # None: the plain outline on every node
+        if act is not None:
+            amax = max((float(np.abs(a).max()) for a in act[:-1]), default=1.0)
+            last = len(sizes) - 1
+            ta = np.concatenate([np.minimum(1.0, np.abs(a) / (1.0 if i == last else max(amax, 1e-9)))
+                                 for i, a in enumerate(act)])
+            pl = np.where(ta > 0.02, 2 + np.rint(ta * (PEN_LEVELS - 1)).astype(np.int64), 1)
+            pens = [self._node_pens[i] for i in pl]
+        lit = pens is not None
+        if getattr(self, "_nodes_for", None) != (sizes, lit):
+            self._nodes.setData(pos=np.concatenate(self._pos), brush=brushes,
+                                pen=pens if lit else self._node_pens[0], size=self._node_px, symbol="o")
+            self._nodes_for = (sizes, lit)
+        elif lit:
+            self._nodes.setBrush(brushes, update=False)
+            self._nodes.setPen(pens)
+        else:
+            self._nodes.setBrush(brushes)
 
     # -- an observation's forward pass --------------------------------------------------------
     def set_forward_pass(self, inputs, activations, probabilities=None):
