@@ -66,11 +66,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) in sys.path:
     sys.path.remove(str(ROOT))
 sys.path.insert(0, str(ROOT))
-if __name__ == "gui":
-    # Imported as `gui` with bench/ first on sys.path (bench/run.py does this): that name belongs to
-    # the app's package, so serve its submodules (gui.network_view, ...) from the real folder. The
-    # package's __init__ holds only a docstring. Loading bench scripts by path avoids this altogether.
-    __path__ = [str(ROOT / "gui")]
 
 import argparse  # noqa: E402
 import gc  # noqa: E402

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -19,7 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TARGETS = {
@@ -49,6 +49,14 @@ def accuracy(quick: bool) -> dict:
             "penguins_accuracies": [round(a, 4) for a in accs]}
 
 
+def load_bench(name: str):
+    """bench/NAME.py as module bench_NAME (loaded by path: bench/gui.py must not shadow gui/)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="shorter runs (noisier figures)")
@@ -63,7 +71,7 @@ def main():
             if part == "accuracy":
                 results.update(accuracy(a.quick))
             else:
-                results.update(importlib.import_module(part).measure(a.quick))
+                results.update(load_bench(part).measure(a.quick))
         except Exception as e:  # one failing benchmark must not hide the others' figures
             results[f"{part}_error"] = f"{type(e).__name__}: {e}"
         print(f"[{part}: {time.perf_counter() - t:.0f} s]", file=sys.stderr)
