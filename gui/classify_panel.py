@@ -32,9 +32,9 @@ import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel,
     QItemSelectionModel,
@@ -70,10 +70,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.classify import Predictions, classify_frame
-from core.dataset import read_observations
 from core.errors import DataError, UserError
 from gui import theme
+
+if TYPE_CHECKING:  # pandas and the classify engine load on first use, not with the window (0.35 s)
+    import pandas as pd
+
+    from core.classify import Predictions
 
 CHUNK_ROWS = 20_000
 STOP_WAIT_MS = 30_000  # how long shutdown waits for a read in progress (a chunk takes milliseconds)
@@ -218,6 +221,9 @@ class ClassifyWorker(QObject):
             self.cancelled.emit(job.number)
 
     def _classify(self, job: _Job) -> _Result | None:
+        from core.classify import Predictions, classify_frame
+        from core.dataset import read_observations
+
         if job.cancel.is_set():
             return None
         decimal, header = job.decimal, job.header
@@ -245,6 +251,12 @@ class ClassifyWorker(QObject):
                            class_names=tuple(job.model.class_names),
                            features=np.concatenate([p.features for p in parts]))
         return _Result(pred, pred.counts(), job.epoch, job.model, job.path, decimal, header)
+
+
+def _isna(cell) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(cell))
 
 
 def _check_header(model, df: pd.DataFrame, header: bool, path):
@@ -439,7 +451,7 @@ class PredictionTableModel(QAbstractTableModel):
         for j, name in enumerate(self.feature_names):
             if math.isnan(x[j]):
                 cell = self.pred.table.iat[i, self._positions[j]]
-                if pd.isna(cell) or not str(cell).strip():
+                if _isna(cell) or not str(cell).strip():
                     return "— missing value", f"{name} is missing"
                 return "— not a number", f"{name} is '{str(cell)[:40]}', not a number"
         for j, name in enumerate(self.feature_names):
@@ -462,7 +474,7 @@ class PredictionTableModel(QAbstractTableModel):
                 v = float(pred.features[i, c - 1])
                 if v != v:  # NaN: show what the file holds
                     cell = pred.table.iat[i, self._positions[c - 1]]
-                    return "" if pd.isna(cell) else str(cell)
+                    return "" if _isna(cell) else str(cell)
                 return f"{v:.10g}"
             if c == f + 1:
                 return pred.predicted[i] if pred.valid[i] else self.reason(i)[0]

@@ -73,7 +73,9 @@ def shuffled(tmp_path, penguins_path):
 
 def gated_classify(monkeypatch, stop_at: int = 3):
     """Make the worker block inside its `stop_at`-th chunk until the returned gate is set."""
-    real = cp.classify_frame
+    import core.classify as cc
+
+    real = cc.classify_frame
     gate, reached, calls = threading.Event(), threading.Event(), []
 
     def slow(*a, **k):
@@ -83,7 +85,7 @@ def gated_classify(monkeypatch, stop_at: int = 3):
             gate.wait(20)
         return real(*a, **k)
 
-    monkeypatch.setattr(cp, "classify_frame", slow)
+    monkeypatch.setattr(cc, "classify_frame", slow)
     return gate, reached, calls
 
 
