@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
         self._drawn = None
         self._panels_for = None
         self._panels_at = 0.0
+        self._panel_queue: list = []
+        self._panel_snap = None
         self.dataset = None
         self.data = None
         self.config = None
@@ -158,6 +160,7 @@ class MainWindow(QMainWindow):
         self._frame = QTimer(self)
         self._frame.setInterval(FRAME_MS)
         self._frame.timeout.connect(self._draw)
+        self._frame.timeout.connect(self._run_panel_queue)
         self._frame.start()
         self.setAcceptDrops(True)
         self._restore_settings()
@@ -752,22 +755,42 @@ class MainWindow(QMainWindow):
                                             now - self._panels_at >= PANEL_MS / 1000):
             return
         self._panels_for, self._panels_at = snap, now
+        if self.playing and not force:
+            # one panel per frame tick while playing: no single tick holds the GUI thread long
+            self._panel_queue = [self._update_loss_panels, self._update_gradient_panels,
+                                 self._update_other_panels]
+            self._panel_snap = snap
+        else:
+            self._panel_queue = []
+            for update in (self._update_loss_panels, self._update_gradient_panels,
+                           self._update_other_panels):
+                update(snap)
+        self.snapshotShown.emit(snap)
+
+    def _run_panel_queue(self):
+        if self._panel_queue:
+            self._panel_queue.pop(0)(self._panel_snap)
+
+    def _update_loss_panels(self, snap):
+        self.loss_plot.set_metrics(self.history.metrics())
+        self._update_status(self.latest)
+        self._sync_timeline()
+
+    def _update_gradient_panels(self, snap):
         m = self.history.metrics()
-        self.loss_plot.set_metrics(m)
         self.grad_view.set_norms(m[:, 0], self.history.grad_norms())
         self.grad_view.set_snapshot(snap)
+
+    def _update_other_panels(self, snap):
         if not self.docks["regions"].visibleRegion().isEmpty():
             self.regions.set_snapshot(snap, self.config)
         else:
             self.regions.snapshot = snap
-        self._update_status(self.latest)
-        self._sync_timeline()
         if self.observation is not None:
             self._light_observation(snap)
         self._update_classifier(snap)
         if not self.docks["walkthrough"].visibleRegion().isEmpty() and not self.playing:
             self.walkthrough.set_context(snap, self.data, self.config)
-        self.snapshotShown.emit(snap)
 
     def _update_classifier(self, snap):
         from core.model import model_from_snapshot

@@ -13,6 +13,9 @@ from gui import theme
 def _plot(title: str) -> pg.PlotWidget:
     w = pg.PlotWidget(background=theme.BACKGROUND)
     w.setMenuEnabled(False)
+    # thousands of epochs: draw what is in view, at most about one point per pixel
+    w.getPlotItem().setClipToView(True)
+    w.getPlotItem().setDownsampling(auto=True, mode="peak")
     w.showGrid(x=True, y=True, alpha=0.15)
     w.setTitle(title, color=theme.TEXT, size="9pt")
     for ax in ("left", "bottom"):
