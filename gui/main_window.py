@@ -33,7 +33,7 @@ from gui.worker import SetupRequest, TrainingWorker
 APP_NAME = "NeuroWatch"
 FRAME_MS = 16
 PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second while playing
-PLAY_FRAME_MS = 40  # frame timer while playing: 25 frames a second leave the GIL to the worker
+PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GIL to the worker
 MAX_RECENT = 8
 
 
