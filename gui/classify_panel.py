@@ -57,7 +57,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -72,6 +71,7 @@ from PySide6.QtWidgets import (
 
 from core.errors import DataError, UserError
 from gui import theme
+from gui.dialogs import open_warning
 
 if TYPE_CHECKING:  # pandas and the classify engine load on first use, not with the window (0.35 s)
     import pandas as pd
@@ -1283,11 +1283,7 @@ class ClassifyPanel(QWidget):
     def _show_error(self, title: str, message: str):
         """A message box that does not block the event loop; the text is kept in last_error."""
         self.last_error = message
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _=0, b=box: self._dialogs.remove(b) if b in self._dialogs else None)
-        self._dialogs.append(box)
-        box.open()
+        open_warning(self, title, message, self._dialogs)
 
     @property
     def thread_running(self) -> bool:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from core.history import History
 from gui.classify_panel import ClassifyPanel
 from gui.controls import ControlsPanel
+from gui.dialogs import open_warning
 from gui.network_view import MODE_LABELS, MODES, NetworkPanel
 from gui.plots import GradientView, LossPlot
 from gui.regions import RegionsView
@@ -817,11 +818,7 @@ class MainWindow(QMainWindow):
     def show_error(self, title: str, message: str):
         """A window-modal message that does not block the event loop (training goes on drawing)."""
         self.last_error = message
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _=0, b=box: self._dialogs.remove(b) if b in self._dialogs else None)
-        self._dialogs.append(box)
-        box.open()
+        open_warning(self, title, message, self._dialogs)
         self.statusBar().showMessage(message.split(". ")[0], 8000)
 
     def _confirm_dialog(self, text: str) -> bool:
