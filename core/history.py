@@ -18,31 +18,40 @@ DEFAULT_BUDGET = 256 * 1024 * 1024
 class History:
     def __init__(self, budget_bytes: int = DEFAULT_BUDGET):
         self.budget = int(budget_bytes)
-        self._metrics: list[tuple] = []  # (epoch, train_loss, train_acc, val_loss, val_acc)
-        self._norms: list[np.ndarray] = []
+        # every epoch's numbers in growing arrays (capacity doubles): appending and reading stay cheap
+        # after 20k epochs, where a list of tuples cost the GUI a conversion per frame
+        self._m = np.zeros((256, 5))  # epoch, train_loss, train_acc, val_loss, val_acc
+        self._g = np.zeros((256, 1))  # gradient norm per layer
+        self._n = 0
         self._snaps: dict[int, EpochSnapshot] = {}
         self.stride = 1
         self._bytes = 0
 
     def __len__(self) -> int:
-        return len(self._metrics)
+        return self._n
 
     def clear(self):
         self.__init__(self.budget)
 
     def truncate(self, epoch: int):
         """Forget everything after `epoch` (for continuing from a past epoch)."""
-        keep = [i for i, m in enumerate(self._metrics) if m[0] <= epoch]
-        self._metrics = [self._metrics[i] for i in keep]
-        self._norms = [self._norms[i] for i in keep]
+        self._n = int(np.searchsorted(self._m[:self._n, 0], epoch, side="right"))
         for e in [e for e in self._snaps if e > epoch]:
             self._bytes -= self._snaps.pop(e).nbytes()
 
     def add(self, s: EpochSnapshot):
-        if self._metrics and s.epoch <= self._metrics[-1][0]:
+        if self._n and s.epoch <= self._m[self._n - 1, 0]:
             self.truncate(s.epoch - 1)
-        self._metrics.append((s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy))
-        self._norms.append(np.asarray(s.grad_norms, dtype=np.float64))
+        norms = np.asarray(s.grad_norms, dtype=np.float64).ravel()
+        if self._n == len(self._m) or norms.size > self._g.shape[1]:
+            cap = len(self._m) * (2 if self._n == len(self._m) else 1)
+            m, g = np.zeros((cap, 5)), np.zeros((cap, max(norms.size, self._g.shape[1])))
+            m[:self._n], g[:self._n, :self._g.shape[1]] = self._m[:self._n], self._g[:self._n]
+            self._m, self._g = m, g
+        self._m[self._n] = (s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy)
+        self._g[self._n] = 0.0
+        self._g[self._n, :norms.size] = norms
+        self._n += 1
         self._snaps[s.epoch] = s
         self._bytes += s.nbytes()
         latest = s.epoch
@@ -69,17 +78,11 @@ class History:
 
     def metrics(self) -> np.ndarray:
         """(n, 5) array: epoch, train loss, train accuracy, val loss, val accuracy."""
-        return np.array(self._metrics, dtype=np.float64).reshape(-1, 5)
+        return self._m[:self._n].copy()
 
     def grad_norms(self) -> np.ndarray:
         """(n, layers) gradient norms per epoch (rows of epoch 0 are zeros)."""
-        if not self._norms:
-            return np.zeros((0, 0))
-        width = max(len(n) for n in self._norms)
-        out = np.zeros((len(self._norms), width))
-        for i, n in enumerate(self._norms):
-            out[i, :len(n)] = n
-        return out
+        return self._g[:self._n].copy()
 
     def epochs_with_snapshots(self) -> list[int]:
         return sorted(self._snaps)

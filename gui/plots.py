@@ -56,9 +56,12 @@ class LossPlot(QWidget):
         p.vb.sigResized.connect(self._sync)
         self.train = p.plot(pen=pg.mkPen(theme.TRAIN, width=2))
         self.val = p.plot(pen=pg.mkPen(theme.VALID, width=2, style=Qt.PenStyle.DashLine))
-        self.train_acc = pg.PlotCurveItem(pen=pg.mkPen((*theme.TRAIN, 110), width=1.5))
-        self.val_acc = pg.PlotCurveItem(pen=pg.mkPen((*theme.VALID, 110), width=1.5,
-                                                     style=Qt.PenStyle.DotLine))
+        self.train_acc = pg.PlotDataItem(pen=pg.mkPen((*theme.TRAIN, 110), width=1.5))
+        self.val_acc = pg.PlotDataItem(pen=pg.mkPen((*theme.VALID, 110), width=1.5,
+                                                    style=Qt.PenStyle.DotLine))
+        for c in (self.train_acc, self.val_acc):  # as the loss curves: about one point per pixel
+            c.setDownsampling(auto=True, method="peak")
+            c.setClipToView(True)
         self.acc_view.addItem(self.train_acc)
         self.acc_view.addItem(self.val_acc)
         t, v = theme.hex_colour(theme.TRAIN), theme.hex_colour(theme.VALID)
