@@ -13,6 +13,13 @@ import numpy as np
 from core.snapshot import EpochSnapshot
 
 DEFAULT_BUDGET = 256 * 1024 * 1024
+# A snapshot's Python objects (18 small arrays, tuples, the dataclass) cost about this much beyond
+# its numbers; counted in the budget, or a small network's history would grow far past it.
+SNAPSHOT_OVERHEAD = 4096
+
+
+def snapshot_cost(s: EpochSnapshot) -> int:
+    return s.nbytes() + SNAPSHOT_OVERHEAD
 
 
 class History:
@@ -37,7 +44,7 @@ class History:
         """Forget everything after `epoch` (for continuing from a past epoch)."""
         self._n = int(np.searchsorted(self._m[:self._n, 0], epoch, side="right"))
         for e in [e for e in self._snaps if e > epoch]:
-            self._bytes -= self._snaps.pop(e).nbytes()
+            self._bytes -= snapshot_cost(self._snaps.pop(e))
 
     def add(self, s: EpochSnapshot):
         if self._n and s.epoch <= self._m[self._n - 1, 0]:
@@ -53,14 +60,14 @@ class History:
         self._g[self._n, :norms.size] = norms
         self._n += 1
         self._snaps[s.epoch] = s
-        self._bytes += s.nbytes()
+        self._bytes += snapshot_cost(s)
         latest = s.epoch
         while self._bytes > self.budget and len(self._snaps) > 2:
             self.stride *= 2
             first = min(self._snaps)
             for e in list(self._snaps):
                 if e != first and e != latest and e % self.stride:
-                    self._bytes -= self._snaps.pop(e).nbytes()
+                    self._bytes -= snapshot_cost(self._snaps.pop(e))
             if self.stride > 1 << 40:
                 break
         # between thinning passes, drop epochs off the current stride (but keep the newest). Epochs
@@ -70,7 +77,7 @@ class History:
             next(keys)
             p = next(keys)
             if p != next(iter(self._snaps)) and p % self.stride:
-                self._bytes -= self._snaps.pop(p).nbytes()
+                self._bytes -= snapshot_cost(self._snaps.pop(p))
 
     @property
     def nbytes(self) -> int:

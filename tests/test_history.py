@@ -1,6 +1,6 @@
 import numpy as np
 
-from core.history import History
+from core.history import History, snapshot_cost
 from core.snapshot import EpochSnapshot
 
 RNG = np.random.default_rng(0)
@@ -15,7 +15,7 @@ def snap(epoch, n=64, rng=RNG):
 
 
 def test_memory_bound_holds_over_a_long_run():
-    one = snap(0).nbytes()
+    one = snapshot_cost(snap(0))
     h = History(budget_bytes=40 * one)
     for e in range(3000):
         h.add(snap(e))
