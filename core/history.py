@@ -102,6 +102,3 @@ class History:
             return None
         e = min(self._snaps, key=lambda k: (abs(k - epoch), -k))
         return self._snaps[e]
-
-    def latest(self) -> EpochSnapshot | None:
-        return self._snaps[max(self._snaps)] if self._snaps else None

@@ -28,10 +28,6 @@ GPU_WORTHWHILE_MACS = 5e8
 MAX_WEIGHT = 1e6
 
 
-def cuda_available() -> bool:
-    return torch.cuda.is_available()
-
-
 def resolve_device(requested: str, spec: NetworkSpec | None = None, rows: int = 0) -> tuple[str, str]:
     """(device, why): the device to use and a sentence saying why it was picked."""
     if requested == "cpu":

@@ -278,10 +278,6 @@ class NetworkView(pg.PlotWidget):
             self._tick()
         # else the running timer draws towards the new target on its next tick: one render per tick
 
-    @property
-    def animating(self) -> bool:
-        return self._timer.isActive()
-
     def _tick(self):
         if self._to is None:
             self._timer.stop()
