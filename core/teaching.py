@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from core.errors import UserError
+
+if TYPE_CHECKING:
+    import torch
 
 DEFAULT_POINTS = 81
 # Elements per intermediate tensor of the batched pass: bigger data is sent through in chunks of
@@ -113,6 +115,8 @@ def default_span(w0: float, delta: float | None = None, lr_step: float = 0.0) ->
 
 
 def _activation(name: str):
+    import torch
+
     return {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[name]
 
 
@@ -122,6 +126,9 @@ def _batched_loss(trainer, logits: torch.Tensor, y: torch.Tensor) -> torch.Tenso
     The same arithmetic as Trainer._loss (tests compare them); a loss this module does not know
     falls back to calling Trainer._loss per candidate.
     """
+    import torch
+    import torch.nn.functional as F
+
     kind = trainer.config.loss
     m = logits.shape[0]
     if kind == "cross-entropy":
@@ -154,6 +161,8 @@ def loss_slice(trainer, layer: int, out: int, inp: int, n: int = DEFAULT_POINTS,
     supplies this epoch's step Δw, the previous value w0 − Δw (whose loss is evaluated in the same
     batched pass) and the epoch-mean gradient. A snapshot of another epoch is ignored.
     """
+    import torch  # here, not at the top: the window unpickles LossSlice without loading torch
+
     _check(trainer, layer, out, inp, n, span)
     cfg = trainer.config
     params = [p.detach() for p in trainer.params]  # no graph to, and no writes into, the weights

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -9,7 +10,7 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -36,6 +37,7 @@ FRAME_MS = 16
 PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second while playing
 PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GIL to the worker
 MAX_RECENT = 8
+ENGINE_RETRY_S = 30  # an engine lost again within this many seconds is not restarted automatically
 
 
 def default_settings() -> QSettings:
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self._runs = 0
         self._rates: deque = deque(maxlen=64)
         self.last_error = ""
+        self._engine_lost_at = -1e9
         self._dialogs: list = []
         self.confirm = self._confirm_dialog
         self.device_text = "starting…"
@@ -121,10 +124,8 @@ class MainWindow(QMainWindow):
         self._build_timeline()
         self._default_state = self.saveState()
 
-        self.thread = QThread(self)
-        self.thread.setObjectName("training")
-        self.worker = TrainingWorker()
-        self.worker.moveToThread(self.thread)
+        self.worker = TrainingWorker(self)  # the trainer runs in its own process
+        self.thread = self.worker.reader  # the thread that turns its answers into signals
         self._setup.connect(self.worker.setup)
         self._step.connect(self.worker.step)
         self._play.connect(self.worker.play)
@@ -136,7 +137,8 @@ class MainWindow(QMainWindow):
         self.worker.failed.connect(self._on_failed)
         self.worker.stopped.connect(self._on_stopped)
         self.worker.result.connect(self._on_result)
-        self.thread.start()
+        self.worker.progress.connect(self._on_progress)
+        self.worker.lost.connect(self._on_engine_lost)
 
         c = self.controls
         c.step_button.clicked.connect(self.step)
@@ -478,7 +480,7 @@ class MainWindow(QMainWindow):
         self.playing = True
         self._frame.setInterval(PLAY_FRAME_MS)
         self.controls.set_playing(True)
-        self.worker.pause_event.clear()
+        self.worker.clear_pause()
         self._runs += 1
         self._play.emit(self.generation)
 
@@ -504,6 +506,8 @@ class MainWindow(QMainWindow):
         """Build a new network: on `source` (data/path/initial weights) or the current data."""
         if self.playing:
             self.pause()
+        if not self.worker.engine_alive():  # it stopped and was not restarted: try again now
+            self.worker.restart()
         self.worker.request_cancel()
         src = source if source is not None else self._pending_source or {}
         self._pending_source = None
@@ -598,15 +602,10 @@ class MainWindow(QMainWindow):
         if self.active_generation != self.generation or self.data is None:
             return
         self.pause()
-        data, cfg = self.data, self.config
-
-        def job(_trainer):
-            from core.lr_demo import run_demo
-
-            return "lr_demo", run_demo(data, cfg)
+        from core.engine_server import lr_demo_job
 
         self.statusBar().showMessage("Training three copies of the network at three learning rates…")
-        self._call.emit(self.generation, job)
+        self._call.emit(self.generation, functools.partial(lr_demo_job, self.config))
 
     def _on_result(self, generation: int, kind: str, payload):
         if generation != self.generation:
@@ -639,14 +638,9 @@ class MainWindow(QMainWindow):
         self.docks["weight"].show()
         self.docks["weight"].raise_()
         self.worker.set_study(self._study)
-        snap = self.latest
+        from core.engine_server import loss_slice_job
 
-        def job(trainer, key=self._study, snap=snap):
-            from core.teaching import loss_slice
-
-            return "loss_slice", loss_slice(trainer, *key, snapshot=snap)
-
-        self._call.emit(self.generation, job)
+        self._call.emit(self.generation, functools.partial(loss_slice_job, self._study, self.latest))
         self.statusBar().showMessage(f"Studying the weight {self._study_names[0]} → "
                                      f"{self._study_names[1]}", 5000)
 
@@ -666,15 +660,16 @@ class MainWindow(QMainWindow):
         self.view.set_structure(snap.layer_sizes, self.data.feature_names, self.data.class_names,
                                 self.config.activation)
         self.grad_view.set_layers(len(snap.weights))
-        if "continue_from" not in info.get("extra", {}):
+        if "continue_from" not in info["extra"]:
             self._study = None
             self.worker.set_study(None)
             self.weight_study.clear()
         self.regions.set_data(self.data, self.config)
-        extra = info.get("extra", {})
-        if "continue_from" in extra:
+        extra = info["extra"]
+        if "continue_from" in extra:  # from a past epoch, or the last one after an engine restart
             self.history.truncate(extra["continue_from"])
-            self.loss_plot.add_branch(extra["branch"])
+            if "branch" in extra:
+                self.loss_plot.add_branch(extra["branch"])
         else:
             self.history.clear()
             self.loss_plot.clear_branches()
@@ -733,6 +728,41 @@ class MainWindow(QMainWindow):
         self.playing = False
         self.controls.set_playing(False)
         self.show_error("Training stopped", message)
+
+    def _on_progress(self, generation: int, fraction: float):
+        if generation == self.generation:
+            self.statusBar().showMessage(f"Reading the data… {fraction:.0%}")
+
+    def _on_engine_lost(self, message: str):
+        """The engine process died: start a new one from the last snapshot; nothing is lost.
+
+        Not twice within ENGINE_RETRY_S (an engine that cannot start would loop): then the window
+        says so and Reset (Ctrl+R) tries again."""
+        was = self.latest if self.active_generation == self.generation else None
+        self.playing = False
+        self.controls.set_playing(False)
+        self._runs = 0
+        now = time.monotonic()
+        again = now - self._engine_lost_at < ENGINE_RETRY_S
+        self._engine_lost_at = now
+        if again:
+            self.show_error("Training engine stopped",
+                            f"{message} It stopped twice within {ENGINE_RETRY_S} s, so no new one "
+                            f"was started. The network shown is kept: save it with Ctrl+S. Reset "
+                            f"(Ctrl+R) starts a new engine.")
+            return
+        self.worker.restart()
+        if was is None or self.dataset is None:
+            self.show_error("Training engine stopped", f"{message} A new engine has been started.")
+            self.generation = self.active_generation
+            self.rebuild(None)
+            return
+        self.show_error("Training engine stopped",
+                        f"{message} A new engine has been started from epoch {was.epoch}; the "
+                        f"network and its history are kept (the optimizer's running averages "
+                        f"start afresh).")
+        self.rebuild(dict(dataset=self.dataset, initial=(was.weights, was.biases),
+                          initial_epoch=was.epoch, extra=dict(continue_from=was.epoch)))
 
     def _on_stopped(self, generation: int, epoch: int):
         self._runs = max(0, self._runs - 1)
@@ -985,16 +1015,13 @@ class MainWindow(QMainWindow):
 
     # -- shutdown -----------------------------------------------------------------------------
     def shutdown(self):
-        """Stop the worker and its thread; safe to call twice."""
-        if not self.thread.isRunning():
+        """Stop training and hand the engine back; safe to call twice."""
+        if not self.worker.is_running():
             return
         self._frame.stop()
         self.playing = False
         self.classify_panel.shutdown()
-        self.worker.request_cancel()
-        self.thread.quit()
-        if not self.thread.wait(10000):
-            print("warning: the training thread did not stop within 10 s", file=sys.stderr)
+        self.worker.shutdown()
 
     def closeEvent(self, ev):
         try:

@@ -1,225 +1,286 @@
-"""The training worker: a QObject living in its own QThread for the window's whole life.
+"""The window's side of the training engine, which runs in its own process (core/engine_server.py).
 
-Commands arrive as queued signals (setup, step, play); pause and cancel are threading.Events that
-the GUI sets directly, because the play loop blocks the worker's own event loop. Results leave as
-signals carrying immutable numpy snapshots, tagged with the generation (one per reset), so the GUI
-can drop anything from before its last reset. torch is imported here, on first setup, so the window
-paints before the 1-2 s torch import.
+`TrainingWorker` keeps the interface of a worker thread — commands as method calls, results as Qt
+signals tagged with the generation (one per reset), so the window can drop anything from before its
+last reset — but the Trainer lives in a child process started with multiprocessing's spawn method.
+Commands go out through a sender thread (a big dataset never blocks the GUI thread on a full pipe);
+a reader QThread turns the engine's answers into signals. pause and cancel are shared Events.
+
+Engine processes are pooled: a closed window hands its engine back (after a "release" handshake
+that guarantees none of its messages reach the next window), so a second window, or a test suite
+opening fifty, does not pay the 1-2 s torch import again. `prestart()` starts one as the app starts,
+so torch loads on the second core while the window builds. If the engine dies (killed, out of
+memory), `lost` says so; the window starts a new engine from its last snapshot.
 """
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing as mp
+import queue
+import sys
 import threading
-import time
-import traceback
-from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal
 
-from core.errors import EpochCancelled, UserError
+from core.engine_server import SetupRequest, serve
 
-EMIT_INTERVAL = 0.012  # seconds: snapshots are sent in batches at most ~80 times a second
+__all__ = ["SetupRequest", "TrainingWorker", "prestart"]
+
+SHUTDOWN_S = 10.0  # how long a closing window waits for its engine to finish the current batch
+
+_idle: list[EngineProcess] = []  # started engines no window is using
+_started: list[EngineProcess] = []
 
 
-@dataclass(frozen=True)
-class SetupRequest:
-    """What to build: a dataset (or a CSV path to load), the settings, optional starting weights."""
+class EngineProcess:
+    """One child process running core.engine_server.serve, with its two pipes and two Events."""
 
-    config: object  # core.trainer.TrainConfig
-    dataset: object = None  # core.dataset.Dataset
-    path: str | None = None
-    label: str | None = None
-    features: tuple | None = None
-    initial: tuple | None = None  # (weights, biases) to start from, e.g. a loaded network
-    initial_epoch: int = 0
-    extra: dict = field(default_factory=dict)
+    def __init__(self):
+        ctx = mp.get_context("spawn")  # never fork a process that runs Qt threads
+        commands_in, self.commands = ctx.Pipe(duplex=False)
+        self.answers, answers_out = ctx.Pipe(duplex=False)
+        self.pause = ctx.Event()
+        self.cancel = ctx.Event()
+        self.process = ctx.Process(target=serve, name="neurowatch-engine", daemon=True,
+                                   args=(commands_in, answers_out, self.pause, self.cancel))
+        self.process.start()
+        commands_in.close()  # the child holds these ends; closing ours lets EOF reach us if it dies
+        answers_out.close()
+        _started.append(self)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def exit_text(self) -> str:
+        self.process.join(1.0)
+        code = self.process.exitcode
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            import signal
+
+            try:
+                return f"it was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"it was killed by signal {-code}"
+        return f"it exited with code {code}"
+
+    def stop(self, timeout: float = 2.0):
+        if self.process.is_alive():
+            try:
+                self.commands.send(("quit",))
+            except (OSError, ValueError):
+                pass
+            self.process.join(timeout)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(2.0)
+        for c in (self.commands, self.answers):
+            c.close()
+        if self in _started:
+            _started.remove(self)
+
+
+def prestart():
+    """Start an engine now (torch loads in the child while the window is being built)."""
+    if not any(e.alive() for e in _idle):
+        _idle.append(EngineProcess())
+
+
+def _acquire() -> EngineProcess:
+    while _idle:
+        e = _idle.pop()
+        if e.alive():
+            e.pause.clear()
+            e.cancel.clear()
+            return e
+        e.stop()
+    return EngineProcess()
+
+
+@atexit.register
+def _stop_all():
+    for e in list(_started):
+        e.stop(timeout=1.0)
+
+
+class _Reader(QThread):
+    """Reads the engine's answers and emits them as the worker's signals."""
+
+    def __init__(self, worker: TrainingWorker):
+        super().__init__()
+        self.setObjectName("engine-reader")
+        self.worker = worker
+        self.released = False
+
+    def run(self):
+        w = self.worker
+        engine, token = w.engine, w._token
+        while True:
+            try:
+                msg = engine.answers.recv()
+            except (EOFError, OSError):
+                if not w._closing:
+                    w.lost.emit(f"The training engine stopped unexpectedly: {engine.exit_text()}.")
+                return
+            except Exception as e:  # an answer that cannot be unpickled: report, read on
+                w.failed.emit(w.generation, f"could not read the engine's answer: "
+                                            f"{type(e).__name__}: {e}")
+                continue
+            kind, args = msg[0], msg[1:]
+            if kind == "released":
+                if args[0] == token:
+                    self.released = True
+                    return
+            elif kind == "ready":
+                gen, snap, info = args
+                dataset, extra = w._requests.pop(gen, (None, {}))
+                if info.get("dataset") is None:
+                    info["dataset"] = dataset
+                info["extra"] = extra
+                w.ready.emit(gen, snap, info)
+            elif kind == "setup_failed":
+                w._requests.pop(args[0], None)
+                w.setup_failed.emit(*args)
+            else:
+                getattr(w, kind).emit(*args)
 
 
 class TrainingWorker(QObject):
     ready = Signal(int, object, object)  # generation, epoch-0 snapshot, info dict
     setup_failed = Signal(int, str)  # generation, message
+    progress = Signal(int, float)  # generation, fraction of the CSV read
     snapshots = Signal(int, object)  # generation, list of EpochSnapshot (oldest first)
     diverged = Signal(int, str, object)  # generation, message, snapshot of the restored weights
-    failed = Signal(int, str)  # generation, message: training stopped, the worker lives on
+    failed = Signal(int, str)  # generation, message: training stopped, the engine lives on
     stopped = Signal(int, int)  # generation, epoch: a step or a play run has ended
     result = Signal(int, str, object)  # generation, kind, payload: answers to call()
+    lost = Signal(str)  # the engine process died (message); restart() starts a new one
 
-    def __init__(self):
-        super().__init__()
-        self.pause_event = threading.Event()
-        self.cancel_event = threading.Event()
-        self._lock = threading.Lock()
-        self._pending: dict = {}
-        self._speed = 0.0  # epochs per second; 0 = as fast as possible
-        self._trainer = None
-        self._generation = -1
-        self._torch_ready = False
-        self._study = None  # (layer, out, in) of the weight whose loss curve is being studied
-        self._last_study = 0.0
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.engine: EngineProcess | None = None
+        self.generation = -1
+        self._token = 0
+        self._closing = False
+        self._requests: dict = {}  # generation -> (dataset, extra) kept here, not sent round trip
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
+        self.reader = _Reader(self)
+        self._start()
 
-    # -- called directly from the GUI thread (thread-safe) ------------------------------------
+    # -- the engine's life --------------------------------------------------------------------
+    def _start(self):
+        self.engine = _acquire()
+        self._closing = False
+        self._token += 1
+        self._outbox = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._send_loop, args=(self.engine, self._outbox),
+                                        name="engine-sender", daemon=True)
+        self._sender.start()
+        self.reader.released = False
+        self.reader.start()
+
+    def _send_loop(self, engine: EngineProcess, outbox: queue.SimpleQueue):
+        while (msg := outbox.get()) is not None:
+            try:
+                engine.commands.send(msg)
+            except (OSError, ValueError):
+                return  # the engine is gone; the reader reports it
+            except Exception as e:  # e.g. a job that cannot be pickled
+                gen = msg[1] if len(msg) > 1 and isinstance(msg[1], int) else self.generation
+                self.failed.emit(gen, f"could not send {msg[0]!r} to the training engine: "
+                                      f"{type(e).__name__}: {e}")
+
+    def _post(self, *msg):
+        if self.engine is not None:
+            self._outbox.put(msg)
+
+    def is_running(self) -> bool:
+        return self.engine is not None
+
+    def engine_alive(self) -> bool:
+        return self.engine is not None and self.engine.alive() and self.reader.isRunning()
+
+    def restart(self):
+        """After `lost`: a new engine (the caller sets its network up again)."""
+        self.shutdown()
+        self._start()
+
+    def shutdown(self, timeout: float = SHUTDOWN_S):
+        """Cancel what runs, hand the engine back to the pool (or stop it); safe to call twice."""
+        e = self.engine
+        if e is None:
+            return
+        self._closing = True
+        e.cancel.set()
+        e.pause.set()
+        self._post("release", self._token)
+        self._outbox.put(None)  # the sender ends after the release
+        if not self.reader.wait(int(timeout * 1000)):
+            print(f"warning: the training engine did not stop within {timeout:g} s; killing it",
+                  file=sys.stderr)
+            e.process.kill()
+            self.reader.wait()
+        self._sender.join(timeout)
+        if self.reader.released and e.alive():
+            _idle.append(e)
+        else:
+            e.stop()
+        self.engine = None
+        self._requests.clear()
+
+    @property
+    def pid(self) -> int | None:
+        """The engine process's id (None when there is none)."""
+        return self.engine.pid if self.engine is not None else None
+
+    # -- commands (GUI thread) ----------------------------------------------------------------
+    def setup(self, generation: int, req: SetupRequest):
+        self.generation = generation
+        self._requests = {generation: (req.dataset, dict(req.extra))}
+        self._post("setup", generation, SetupRequest(
+            config=req.config, dataset=req.dataset, path=req.path, label=req.label,
+            features=req.features, initial=req.initial, initial_epoch=req.initial_epoch))
+
+    def step(self, generation: int):
+        self._post("step", generation)
+
+    def play(self, generation: int):
+        self._post("play", generation)
+
+    def call(self, generation: int, fn):
+        """Run fn(trainer) in the engine; fn must be picklable (a module-level function or a
+        functools.partial of one). A (kind, payload) it returns comes back as `result`."""
+        self._post("call", generation, fn)
+
+    def clear_pause(self):
+        """Before play: a pause requested earlier must not stop the new run."""
+        if self.engine is not None:
+            self.engine.pause.clear()
+
     def request_pause(self):
-        self.pause_event.set()
+        if self.engine is not None:
+            self.engine.pause.set()
 
     def request_cancel(self):
         """Abandon the current epoch (reset, close): restores its starting weights."""
-        self.cancel_event.set()
-        self.pause_event.set()
+        if self.engine is not None:
+            self.engine.cancel.set()
+            self.engine.pause.set()
 
     def set_speed(self, epochs_per_second: float):
-        self._speed = max(0.0, float(epochs_per_second))
+        self._post("speed", max(0.0, float(epochs_per_second)))
 
     def set_study(self, key):
         """Follow the loss as a function of one weight (layer, out, in) while training; None stops."""
-        self._study = tuple(key) if key is not None else None
-        self._last_study = 0.0
-
-    def _study_slice(self, generation: int, snap, now: float):
-        key = self._study
-        if key is None or now - self._last_study < 0.2:  # at most five curves a second
-            return
-        self._last_study = now
-        from core.teaching import loss_slice
-
-        try:
-            s = loss_slice(self._trainer, *key, snapshot=snap)
-        except UserError:  # the weight no longer exists (the network was rebuilt)
-            self._study = None
-            return
-        self.result.emit(generation, "loss_slice", s)
+        self._post("study", tuple(key) if key is not None else None)
 
     def update_settings(self, **settings):
         """learning_rate / optimizer / momentum / batch_size: applied before the next epoch."""
-        with self._lock:
-            self._pending.update(settings)
-
-    # -- queued slots, run in the worker thread -----------------------------------------------
-    @Slot(int, object)
-    def setup(self, generation: int, req: SetupRequest):
-        self.cancel_event.clear()
-        try:
-            import torch
-
-            from core.dataset import load_csv, split
-            from core.trainer import Trainer, configure_threads
-
-            if not self._torch_ready:
-                torch.set_grad_enabled(True)  # grad mode is per thread
-                self._torch_ready = True
-            ds = req.dataset if req.dataset is not None else load_csv(
-                req.path, label=req.label, features=list(req.features) if req.features else None)
-            data = split(ds, req.config.val_fraction, req.config.seed)
-            trainer = Trainer(data, req.config, initial=req.initial)
-            trainer.epoch = int(req.initial_epoch)
-            threads = configure_threads(trainer.spec, len(data.X_train))
-            snap = trainer.snapshot()
-        except UserError as e:
-            self.setup_failed.emit(generation, str(e))
-            return
-        except Exception as e:  # a bug: say so, keep the worker and the old network alive
-            traceback.print_exc()
-            self.setup_failed.emit(generation, f"internal error while setting up: "
-                                               f"{type(e).__name__}: {e}")
-            return
-        with self._lock:
-            self._pending.clear()
-        self._trainer, self._generation = trainer, generation
-        info = dict(dataset=ds, data=data, config=req.config, device=trainer.device,
-                    device_reason=trainer.device_reason, cuda=torch.cuda.is_available(),
-                    cuda_name=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "",
-                    threads=threads, extra=req.extra)
-        self.ready.emit(generation, snap, info)
-
-    @Slot(int)
-    def step(self, generation: int):
-        if generation == self._generation and self._trainer is not None:
-            self._run(generation, max_epochs=1)
-
-    @Slot(int)
-    def play(self, generation: int):
-        if generation == self._generation and self._trainer is not None:
-            self._run(generation, max_epochs=None)
-
-    @Slot(int, object)
-    def call(self, generation: int, fn):
-        """Run fn(trainer) in this thread; a (kind, payload) it returns is emitted as `result`."""
-        if generation == self._generation and self._trainer is not None:
-            try:
-                out = fn(self._trainer)
-            except UserError as e:
-                self.failed.emit(generation, str(e))
-                return
-            except Exception as e:  # reported, never a dead thread
-                traceback.print_exc()
-                self.failed.emit(generation, f"{type(e).__name__}: {e}")
-                return
-            if isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], str):
-                self.result.emit(generation, out[0], out[1])
-
-    # -- the loop -----------------------------------------------------------------------------
-    def _apply_pending(self):
-        with self._lock:
-            pending, self._pending = self._pending, {}
-        if not pending:
-            return
-        t = self._trainer
-        if "optimizer" in pending or "momentum" in pending:
-            t.set_optimizer(pending.get("optimizer", t.config.optimizer),
-                            lr=pending.get("learning_rate"), momentum=pending.get("momentum"))
-        elif "learning_rate" in pending:
-            t.set_learning_rate(pending["learning_rate"])
-        if "batch_size" in pending:
-            t.set_batch_size(pending["batch_size"])
-
-    def _run(self, generation: int, max_epochs: int | None):
-        from core.errors import DivergenceError
-
-        t = self._trainer
-        batch: list = []
-        last_emit = time.perf_counter()
-        done = 0
-        next_due = time.perf_counter()
-        try:
-            while True:
-                if self.cancel_event.is_set():
-                    break
-                self._apply_pending()
-                try:
-                    snap = t.train_epoch(snapshot=True, cancel=self.cancel_event)
-                except EpochCancelled:
-                    break
-                except DivergenceError as e:
-                    self._flush(generation, batch)
-                    self.diverged.emit(generation, str(e), t.snapshot())
-                    break
-                batch.append(snap)
-                done += 1
-                now = time.perf_counter()
-                self._study_slice(generation, snap, now)
-                if now - last_emit >= EMIT_INTERVAL:
-                    self._flush(generation, batch)
-                    last_emit = now
-                if max_epochs is not None and done >= max_epochs:
-                    break
-                if self.pause_event.is_set():
-                    break
-                speed = self._speed
-                if speed > 0:
-                    next_due = max(next_due + 1.0 / speed, now - 0.5)
-                    wait = next_due - time.perf_counter()
-                    if wait > 0 and self.pause_event.wait(wait):
-                        break
-        except UserError as e:
-            self.failed.emit(generation, str(e))
-        except Exception as e:
-            traceback.print_exc()
-            self.failed.emit(generation, f"training stopped by an internal error: "
-                                         f"{type(e).__name__}: {e}")
-        finally:
-            self._flush(generation, batch)
-            self.stopped.emit(generation, t.epoch)
-
-    def _flush(self, generation: int, batch: list):
-        if batch:
-            self.snapshots.emit(generation, list(batch))
-            batch.clear()
+        self._post("settings", settings)

@@ -153,8 +153,7 @@ def test_divergence_pauses_with_a_message_and_keeps_weights(win):
 
 
 def test_worker_exception_reaches_the_user_and_training_goes_on(win):
-    def boom(trainer):
-        raise RuntimeError("injected fault")
+    from faults import boom  # runs in the engine process, so it must be importable there
 
     win._call.emit(win.generation, boom)
     assert wait_until(lambda: "injected fault" in win.last_error, 10)

@@ -1,5 +1,6 @@
 """The window under abuse: rapid commands during play, many open/play/close cycles."""
 
+import multiprocessing
 import random
 import threading
 
@@ -56,3 +57,5 @@ def test_fifty_open_play_close_cycles_leak_no_thread(qtbot, tmp_path):
         w.deleteLater()
     wait_ms(50)
     assert threading.active_count() <= baseline + 1
+    # one engine process, handed from window to window; none left over
+    assert len([p for p in multiprocessing.active_children() if p.is_alive()]) <= 1
