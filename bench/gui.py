@@ -26,16 +26,17 @@ so only the ratios travel between machines):
 
 2. Training speed with the window open. MainWindow on the penguins data (default settings, animation
    on, play speed max) plays for a fixed time while this thread runs the event loop normally
-   (QEventLoop, never QTest.qWait); epochs/s = epochs the worker's trainer advanced / wall time. The
-   reference is core.trainer.Trainer.train_epoch(snapshot=True) in a plain loop on the same split and
-   config, after core.trainer.configure_threads as the worker does. Blocks are interleaved (headless,
-   window, headless, window, ...); each window block starts from Reset (empty history).
+   (QEventLoop, never QTest.qWait); epochs/s = epochs the window received from the training engine
+   (its own process, core/engine_server.py; it sends snapshots every 12 ms, so the count lags by at
+   most that) / wall time. The reference is core.trainer.Trainer.train_epoch(snapshot=True) in a plain
+   loop in this process on the same split and config, after core.trainer.configure_threads as the
+   engine does. Blocks are interleaved (headless, window, headless, window, ...); each window block
+   starts from Reset (empty history).
    Key: gui_training_ratio = median over rounds of (window epochs/s / headless epochs/s).
 
-   Details: CPU shares of the GUI thread, the worker thread ("training", from /proc) and the process;
-   the worker's CPU ms per epoch beside the headless loop's; gui_training_ratio_cpu, the same ratio
-   per CPU-second of the process (a cross-check when other jobs take the CPUs: PySide6 holds the GIL
-   through Qt calls, so the GUI thread and the worker share about one core between them).
+   Details: CPU shares of the GUI thread, the engine process (from /proc) and the window's process;
+   the engine's CPU ms per epoch beside the headless loop's; gui_training_ratio_cpu, the same ratio
+   per CPU-second of the engine process (a cross-check when other jobs take the CPUs).
 
 3. GUI responsiveness during play: a 5 ms precise QTimer in the GUI thread records (actual interval -
    5 ms) during the window blocks. Keys: gui_lateness_p99_ms, gui_lateness_max_ms. Reference detail:
@@ -355,17 +356,13 @@ def _ready(w) -> bool:
     return w.active_generation == w.generation and w.latest is not None
 
 
-def _thread_cpu_s(name: str) -> float | None:
-    """CPU seconds of this process's thread called `name` (Linux /proc), or None."""
+def _process_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds used so far by process `pid` (Linux /proc), or None."""
     try:
-        tick = os.sysconf("SC_CLK_TCK")
-        for task in Path("/proc/self/task").iterdir():
-            if (task / "comm").read_text().strip() == name:
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-                return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
 
 
 class _Lateness:
@@ -504,18 +501,18 @@ def measure_training(quick: bool, log: Log = None) -> dict:
             wait_ms(int(s["idle_s"] * 1000))
             probe.run(False)
             idle_late = probe.late()
-            trainer = w.worker._trainer
-            frames0, e0 = w.view.frames_drawn, trainer.epoch
-            g0, p0, wk0 = time.thread_time(), time.process_time(), _thread_cpu_s("training")
+            pid = w.worker.pid
+            frames0, e0 = w.view.frames_drawn, w.epoch
+            g0, p0, wk0 = time.thread_time(), time.process_time(), _process_cpu_s(pid)
             probe.run(True)
             t0 = time.perf_counter()
             w.play()
             wait_ms(int(seconds * 1000))
-            e1, received = trainer.epoch, w.epoch
+            e1 = received = w.epoch  # epochs received (the engine sends them every 12 ms)
             elapsed = time.perf_counter() - t0
             probe.run(False)
             gui_cpu, proc_cpu = time.thread_time() - g0, time.process_time() - p0
-            wk1 = _thread_cpu_s("training")
+            wk1 = _process_cpu_s(pid)
             frames = w.view.frames_drawn - frames0
             w.pause()
             wait_until(lambda: w._runs == 0 and not w.playing, 30)
@@ -542,13 +539,13 @@ def measure_training(quick: bool, log: Log = None) -> dict:
             h = headless(s["block_s"])
             g = window(s["block_s"])
             rounds.append({"headless": h, "window": g, "ratio": g["epochs_per_s"] / h["epochs_per_s"],
-                           # per CPU-second of the whole process: what the ratio would be if the machine
-                           # gave this process a full core in both blocks (the GIL keeps it near one)
-                           "ratio_cpu": (g["epochs_per_s"] / max(g["process_cpu_share"], 1e-9))
+                           # per CPU-second of the trainer (engine process vs headless loop): what the
+                           # ratio would be if the machine gave the trainer a full core in both blocks
+                           "ratio_cpu": (g["epochs_per_s"] / max(g["worker_cpu_share"] or 0, 1e-9))
                            / (h["epochs_per_s"] / max(h["cpu_share"], 1e-9))})
             if log:
                 wk = "" if g["worker_cpu_share"] is None else (
-                    f", worker {g['worker_cpu_share']:.0%} ({g['worker_cpu_ms_per_epoch']:.1f} ms/epoch)")
+                    f", engine {g['worker_cpu_share']:.0%} ({g['worker_cpu_ms_per_epoch']:.1f} ms/epoch)")
                 log(f"  round {r + 1}: headless {h['epochs_per_s']:6.1f} epochs/s (CPU {h['cpu_share']:.0%}, "
                     f"{h['cpu_ms_per_epoch']:.1f} ms/epoch), window {g['epochs_per_s']:6.1f} epochs/s: ratio "
                     f"{rounds[-1]['ratio']:.3f}; CPU: GUI thread {g['gui_thread_cpu_share']:.0%}{wk}, "
