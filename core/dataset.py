@@ -2,13 +2,21 @@
 
 pandas does the parsing; the checks on top turn every way a file can be unusable into a DataError
 that names the file, the row or the column, and what to do.
+
+Reading can report progress and be cancelled halfway (read_table and load_csv take `progress` and
+`cancel`): pandas' C parser pulls the file through a handle of ours, one block of READ_BLOCK bytes
+at a time, and each block checks `cancel` and measures progress. The parse itself is the one
+whole-file read it always was, so no result depends on where the blocks fall.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
+import math
 import re
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.errors import DataError
+from core.errors import DataError, LoadCancelled
 
 LABEL_NAMES = ("label", "class", "target", "species", "y")
 NA_VALUES = ["?", "NA", "N/A", "na", "n/a", "nan", "NaN", "null", "NULL", "None", "none", "-", ""]
@@ -27,6 +35,11 @@ MAX_COLUMNS = 10_000
 # Tables are held in memory, parsed, and again as numbers: a file this size needs several GB.
 MAX_FILE_BYTES = 1024 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
+READ_BLOCK = 1 << 20  # bytes the parser pulls per read: `cancel` is checked once per block
+PROGRESS_INTERVAL = 0.1  # seconds: progress is reported at most ~10 times a second
+# load_csv's progress: reading the bytes fills this share, converting the columns the rest (on a
+# 500 MB numeric file the conversion takes about as long as the parse)
+LOAD_READ_SHARE = 0.6
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _ID_NAME = re.compile(r"(^|[\s_\-.])(id|idx|index|no|nr|number|row|rowid)$", re.IGNORECASE)
 
@@ -114,10 +127,103 @@ def _is_number(text: str, decimal: str = ".") -> bool:
     return True
 
 
-def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
-    """Read a CSV into a DataFrame of raw values, or raise DataError saying why not."""
+class _Watch:
+    """One load's progress and cancellation, both optional.
+
+    progress(fraction) is told the share of the file's bytes read so far (times `share`, when the
+    reading is only part of the work): rising, at most every PROGRESS_INTERVAL seconds, below 1.0
+    while working, and 1.0 exactly once, when done() says the result is ready. cancel is anything
+    with is_set() (threading.Event, multiprocessing.Event); check() raises LoadCancelled once set.
+    """
+
+    def __init__(self, path, progress=None, cancel=None, share: float = 1.0):
+        self.name = _display(path)
+        self.progress, self.cancel = progress, cancel
+        self.share = share
+        self.size = 1
+        self.shown = 0.0  # the last fraction reported
+        self._when = -math.inf  # and when
+        self._base = 0.0  # where a second pass over the file starts
+
+    def check(self):
+        if self.cancel is not None and self.cancel.is_set():
+            raise LoadCancelled(f"Reading {self.name} was cancelled; the current data and network are "
+                                f"unchanged.")
+
+    def read(self, n: int):
+        """n bytes of the file are read (in this pass)."""
+        if self.progress is not None:
+            self.at(self.share * (self._base + (1.0 - self._base) * min(n / self.size, 1.0)))
+
+    def at(self, fraction: float):
+        """Report this much done, unless it is too soon after the last report or not more."""
+        now = time.monotonic()
+        if self.progress is not None and now - self._when >= PROGRESS_INTERVAL:
+            fraction = min(fraction, 0.99)
+            if fraction > self.shown:
+                self._report(fraction, now)
+
+    def again(self):
+        """The file is read once more (another encoding, a closer look): progress goes on from here."""
+        self._base = self.shown / self.share
+
+    def done(self):
+        if self.progress is not None and self.shown < 1.0:
+            self._report(1.0, time.monotonic())
+
+    def _report(self, fraction: float, now: float):
+        self.shown, self._when = fraction, now
+        self.progress(fraction)
+
+
+class _WatchedFile(io.RawIOBase):
+    """The file as pandas reads it: every block it pulls checks for cancel and counts as progress."""
+
+    def __init__(self, path: Path, watch: _Watch):
+        super().__init__()
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
+        self._watch = watch
+        self._read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self._watch.check()
+        n = self._file.readinto(buffer)
+        self._read += n or 0
+        self._watch.read(self._read)
+        return n
+
+    def close(self):
+        self._file.close()
+        super().close()
+
+
+def _watched(p: Path, watch: _Watch) -> io.BufferedReader:
+    return io.BufferedReader(_WatchedFile(p, watch), buffer_size=READ_BLOCK)
+
+
+def read_table(path, *, progress=None, cancel=None, rows: int | None = None
+               ) -> tuple[pd.DataFrame, CsvFormat]:
+    """Read a CSV into a DataFrame of raw values, or raise DataError saying why not.
+
+    progress: called as progress(fraction) with the share of the file's bytes read so far, at most
+    ~10 times a second (from the reading thread), rising, and with 1.0 exactly once at the end.
+    cancel: anything with is_set() (a threading.Event or multiprocessing Event), checked before each
+    block of READ_BLOCK bytes is parsed; once it is set, LoadCancelled (a UserError) is raised and
+    nothing is kept. rows: read only the first `rows` data rows (a preview of a big file).
+    """
+    watch = _Watch(path, progress, cancel)
+    out = _read_table(path, watch, rows)
+    watch.done()
+    return out
+
+
+def _read_table(path, watch: _Watch, rows: int | None = None) -> tuple[pd.DataFrame, CsvFormat]:
     name = _display(path)
     p = Path(path)
+    watch.check()
     if p.is_dir():
         raise DataError(f"{name} is a folder, not a CSV file: choose a file.")
     try:
@@ -129,6 +235,7 @@ def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
     except OSError as e:
         raise DataError(f"{name} cannot be read ({e.strerror or e}). Check the path and its "
                         f"permissions.") from None
+    watch.size = max(size, 1)
     if size > MAX_FILE_BYTES:
         raise DataError(f"{name} is {size / 2**20:,.0f} MB, over the {MAX_FILE_BYTES // 2**20:,} MB "
                         f"this program can hold in memory: use a sample of its rows.")
@@ -168,22 +275,27 @@ def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
         skip_blank_lines=True,
         encoding=encoding,
         encoding_errors="strict",
+        nrows=rows,
     )
     try:
         try:
-            df, extra = _read_csv(p, kwargs)
+            df, extra = _read_csv(p, kwargs, watch)
         except UnicodeDecodeError:
             if encoding != "utf-8-sig":  # latin-1 decodes any byte: a UTF-16/32 file is damaged
                 raise DataError(f"{name} is not valid {encoding.upper()} text (damaged or cut "
                                 f"short): save it again as UTF-8 CSV.") from None
             if head.startswith(codecs.BOM_UTF8) or not sample.isascii():  # UTF-8, then not
-                where = _first_bad_utf8(p)
+                where = _first_bad_utf8(p, watch)
                 raise DataError(f"{name} mixes text encodings: {where} is not UTF-8 although the "
                                 f"lines before it are. Save the file again as UTF-8.") from None
             kwargs["encoding"] = encoding = "latin-1"
-            df, extra = _read_csv(p, kwargs)
+            watch.again()
+            df, extra = _read_csv(p, kwargs, watch)
         if extra:  # a data row has more fields than the header (read again to see what they hold)
-            df = _extra_fields(p, name, kwargs, list(df.columns))
+            watch.again()
+            df = _extra_fields(p, name, kwargs, list(df.columns), watch)
+        else:
+            df = _unmix(p, df, kwargs, watch)
     except pd.errors.EmptyDataError:
         raise DataError(f"{name} has no columns: it is empty or holds only blank lines.") from None
     except pd.errors.ParserError as e:
@@ -192,6 +304,7 @@ def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
     except (OSError, ValueError, MemoryError) as e:
         raise DataError(f"{name} cannot be read as CSV ({(str(e).splitlines() or [''])[0][:200]}): "
                         f"check it is a CSV file.") from None
+    watch.check()
     if df.shape[1] == 0:
         raise DataError(f"{name} has no columns: it is empty or holds only blank lines.")
     # a delimiter at the end of every line makes an empty, unnamed last column: it holds nothing
@@ -205,22 +318,45 @@ def read_table(path) -> tuple[pd.DataFrame, CsvFormat]:
                          header=header)
 
 
-def _read_csv(p: Path, kwargs: dict) -> tuple[pd.DataFrame, bool]:
+def _read_csv(p: Path, kwargs: dict, watch: _Watch) -> tuple[pd.DataFrame, bool]:
     """The table, and whether pandas warned that a data row has more fields than the header."""
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _watched(p, watch) as f:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-        df = pd.read_csv(p, **kwargs)
+        df = pd.read_csv(f, **kwargs)
     extra = any(issubclass(w.category, pd.errors.ParserWarning) and "does not match" in str(w.message)
                 for w in caught)
     return df, extra
 
 
-def _extra_fields(p: Path, name: str, kwargs: dict, columns: list) -> pd.DataFrame:
+def _unmix(p: Path, df: pd.DataFrame, kwargs: dict, watch: _Watch) -> pd.DataFrame:
+    """Columns of numbers in one stretch of the file and text in another, read again as text.
+
+    pandas parses a big file in stretches and infers each stretch's types on its own, so such a
+    column comes out holding numbers and strings side by side: a label column then has the class
+    '1.0' in one part of the file and '1' in another. As text throughout it is what a whole-file
+    inference gives (low_memory=False, too costly in memory for big files)."""
+    mixed = [j for j in range(df.shape[1]) if pd.api.types.is_object_dtype(df.dtypes.iloc[j])
+             and pd.api.types.infer_dtype(df.iloc[:, j], skipna=True).startswith("mixed")]
+    if not mixed:
+        return df
+    watch.again()
+    with _watched(p, watch) as f:
+        text = pd.read_csv(f, **{**kwargs, "usecols": mixed, "dtype": str})
+    if text.shape[0] != df.shape[0]:  # cannot happen; if it did, keep what the first read gave
+        return df
+    df = df.copy()
+    for k, j in enumerate(mixed):
+        df.isetitem(j, text.iloc[:, k].set_axis(df.index))
+    return df
+
+
+def _extra_fields(p: Path, name: str, kwargs: dict, columns: list, watch: _Watch) -> pd.DataFrame:
     """The first data row has more fields than the header. Delimiters at the end of every line
     (empty extra fields) are harmless and dropped; values there are an error, not silently lost."""
     try:
-        df = pd.read_csv(p, **{**kwargs, "index_col": None})  # pandas puts the extra fields in the index
+        with _watched(p, watch) as f:  # pandas puts the extra fields in the index
+            df = pd.read_csv(f, **{**kwargs, "index_col": None})
     except pd.errors.ParserError as e:  # pandas counts against the first data row, not the header
         m = re.search(r"Expected \d+ fields in line (\d+), saw (\d+)", str(e))
         if not m:
@@ -311,11 +447,12 @@ def _count_first_line(p: Path, mark: bytes) -> tuple[int, bool]:
     return n, False
 
 
-def _first_bad_utf8(p: Path) -> str:
+def _first_bad_utf8(p: Path, watch: _Watch) -> str:
     """'line N (byte 0xAB)': where a file first stops being UTF-8."""
     line, carry = 1, b""
     with open(p, "rb") as f:
         while chunk := f.read(1 << 20):
+            watch.check()
             data = carry + chunk
             try:
                 data.decode("utf-8")
@@ -410,11 +547,21 @@ class ColumnInfo:
     distinct: int
 
 
-def describe_columns(df: pd.DataFrame, decimal: str = ".", distinct: bool = True) -> list[ColumnInfo]:
+def describe_columns(df: pd.DataFrame, decimal: str = ".", distinct: bool = True, *, cancel=None
+                     ) -> list[ColumnInfo]:
     """What each column holds: numeric or not, ID-like or not, missing cells, distinct values
-    (-1 with distinct=False, which skips counting them: a hash of every cell)."""
+    (-1 with distinct=False, which skips counting them: a hash of every cell). `cancel` as in
+    load_csv, checked before each column."""
+    return _describe_columns(df, decimal, distinct, cancel)
+
+
+def _describe_columns(df: pd.DataFrame, decimal: str, distinct: bool, cancel, skip=None
+                      ) -> list[ColumnInfo]:
     infos = []
     for name in df.columns:
+        if skip is not None and name == skip:
+            continue
+        _check_cancel(cancel, None)
         col = df[name]
         present = col.notna()
         n_present = int(present.sum())
@@ -427,12 +574,16 @@ def describe_columns(df: pd.DataFrame, decimal: str = ".", distinct: bool = True
             v = v[np.isfinite(v)]
             if bool(_ID_NAME.search(str(name))):
                 id_like = True
-            elif len(v) > 10 and np.all(np.mod(v, 1) == 0) and np.all(np.diff(v) == 1):
-                id_like = True
+            elif len(v) > 10 and _consecutive_whole(v[:1024]) and _consecutive_whole(v):
+                id_like = True  # (the first 1,024 values settle it cheaply for most columns)
         infos.append(ColumnInfo(name=str(name), numeric=numeric, id_like=id_like,
                                 missing=int(len(col) - n_present),
                                 distinct=int(col.nunique()) if distinct else -1))
     return infos
+
+
+def _consecutive_whole(v: np.ndarray) -> bool:
+    return bool(np.all(np.mod(v, 1) == 0) and np.all(np.diff(v) == 1))
 
 
 def default_label(columns) -> str:
@@ -487,14 +638,32 @@ class Dataset:
                 f"values ({parts})")
 
 
-def suggest_features(df: pd.DataFrame, label: str, decimal: str = ".") -> list[str]:
+def suggest_features(df: pd.DataFrame, label: str, decimal: str = ".", *, cancel=None) -> list[str]:
     """Default features: every numeric column but the label and ID-like columns."""
-    return [c.name for c in describe_columns(df, decimal, distinct=False)
+    return [c.name for c in _describe_columns(df, decimal, False, cancel, skip=label)
             if c.name != label and c.numeric and not c.id_like]
 
 
+def _check_cancel(cancel, path):
+    if cancel is not None and cancel.is_set():
+        _Watch(path, cancel=cancel).check()
+
+
 def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None, path=None,
-                       decimal: str = ".") -> Dataset:
+                       decimal: str = ".", *, cancel=None) -> Dataset:
+    """The Dataset to train on from a table, or DataError saying why it cannot be used.
+
+    cancel: as in load_csv, checked between columns (LoadCancelled once it is set)."""
+    try:
+        return _dataset_from_frame(df, label, features, path, decimal, cancel, None)
+    except LoadCancelled:
+        _Watch(path, cancel=cancel).check()  # the same, naming the file
+        raise
+
+
+def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, cancel, step
+                        ) -> Dataset:
+    """dataset_from_frame; step(fraction), if given, is told how much of the conversion is done."""
     name = _display(path)
     if df.shape[1] == 0:
         raise DataError(f"{name} has no columns: it needs feature columns and a label column.")
@@ -516,23 +685,36 @@ def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None
         if twice is not None:
             raise DataError(f"{name}: the feature column '{_show(twice)}' is named twice: name each "
                             f"feature once.")
-        infos = {c.name: c for c in describe_columns(df[features], decimal, distinct=False)}
+        infos = {c.name: c for c in describe_columns(df[features], decimal, distinct=False,
+                                                     cancel=cancel)}
         for f in features:
             if not infos[f].numeric:
                 raise DataError(f"{name}: feature column '{_show(f)}' is not numeric (e.g. "
                                 f"'{_show(_example(df[f], decimal), 40)}'). Choose numeric feature "
                                 f"columns.")
     else:
-        features = suggest_features(df, label, decimal)
+        features = suggest_features(df, label, decimal, cancel=cancel)
         if not features:
             raise DataError(f"{name} has no numeric feature column besides the label "
                             f"'{_show(label)}': a network needs numbers as input, so add columns of "
                             f"numbers or choose another label column.")
 
-    X = np.column_stack([numeric_column(df[f], decimal).to_numpy() for f in features])
-    finite = np.abs(X) <= _FLOAT32_MAX  # NaN, inf, and numbers beyond float32 (the network's) are out
+    X = np.empty((len(df), len(features)), dtype=np.float64)
+    # NaN, inf, and numbers beyond float32 (the network's) are out; column by column, in one buffer
+    finite = np.empty(X.shape, dtype=bool)
+    buffer = np.empty(len(df), dtype=np.float64)
+    for j, f in enumerate(features):
+        _check_cancel(cancel, path)
+        X[:, j] = column = numeric_column(df[f], decimal).to_numpy()
+        np.less_equal(np.abs(column, out=buffer), _FLOAT32_MAX, out=finite[:, j])
+        if step is not None:  # the label's text codes take about as long as two numeric columns
+            step((j + 1) / (len(features) + 3))
+    _check_cancel(cancel, path)
     lab = df[label]
     codes, texts = _text_codes(lab)
+    if step is not None:
+        step((len(features) + 2) / (len(features) + 3))
+    _check_cancel(cancel, path)
     lab_ok = (codes >= 0) & np.append((texts != "").to_numpy(dtype=bool), False)[codes]
     keep = finite.all(axis=1) & lab_ok
     dropped_by = {f: int((~finite[:, i]).sum()) for i, f in enumerate(features)}
@@ -555,7 +737,8 @@ def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None
         raise DataError(f"{name}: the label column '{_show(label)}' has {len(classes)} distinct values in "
                         f"{n_keep} rows: too many to be classes (an ID or a measurement?). Choose "
                         f"another label column.")
-    return Dataset(X=_frozen(X[keep].astype(np.float32)), y=_frozen(y), feature_names=tuple(features),
+    X = (X if n_keep == n_total else X[keep]).astype(np.float32)
+    return Dataset(X=_frozen(X), y=_frozen(y), feature_names=tuple(features),
                    class_names=tuple(classes), label_name=str(label), rows_total=n_total,
                    rows_dropped=n_total - n_keep, dropped_by_column=dropped_by,
                    source=str(path) if path is not None else None)
@@ -597,9 +780,35 @@ def _lookup(codes: np.ndarray, used: np.ndarray, per_used: np.ndarray) -> np.nda
     return per_used[np.searchsorted(used, codes)].astype(np.int64)
 
 
-def load_csv(path, label: str | None = None, features=None) -> Dataset:
-    df, fmt = read_table(path)
-    return dataset_from_frame(df, label=label, features=features, path=path, decimal=fmt.decimal)
+def load_csv(path, label: str | None = None, features=None, *, progress=None, cancel=None) -> Dataset:
+    """Read a CSV and build the Dataset to train on, or raise a UserError saying why not.
+
+    label, features: column names (any case); by default the label is found by name (label, class,
+    target, species, y) or is the last column, and the features are the other numeric, non-ID
+    columns.
+
+    For a caller in another thread (the window's training worker):
+      progress: called as progress(fraction: float) from the calling thread, at most ~10 times a
+        second, never falling, below 1.0 while working, and 1.0 exactly once, when the Dataset is
+        built. The share of the file's bytes read fills 0 to LOAD_READ_SHARE (0.6); converting
+        the columns to numbers fills the rest (it takes about as long as parsing them).
+      cancel: any object with is_set() (threading.Event, multiprocessing Event), checked before each
+        block of READ_BLOCK bytes (1 MB) is parsed and between columns afterwards. Once it is set,
+        core.errors.LoadCancelled (a UserError: "Reading FILE was cancelled; the current data and
+        network are unchanged.") is raised within about a block's parse time (the last step, pandas
+        assembling the columns, cannot be interrupted), and nothing is kept.
+    Bad input raises DataError (also a UserError) naming the file, line or column.
+    """
+    watch = _Watch(path, progress, cancel, share=LOAD_READ_SHARE)
+    df, fmt = _read_table(path, watch)
+    try:
+        ds = _dataset_from_frame(df, label, features, path, fmt.decimal, cancel,
+                                 lambda f: watch.at(LOAD_READ_SHARE + (1 - LOAD_READ_SHARE) * f))
+    except LoadCancelled:
+        watch.check()  # the same, naming the file
+        raise
+    watch.done()
+    return ds
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

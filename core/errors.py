@@ -14,6 +14,10 @@ class DataError(UserError):
     """A data file (CSV) cannot be used as asked."""
 
 
+class LoadCancelled(UserError):
+    """Reading a file was cancelled on request (core.dataset's `cancel`): nothing was changed."""
+
+
 class ModelFileError(UserError):
     """A model file cannot be read or written."""
 

@@ -3,12 +3,17 @@
 The dialog reads the file once (core.dataset.read_table) and keeps the table; every change of the
 label or of a feature tick rebuilds the Dataset with core.dataset.dataset_from_frame, so the summary
 (usable rows, dropped rows, classes, network shape) and any error are exactly what training will see.
+
+A file over BACKGROUND_BYTES opens at once on its first HEAD_ROWS rows (the preview and a first
+guess at the column kinds) while a thread reads the whole of it, with a progress bar; the dialog's
+Cancel stops that read halfway. Training needs the whole table, so OK waits for it.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +33,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -48,10 +54,13 @@ from core.dataset import (
     read_table,
     suggest_features,
 )
-from core.errors import DataError
+from core.errors import DataError, LoadCancelled, UserError
 from gui import theme
 
 PREVIEW_ROWS = 50
+BACKGROUND_BYTES = 8 * 2**20  # bigger files: the head at once, the whole file in a thread
+HEAD_ROWS = 2000  # rows read at once from such a file: the preview and a first guess at column kinds
+POLL_MS = 100  # how often the dialog looks at a background read
 BIG_TABLE_ROWS = 200_000  # above this, recompute the summary on a short debounce, not on every click
 DEBOUNCE_MS = 250
 MAX_CLASSES_SHOWN = 12
@@ -193,10 +202,57 @@ def column_tooltip(info: ColumnInfo, label: bool = False, used: bool = False) ->
     return f"{', '.join(parts)}. Now {role}."
 
 
+class _WholeRead:
+    """A big file read whole in a thread (core only, no Qt): progress, then the table or an error.
+
+    The default choice's Dataset is built there too, so the dialog's first summary costs the GUI
+    thread nothing. `cancel` stops it between blocks of the file (core.dataset.READ_BLOCK)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.cancel = threading.Event()
+        self.fraction = 0.0
+        self.result: tuple | None = None
+        self.error: str | None = None
+        self.thread = threading.Thread(target=self._run, name="import-read", daemon=True)
+        self.thread.start()
+
+    def finished(self) -> bool:
+        return not self.thread.is_alive()
+
+    def _progress(self, fraction: float):
+        self.fraction = fraction
+
+    def _run(self):
+        try:
+            df, fmt = read_table(self.path, progress=self._progress, cancel=self.cancel)
+            infos = describe_columns(df, fmt.decimal, distinct=len(df) <= BIG_TABLE_ROWS, cancel=self.cancel)
+            label = str(default_label(list(df.columns)))
+            features = [c.name for c in infos if c.name != label and c.numeric and not c.id_like]
+            dataset, error = None, None
+            if features:
+                try:
+                    dataset = dataset_from_frame(df, label, features, self.path, decimal=fmt.decimal,
+                                                 cancel=self.cancel)
+                except LoadCancelled:
+                    raise
+                except DataError as e:
+                    error = str(e)
+            self.result = (df, fmt, infos, label, features, dataset, error)
+        except LoadCancelled:
+            pass
+        except UserError as e:
+            self.error = str(e)
+        except Exception as e:  # a bug: a message in the dialog, never a crash
+            self.error = f"{self.path}: {type(e).__name__}: {e}"
+
+
 class ImportDialog(QDialog):
     """Preview a CSV, pick the label and features, and see what training on it would mean.
 
-    ImportDialog(path) reads the file at once; a DataError (unreadable file) propagates to the caller.
+    ImportDialog(path) reads the file (or, over BACKGROUND_BYTES, its first HEAD_ROWS rows) at once;
+    a DataError (unreadable file) propagates to the caller. A bigger file is then read whole in a
+    thread, with a progress bar in the summary; OK waits for it, Cancel stops it (reading()).
     After exec(): label(), features() and dataset() give the choice; dataset() is None when invalid.
     `hidden`, if given, are the hidden layer sizes shown in the network line of the summary.
     """
@@ -204,7 +260,13 @@ class ImportDialog(QDialog):
     def __init__(self, path, parent=None, hidden=None):
         super().__init__(parent)
         self.path = Path(path)
-        self.df, self.fmt = read_table(path)
+        try:
+            big = self.path.is_file() and self.path.stat().st_size > BACKGROUND_BYTES
+        except OSError:
+            big = False  # read_table says what is wrong
+        self.df, self.fmt = read_table(path, rows=HEAD_ROWS if big else None)
+        self._job = _WholeRead(self.path) if big and len(self.df) >= HEAD_ROWS else None
+        self._touched = False  # the person changed the label or the ticks
         self.hidden = tuple(hidden) if hidden else None
         self.columns = [str(c) for c in self.df.columns]
         n_rows = len(self.df)
@@ -227,8 +289,7 @@ class ImportDialog(QDialog):
         self.file_label = QLabel(f"<span style='font-size:14pt; font-weight:600'>"
                                  f"{html.escape(self.path.name)}</span>")
         self.file_label.setToolTip(str(self.path.resolve()))
-        self.format_label = QLabel(f"Read as {describe_format(self.fmt)} · "
-                                   f"{_plural(n_rows, 'row')} × {_plural(len(self.columns), 'column')}")
+        self.format_label = QLabel(self._format_text())
         self.format_label.setStyleSheet("color: #555;")
         self.format_label.setWordWrap(True)
         self.format_label.setToolTip(
@@ -242,9 +303,7 @@ class ImportDialog(QDialog):
         lay.addWidget(split, 1)
 
         # preview
-        shown = min(PREVIEW_ROWS, n_rows)
-        pbox = QGroupBox(f"Preview: first {shown:,} of {_plural(n_rows, 'row')}" if n_rows > shown
-                         else f"Preview: all {_plural(n_rows, 'row')}")
+        pbox = self.preview_box = QGroupBox(self._preview_title())
         pl = QVBoxLayout(pbox)
         pl.setContentsMargins(6, 12, 6, 6)
         self.preview_model = PreviewModel(self.df, self.infos, self.fmt.decimal, self)
@@ -348,6 +407,13 @@ class ImportDialog(QDialog):
         self.summary.setToolTip("Computed from the current label and features, exactly as training "
                                 "will read the data")
         sb.addWidget(self.summary)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%p %")
+        self.progress.setToolTip("Reading the whole file: training needs every row. Cancel stops it.")
+        self.progress.setVisible(self._job is not None)
+        sb.addWidget(self.progress)
         lay.addWidget(sbox)
 
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -366,6 +432,11 @@ class ImportDialog(QDialog):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._recompute)
         self._debounce = n_rows > BIG_TABLE_ROWS
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._poll_read)
+        if self._job is not None:
+            self._poll.start()
 
         # defaults: the engine's label and suggested features
         label = str(default_label(list(self.df.columns)))
@@ -406,12 +477,102 @@ class ImportDialog(QDialog):
     def select_none(self):
         self._set_ticks(lambda c: False)
 
+    def reading(self) -> bool:
+        """Whether the whole file is still being read in the background."""
+        return self._job is not None
+
     def accept(self):
+        if self.reading():
+            return
         self._flush()
         if self._dataset is not None:
             super().accept()
 
+    def done(self, result: int):
+        """Closing in any way stops a background read (within one block of the file)."""
+        if self._job is not None:
+            self._job.cancel.set()
+            self._job = None
+            self._poll.stop()
+        super().done(result)
+
     # ------------------------------------------------------------------ internals
+    def _format_text(self) -> str:
+        rows = ("reading all rows…" if self._job is not None else _plural(len(self.df), "row"))
+        return f"Read as {describe_format(self.fmt)} · {rows} × {_plural(len(self.columns), 'column')}"
+
+    def _preview_title(self) -> str:
+        n_rows = len(self.df)
+        if self._job is not None:
+            return f"Preview: first {min(PREVIEW_ROWS, n_rows):,} rows"
+        shown = min(PREVIEW_ROWS, n_rows)
+        return (f"Preview: first {shown:,} of {_plural(n_rows, 'row')}" if n_rows > shown
+                else f"Preview: all {_plural(n_rows, 'row')}")
+
+    def _poll_read(self):
+        job = self._job
+        if job is None:
+            return
+        self.progress.setValue(int(job.fraction * 1000))
+        if not job.finished():
+            self.summary.setText(self._summary_html())
+            return
+        self._poll.stop()
+        self._job = None
+        self.progress.setVisible(False)
+        self.format_label.setText(self._format_text())
+        self.preview_box.setTitle(self._preview_title())
+        if job.result is None:  # a DataError past the first rows (e.g. a ragged line)
+            self._dataset, self._error = None, job.error or f"{self.path}: reading stopped."
+            self.ok_button.setEnabled(False)
+            self.summary.setText(self._summary_html())
+            return
+        self._install(*job.result)
+
+    def _install(self, df, fmt, infos, label, features, dataset, error):
+        """The whole table has arrived: it replaces the head, and the column kinds are final."""
+        if [str(c) for c in df.columns] != self.columns:  # a trailing column empty only at the top
+            self._dataset, self._error = None, (
+                f"{self.path}: its later rows have other columns than its first {len(self.df):,} "
+                f"({len(df.columns):,} instead of {len(self.columns):,}). Check the file's layout.")
+            self.ok_button.setEnabled(False)
+            self.summary.setText(self._summary_html())
+            return
+        self.df, self.fmt, self.infos = df, fmt, infos
+        self._info = dict(zip(self.columns, infos, strict=True))
+        self.format_label.setText(self._format_text())
+        self.preview_box.setTitle(self._preview_title())
+        old = self.preview_model
+        self.preview_model = PreviewModel(df, infos, fmt.decimal, self)
+        self.preview.setModel(self.preview_model)
+        old.deleteLater()
+        for i, c in enumerate(self.columns):
+            info, box = self._info[c], self.feature_boxes[c]
+            self.label_combo.setItemData(i, column_tooltip(info), Qt.ItemDataRole.ToolTipRole)
+            self._hints[c].setText(self._hint(info))
+            tip = self._feature_tip(info)
+            box.setToolTip(tip)
+            self._hints[c].setToolTip(tip)
+            box.setEnabled(info.numeric)
+        self._quiet = True
+        if not self._touched:  # the defaults, now from every row
+            self.label_combo.blockSignals(True)
+            self.label_combo.setCurrentIndex(self.columns.index(label))
+            self.label_combo.blockSignals(False)
+            self._label = label
+            self._show_label_row(label)
+            for c, box in self.feature_boxes.items():
+                box.setChecked(c in features)
+        self._quiet = False
+        self._debounce = len(df) > BIG_TABLE_ROWS
+        if features and self.label() == label and self.features() == list(features):
+            self._dirty = False  # built in the reading thread
+            self._timer.stop()
+            self._dataset, self._error = dataset, error
+            self._show_choice(label, features)
+        else:
+            self._recompute()
+
     def _hint(self, info: ColumnInfo) -> str:
         if not info.numeric:
             return "empty" if info.distinct == 0 or info.missing == len(self.df) else "text"
@@ -465,6 +626,7 @@ class ImportDialog(QDialog):
     def _changed(self, *_):
         if self._quiet:
             return
+        self._touched = True
         self._dirty = True
         self.preview_model.set_choice(self.label(), self.features())
         if self._debounce:
@@ -489,11 +651,10 @@ class ImportDialog(QDialog):
     def _recompute(self):
         self._dirty = False
         label, features = self.label(), self.features()
-        self.preview_model.set_choice(label, features)
-        self._fit_columns()
-        numeric = sum(1 for c in self.columns if c != label and self._info[c].numeric)
-        self.count_label.setText(f"{len(features):,} of {numeric:,} numeric ticked")
         self._dataset, self._error = None, None
+        if self._job is not None:  # the summary waits for the whole table
+            self._show_choice(label, features)
+            return
         if not features:  # dataset_from_frame takes an empty list as "suggest features for me"
             self._error = (f"{self.path.name}: no feature column is ticked. Tick at least one numeric "
                            f"column: a network needs numbers as input.")
@@ -503,10 +664,23 @@ class ImportDialog(QDialog):
                                                    decimal=self.fmt.decimal)
             except DataError as e:
                 self._error = str(e)
+        self._show_choice(label, features)
+
+    def _show_choice(self, label: str, features: list[str]):
+        self.preview_model.set_choice(label, features)
+        self._fit_columns()
+        numeric = sum(1 for c in self.columns if c != label and self._info[c].numeric)
+        self.count_label.setText(f"{len(features):,} of {numeric:,} numeric ticked")
         self.ok_button.setEnabled(self._dataset is not None)
         self.summary.setText(self._summary_html())
 
     def _summary_html(self) -> str:
+        if self._job is not None:
+            size = self.path.stat().st_size / 2**20 if self.path.exists() else 0
+            return (f"<p style='margin:0'><b>Reading the whole file</b> ({size:,.0f} MB, "
+                    f"{self._job.fraction:.0%} so far) to count its usable rows and classes: "
+                    f"training needs every row. The preview shows the first rows; you can choose "
+                    f"the label and features meanwhile. Cancel stops the reading.</p>")
         if self._dataset is None:
             return (f"<p style='color:{_ERROR}'><b>Cannot train on this choice.</b> "
                     f"{html.escape(self._error or '')}</p>")

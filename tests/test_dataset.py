@@ -1,8 +1,20 @@
+import threading
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from core.dataset import Scaler, describe_columns, load_csv, read_table, split, stratified_indices
-from core.errors import DataError
+import core.dataset as dataset
+from core.dataset import (
+    Scaler,
+    dataset_from_frame,
+    describe_columns,
+    load_csv,
+    read_table,
+    split,
+    stratified_indices,
+)
+from core.errors import DataError, LoadCancelled, UserError
 
 PENGUIN_FEATURES = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
 
@@ -138,3 +150,98 @@ def test_stratified_split_is_seeded_and_keeps_proportions(penguins_path):
         assert abs(frac - 0.3) < 0.02
     tr0, va0 = stratified_indices(ds.y, 0.0, seed=0)
     assert len(va0) == 0 and len(tr0) == len(ds.y)
+
+
+# -- progress and cancel --------------------------------------------------------------------------
+
+def _progress_everywhere(monkeypatch):
+    """Every 4 KB block reports (no rate limit), so small files show the whole course of a read."""
+    monkeypatch.setattr(dataset, "READ_BLOCK", 4096)
+    monkeypatch.setattr(dataset, "PROGRESS_INTERVAL", 0.0)
+
+
+def _check_course(seen):
+    assert seen == sorted(seen) and len(set(seen)) == len(seen), seen  # always rising
+    assert seen[-1] == 1.0 and seen.count(1.0) == 1 and all(0.0 <= f <= 1.0 for f in seen)
+
+
+def test_mixed_column_comes_out_as_a_whole_file_read(write_csv):
+    """pandas infers types per stretch of a big file: a column of numbers whose text starts 400,000
+    rows in, and a label with a gap at the top (floats) and a word at the end, come out as a
+    whole-file inference gives them: text throughout, one class per label, not '1.0' and '1'."""
+    lines = ["a,b,label", "1,2,"] + [f"{i % 97},{i % 89},{i % 2}" for i in range(400_000)]
+    lines += ["oops,3,x"] + [f"{i % 97},{i % 89},{i % 2}" for i in range(20)]
+    p = write_csv("\n".join(lines) + "\n")
+    cancel, seen = threading.Event(), []
+    df, _ = read_table(p, progress=seen.append, cancel=cancel)
+    whole = pd.read_csv(p, low_memory=False, na_values=dataset.NA_VALUES, index_col=False)
+    pd.testing.assert_frame_equal(df, whole)
+    assert df["a"].iloc[-21] == "oops" and df["a"].iloc[0] == "1" and df["label"].iloc[1] == "0"
+    ds = load_csv(p, features=["b"])
+    assert ds.class_names == ("0", "1", "x") and ds.class_counts() == {"0": 200_010, "1": 200_010, "x": 1}
+    _check_course(seen)
+
+
+def test_progress_rises_to_one_and_the_result_is_unchanged(monkeypatch, penguins_path):
+    plain = load_csv(penguins_path)
+    _progress_everywhere(monkeypatch)
+    seen = []
+    ds = load_csv(penguins_path, progress=seen.append, cancel=threading.Event())
+    _check_course(seen)
+    assert len(seen) > 3  # penguins.csv is 13 KB: a few blocks
+    assert np.array_equal(ds.X, plain.X) and np.array_equal(ds.y, plain.y)
+    assert ds.class_names == plain.class_names and ds.feature_names == plain.feature_names
+    seen.clear()
+    read_table(penguins_path, progress=seen.append)
+    _check_course(seen)
+
+
+def test_a_second_pass_keeps_progress_rising(monkeypatch, write_csv):
+    """ASCII for the first 64 KB, then Latin-1: read again as Latin-1, progress never falls back."""
+    _progress_everywhere(monkeypatch)
+    rows = "".join(f"{i},{i * 2},{'xy'[i % 2]}\n" for i in range(20_000))
+    p = write_csv(("a,b,label\n" + rows + "5,5,é\n6,6,ö\n").encode("latin-1"))
+    seen = []
+    df, fmt = read_table(p, progress=seen.append)
+    assert fmt.encoding == "latin-1" and df["label"].iloc[-1] == "ö"
+    _check_course(seen)
+
+
+@pytest.mark.parametrize("kind", ["threading", "multiprocessing"])
+def test_a_cancel_already_set_reads_nothing(tmp_path, write_csv, kind):
+    import multiprocessing
+
+    cancel = threading.Event() if kind == "threading" else multiprocessing.get_context("spawn").Event()
+    cancel.set()
+    p = write_csv("a,b,label\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(10)))
+    for call in (lambda: load_csv(p, cancel=cancel), lambda: read_table(p, cancel=cancel)):
+        with pytest.raises(LoadCancelled) as e:
+            call()
+        assert isinstance(e.value, UserError)
+        assert str(e.value) == f"Reading {p} was cancelled; the current data and network are unchanged."
+    with pytest.raises(LoadCancelled, match="Reading .*nope.csv was cancelled"):
+        load_csv(tmp_path / "nope.csv", cancel=cancel)  # before anything else
+
+
+def test_cancel_while_building_the_dataset(monkeypatch, penguins_path):
+    """Set after the last byte is read: the conversion stops between columns."""
+    _progress_everywhere(monkeypatch)
+    cancel = threading.Event()
+    df, fmt = read_table(penguins_path)
+
+    def progress(fraction):
+        if fraction > dataset.LOAD_READ_SHARE:
+            cancel.set()
+
+    with pytest.raises(LoadCancelled, match="penguins.csv was cancelled"):
+        load_csv(penguins_path, progress=progress, cancel=cancel)
+    with pytest.raises(LoadCancelled, match="penguins.csv was cancelled"):
+        dataset_from_frame(df, path=penguins_path, cancel=cancel)
+
+
+def test_head_of_a_file(write_csv):
+    text = "a,b,label\n" + "".join(f"{i},{i * 2},{'xy'[i % 2]}\n" for i in range(1000)) + "1,2,x,oops\n"
+    df, fmt = read_table(write_csv(text), rows=50)
+    assert df.shape == (50, 3) and list(df.columns) == ["a", "b", "label"] and fmt.header
+    with pytest.raises(DataError, match="line 1002 has 4 fields"):
+        read_table(write_csv(text))

@@ -1,5 +1,7 @@
 """The import dialog, offscreen: defaults, column kinds, changing the choice, errors, odd formats."""
 
+import threading
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -158,3 +160,95 @@ def test_screenshot(qtbot, penguins_path):
     dlg.show()
     assert wait_until(dlg.isVisible, 5)
     assert dlg.grab().save(SCREENSHOT)
+
+
+# -- a big file: the head at once, the whole file in a thread ------------------------------------
+
+def _big_file(write_csv, ragged=False):
+    """5,000 rows; 'note' is numbers in the first rows and text further down."""
+    rows = ["note,a,b,kind"]
+    for i in range(5000):
+        note = f"n{i}" if i > 3000 else str(i % 7)
+        rows.append(f"{note},{i % 11},{i * 7 % 13},{'pq'[i % 2]}" + (",9" if ragged and i == 3000 else ""))
+    return write_csv("\n".join(rows) + "\n")
+
+
+@pytest.fixture
+def small_big(monkeypatch):
+    """Files over 1 KB count as big, and their head is 100 rows."""
+    monkeypatch.setattr(import_dialog, "BACKGROUND_BYTES", 1000)
+    monkeypatch.setattr(import_dialog, "HEAD_ROWS", 100)
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    """The background read waits (at 25 %) until the test opens the gate or the read is cancelled."""
+    opened = threading.Event()
+    real = import_dialog.read_table
+
+    def read(path, **kw):
+        if kw.get("progress") is not None:
+            kw["progress"](0.25)
+            while not opened.wait(0.01) and not kw["cancel"].is_set():
+                pass
+        return real(path, **kw)
+
+    monkeypatch.setattr(import_dialog, "read_table", read)
+    return opened
+
+
+def test_big_file_previews_its_head_then_reads_the_whole(qtbot, write_csv, small_big, gate):
+    dlg = make(qtbot, _big_file(write_csv))
+    assert dlg.reading() and len(dlg.df) == 100 and dlg.preview_model.rowCount() == 50
+    assert wait_until(lambda: dlg.progress.value() == 250, 5)
+    assert not dlg.progress.isHidden() and not dlg.ok_button.isEnabled() and dlg.dataset() is None
+    assert "Reading the whole file" in summary(dlg) and "reading all rows" in dlg.format_label.text()
+    assert dlg.features() == ["note", "a", "b"]  # from the head: 'note' looks numeric there
+    dlg.accept()
+    assert dlg.result() == 0  # OK waits for the whole table
+    gate.set()
+    assert wait_until(lambda: not dlg.reading(), 10)
+    assert dlg.progress.isHidden() and dlg.ok_button.isEnabled()
+    assert "5,000 rows" in dlg.format_label.text() and "first 50 of 5,000 rows" in dlg.preview_box.title()
+    assert not dlg.feature_boxes["note"].isEnabled() and dlg.features() == ["a", "b"]
+    ds = dlg.dataset()
+    assert ds.rows_total == 5000 and ds.feature_names == ("a", "b") and ds.class_names == ("p", "q")
+    assert "5,000" in summary(dlg) and "2 inputs" in summary(dlg)
+
+
+def test_big_file_keeps_a_choice_made_while_reading(qtbot, write_csv, small_big, gate):
+    dlg = make(qtbot, _big_file(write_csv))
+    dlg.feature_boxes["b"].setChecked(False)
+    assert dlg.dataset() is None and not dlg.ok_button.isEnabled()
+    gate.set()
+    assert wait_until(lambda: not dlg.reading(), 10)
+    assert dlg.features() == ["a"] and dlg.dataset().feature_names == ("a",)
+
+
+def test_cancel_stops_the_background_read(qtbot, write_csv, small_big, gate):
+    dlg = make(qtbot, _big_file(write_csv))
+    job = dlg._job
+    assert dlg.reading() and not job.finished()
+    dlg.reject()  # the dialog's Cancel
+    assert job.cancel.is_set() and not dlg.reading()
+    assert wait_until(job.finished, 5)  # LoadCancelled in the thread, quietly
+    assert job.result is None and job.error is None and dlg.result() == 0
+
+
+def test_big_file_with_a_bad_line_past_the_head(qtbot, write_csv, small_big, gate):
+    dlg = make(qtbot, _big_file(write_csv, ragged=True))
+    assert dlg.reading()  # the first rows are fine
+    gate.set()
+    assert wait_until(lambda: not dlg.reading(), 10)
+    assert "line 3002 has 5 fields" in dlg.error() and "line 3002" in summary(dlg)
+    assert not dlg.ok_button.isEnabled() and dlg.dataset() is None
+
+
+def test_big_file_read_for_real(qtbot, write_csv, monkeypatch):
+    """No gate: a 3 MB file read in the background with the real progress and result."""
+    monkeypatch.setattr(import_dialog, "BACKGROUND_BYTES", 2**20)
+    rows = ["x1,x2,label"] + [f"{i % 101},{i * 7 % 97},{'abc'[i % 3]}" for i in range(300_000)]
+    dlg = make(qtbot, write_csv("\n".join(rows) + "\n"))
+    assert wait_until(lambda: not dlg.reading(), 30)
+    ds = dlg.dataset()
+    assert ds.rows_total == 300_000 and ds.class_names == ("a", "b", "c") and dlg.ok_button.isEnabled()
