@@ -152,13 +152,15 @@ class Engine:
         self.cancel.clear()
         try:
             ds = req.dataset if req.dataset is not None else load_csv(
-                req.path, label=req.label, features=list(req.features) if req.features else None)
+                req.path, label=req.label, features=list(req.features) if req.features else None,
+                progress=lambda f: self.send("progress", generation, f), cancel=self.cancel)
             data = split(ds, req.config.val_fraction, req.config.seed)
             trainer = Trainer(data, req.config, initial=req.initial)
             trainer.epoch = int(req.initial_epoch)
             threads = configure_threads(trainer.spec, len(data.X_train))
             snap = trainer.snapshot()
-        except UserError as e:
+        except UserError as e:  # bad data, or the read was cancelled (that cancel is used up)
+            self.cancel.clear()
             self.send("setup_failed", generation, str(e))
             return
         except Exception as e:  # a bug: say so, keep the engine and the old network alive

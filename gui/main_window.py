@@ -268,6 +268,23 @@ class MainWindow(QMainWindow):
         self.st_device.setToolTip("Where the network trains, and why auto picked it")
         for w in (self.st_device, self.st_epoch, self.st_train, self.st_val, self.st_rate):
             sb.addPermanentWidget(w)
+        # reading a CSV in the engine: a progress bar and Cancel (Esc), shown only meanwhile
+        from PySide6.QtWidgets import QProgressBar, QToolButton
+
+        self.st_load = QProgressBar()
+        self.st_load.setRange(0, 1000)
+        self.st_load.setFixedWidth(160)
+        self.st_load.setFormat("reading %p%")
+        self.st_load_cancel = QToolButton()
+        self.st_load_cancel.setText("Cancel")
+        self.st_load_cancel.setToolTip("Stop reading this file; the current data and network stay "
+                                       "(Esc)")
+        self.st_load_cancel.clicked.connect(self.cancel_loading)
+        for w in (self.st_load, self.st_load_cancel):
+            sb.addWidget(w)
+            w.hide()
+        self.act_cancel_load = self._action("Cancel reading", self.cancel_loading, "Esc")
+        self._load_cancelled = False
 
     def _build_timeline(self):
         from PySide6.QtWidgets import QSlider, QToolButton
@@ -649,6 +666,8 @@ class MainWindow(QMainWindow):
         if generation != self.generation:
             return
         self.active_generation = generation
+        self._hide_loading()
+        self._load_cancelled = False
         self.dataset, self.data, self.config = info["dataset"], info["data"], info["config"]
         self.device_text = info["device_reason"]
         self.controls.set_cuda(info["cuda"], info.get("cuda_name", ""))
@@ -697,8 +716,13 @@ class MainWindow(QMainWindow):
         if generation != self.generation:
             return
         self.generation = self.active_generation  # the previous network stays in charge
+        self._hide_loading()
         self.statusBar().clearMessage()
-        self.show_error("Cannot use this data", message)
+        if self._load_cancelled:  # the person asked for it: no dialog
+            self._load_cancelled = False
+            self.statusBar().showMessage(message, 8000)
+        else:
+            self.show_error("Cannot use this data", message)
         if self.config is not None:
             self.controls.set_values(dict(hidden=self.config.hidden, activation=self.config.activation))
 
@@ -730,8 +754,28 @@ class MainWindow(QMainWindow):
         self.show_error("Training stopped", message)
 
     def _on_progress(self, generation: int, fraction: float):
-        if generation == self.generation:
-            self.statusBar().showMessage(f"Reading the data… {fraction:.0%}")
+        if generation != self.generation or self.active_generation == generation:
+            return
+        self.st_load.setValue(int(fraction * 1000))
+        if fraction < 1.0:
+            self.st_load.show()
+            self.st_load_cancel.show()
+        else:
+            self._hide_loading()
+
+    def _hide_loading(self):
+        self.st_load.hide()
+        self.st_load_cancel.hide()
+
+    def is_loading(self) -> bool:
+        return self.st_load.isVisible()
+
+    def cancel_loading(self):
+        """Stop reading the CSV the engine is loading; the current data and network stay."""
+        if self.active_generation == self.generation or not self.st_load.isVisible():
+            return
+        self._load_cancelled = True
+        self.worker.request_cancel()
 
     def _on_engine_lost(self, message: str):
         """The engine process died: start a new one from the last snapshot; nothing is lost.

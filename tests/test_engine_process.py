@@ -107,3 +107,34 @@ def test_the_window_process_never_imports_torch(tmp_path):
                          timeout=180, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[-2] == "ok []", out.stdout + out.stderr[-2000:]
+
+
+def _big_csv(path, megabytes: int):
+    block = "".join(f"{i % 97 / 10:.3f},{i % 89 / 10:.3f},{i % 83:.2f},{i % 79 * 10:.1f},"
+                    f"{('Adelie', 'Chinstrap', 'Gentoo')[i % 3]}\n" for i in range(12000))
+    block = "bill,depth,flipper,mass,species\n" + block
+    with open(path, "w") as f:
+        f.write(block)
+        body = block.split("\n", 1)[1]
+        for _ in range(megabytes * 2**20 // len(body)):
+            f.write(body)
+
+
+def test_reading_a_big_file_shows_progress_and_can_be_cancelled(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    w.step()
+    assert wait_until(lambda: w.epoch == 1, 30)
+    old = w.latest.weights[0].copy()
+    big = tmp_path / "big.csv"
+    _big_csv(big, 150)
+    w.load_data(str(big))
+    assert wait_until(lambda: w.is_loading() and w.st_load.value() > 0, 60), w.last_error
+    w.cancel_loading()
+    assert wait_until(lambda: not w.is_loading() and w.generation == w.active_generation, 30)
+    assert "cancelled" in w.statusBar().currentMessage()
+    assert "cancelled" not in w.last_error  # asked for: a status message, no dialog
+    assert w.dataset.source != str(big) and np.array_equal(w.latest.weights[0], old)
+    w.step()  # the old network trains on
+    assert wait_until(lambda: w.epoch == 2, 30), w.last_error
+    big.unlink()
+    w.close()
