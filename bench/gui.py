@@ -637,7 +637,14 @@ def first_painted():
             return False
 
     objs["ready_filter"] = Ready()
-    win.view.viewport().installEventFilter(objs["ready_filter"])
+
+    def watch_view():  # the views are built after the first paint (staged start-up)
+        if getattr(win, "view", None) is None:
+            QTimer.singleShot(5, watch_view)
+        else:
+            win.view.viewport().installEventFilter(objs["ready_filter"])
+
+    watch_view()
     QTimer.singleShot(60000, lambda: report(**{k: v for k, v in state.items() if k != "ready_s"}))
 
 def init(self, *a, **k):

@@ -6,8 +6,9 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from core.errors import UserError
-from core.network import ACTIVATIONS, LOSSES
 
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+LOSSES = ("cross-entropy", "mse")
 OPTIMIZERS = ("sgd", "adam", "adadelta")
 DEVICES = ("auto", "cpu", "cuda")
 

@@ -10,10 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.config import ACTIVATIONS, LOSSES  # noqa: F401  (re-exported)
 from core.errors import UserError
-
-ACTIVATIONS = ("relu", "tanh", "sigmoid")
-LOSSES = ("cross-entropy", "mse")
 
 
 def activate(name: str, z: np.ndarray) -> np.ndarray:

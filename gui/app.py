@@ -16,9 +16,6 @@ def parse_args(argv):
 
 def run(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from gui.worker import prestart
-
-    prestart()  # the training engine's process imports torch while the window is built
     from PySide6.QtWidgets import QApplication
 
     from gui import theme

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import OPTIMIZERS
-from core.network import ACTIVATIONS, LOSSES
+from core.config import ACTIVATIONS, LOSSES, OPTIMIZERS
 
 OPT_LABELS = {"sgd": "SGD", "adam": "Adam", "adadelta": "Adadelta"}
 LR_MIN_EXP, LR_MAX_EXP, LR_STEPS_PER_DECADE = -5, 1, 20

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 import time
 from collections import deque
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -21,16 +21,13 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from core.history import History
-from gui.classify_panel import ClassifyPanel
 from gui.controls import ControlsPanel
 from gui.dialogs import open_warning
-from gui.network_view import MODE_LABELS, MODES, NetworkPanel
-from gui.plots import GradientView, LossPlot
-from gui.regions import RegionsView
-from gui.walkthrough_panel import WalkthroughPanel
-from gui.weight_study import WeightStudyPanel
+from gui.theme import MODE_LABELS, MODES
 from gui.worker import SetupRequest, TrainingWorker
+
+# Only Qt and light modules above: the window paints its frame (menus, docks, controls, status bar)
+# before numpy, pyqtgraph and the views load (see _build_views), so it appears at once.
 
 APP_NAME = "NeuroWatch"
 FRAME_MS = 16
@@ -38,6 +35,13 @@ PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second
 PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GIL to the worker
 MAX_RECENT = 8
 ENGINE_RETRY_S = 30  # an engine lost again within this many seconds is not restarted automatically
+
+
+def _placeholder(text: str) -> QLabel:
+    lbl = QLabel(text)
+    lbl.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    lbl.setEnabled(False)
+    return lbl
 
 
 def default_settings() -> QSettings:
@@ -60,7 +64,8 @@ class MainWindow(QMainWindow):
         self.verbose = verbose
         self.generation = 0
         self.active_generation = -1
-        self.history = History()
+        self.history = None  # a core.history.History, once the views are built
+        self.built = False  # _build_views has run
         self.latest = None
         self._drawn = None
         self._panels_for = None
@@ -83,28 +88,22 @@ class MainWindow(QMainWindow):
         self.viewing: int | None = None  # a past epoch chosen on the timeline; None = follow live
         self.observation = None  # raw feature vector whose forward pass is lit, or None
 
-        self.panel = NetworkPanel(self)
-        self.view = self.panel.view
-        self.setCentralWidget(self.panel)
-        self.controls = ControlsPanel()
-        self.loss_plot = LossPlot()
-        self.grad_view = GradientView()
-        self.walkthrough = WalkthroughPanel()
-        self.regions = RegionsView()
-        self.weight_study = WeightStudyPanel()
-        self.classify_panel = ClassifyPanel()
+        self.controls = ControlsPanel()  # light: in the first frame, with the real settings
         self._study = None
         self._study_names = None
         self.docks = {}
+        loading = "Loading…"
+        self.setCentralWidget(_placeholder("Loading the network view…"))
         for name, title, widget, area in [
             ("controls", "Training", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("loss", "Loss and accuracy", self.loss_plot, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("gradients", "Gradients", self.grad_view, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("walkthrough", "Forward and backward pass", self.walkthrough,
+            ("loss", "Loss and accuracy", _placeholder(loading), Qt.DockWidgetArea.RightDockWidgetArea),
+            ("gradients", "Gradients", _placeholder(loading), Qt.DockWidgetArea.RightDockWidgetArea),
+            ("walkthrough", "Forward and backward pass", _placeholder(loading),
              Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("regions", "Decision regions", self.regions, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("weight", "Loss vs one weight", self.weight_study, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("classify", "Classify", self.classify_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("regions", "Decision regions", _placeholder(loading), Qt.DockWidgetArea.RightDockWidgetArea),
+            ("weight", "Loss vs one weight", _placeholder(loading),
+             Qt.DockWidgetArea.RightDockWidgetArea),
+            ("classify", "Classify", _placeholder(loading), Qt.DockWidgetArea.LeftDockWidgetArea),
         ]:
             d = QDockWidget(title, self)
             d.setObjectName(f"dock_{name}")
@@ -124,6 +123,29 @@ class MainWindow(QMainWindow):
         self._build_timeline()
         self._default_state = self.saveState()
 
+        self.worker: TrainingWorker | None = None  # started with the views (see _start)
+        self.thread = None
+
+        self._frame = QTimer(self)
+        self._frame.setInterval(FRAME_MS)
+        self.setAcceptDrops(True)
+        geo = self.settings.value("geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        state = self.settings.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        for a in self.actions():  # until the views exist; Quit works throughout
+            a.setEnabled(a is self.act_quit)
+        self.statusBar().showMessage("Loading the views…")
+        self._pending_source = dict(path=str(data_path) if data_path else None)
+        # The engine is started, the views are built, and then the first network, once the window
+        # has painted (see paintEvent): the window appears before multiprocessing, numpy and
+        # pyqtgraph load, and the engine imports torch in its own process while the views build.
+        self._started = False
+        QTimer.singleShot(2000, self._start)  # in case no paint comes (a hidden window)
+
+    def _start_engine(self):
         self.worker = TrainingWorker(self)  # the trainer runs in its own process
         self.thread = self.worker.reader  # the thread that turns its answers into signals
         self._setup.connect(self.worker.setup)
@@ -139,6 +161,33 @@ class MainWindow(QMainWindow):
         self.worker.result.connect(self._on_result)
         self.worker.progress.connect(self._on_progress)
         self.worker.lost.connect(self._on_engine_lost)
+
+    def _build_views(self):
+        """The second stage of start-up: the network view, plots and panels replace the placeholders."""
+        from core.history import History
+        from gui.classify_panel import ClassifyPanel
+        from gui.network_view import NetworkPanel
+        from gui.plots import GradientView, LossPlot
+        from gui.regions import RegionsView
+        from gui.walkthrough_panel import WalkthroughPanel
+        from gui.weight_study import WeightStudyPanel
+
+        self.history = History()
+        self.panel = NetworkPanel(self)
+        self.view = self.panel.view
+        self.setCentralWidget(self.panel)
+        self.loss_plot = LossPlot()
+        self.grad_view = GradientView()
+        self.walkthrough = WalkthroughPanel()
+        self.regions = RegionsView()
+        self.weight_study = WeightStudyPanel()
+        self.classify_panel = ClassifyPanel()
+        for name, widget in [("loss", self.loss_plot), ("gradients", self.grad_view),
+                             ("walkthrough", self.walkthrough), ("regions", self.regions),
+                             ("weight", self.weight_study), ("classify", self.classify_panel)]:
+            old = self.docks[name].widget()
+            self.docks[name].setWidget(widget)
+            old.deleteLater()
 
         c = self.controls
         c.step_button.clicked.connect(self.step)
@@ -160,18 +209,16 @@ class MainWindow(QMainWindow):
             lambda path: self.statusBar().showMessage(f"Exported the predictions to {path}", 6000))
         self.docks["walkthrough"].visibilityChanged.connect(self._walkthrough_visible)
 
-        self._frame = QTimer(self)
-        self._frame.setInterval(FRAME_MS)
         self._frame.timeout.connect(self._draw)
         self._frame.timeout.connect(self._run_panel_queue)
         self._frame.start()
-        self.setAcceptDrops(True)
         self._restore_settings()
-        self._pending_source = dict(path=str(data_path) if data_path else None)
-        # the first network is built once the window has painted (see paintEvent): building it imports
-        # torch in the worker, which holds the GIL for seconds and would hold up the first paint
-        self._started = False
-        QTimer.singleShot(2000, self._start)  # in case no paint comes (a hidden window)
+        if self.settings.value("windowState") is None:  # the default layout, sized for the views
+            QTimer.singleShot(0, self._size_docks)  # once the new widgets' layouts have settled
+        for a in self.actions():
+            a.setEnabled(True)
+        self.built = True
+        self.statusBar().clearMessage()
 
     # -- menus, toolbar, status ---------------------------------------------------------------
     def _action(self, text, slot, shortcut=None, tip=None, checkable=False):
@@ -328,6 +375,8 @@ class MainWindow(QMainWindow):
         if self.viewing is None:
             s.setValue(s.maximum())
         else:
+            import numpy as np
+
             s.setValue(int(np.searchsorted(kept, self.viewing)))
         s.blockSignals(False)
         live = self.viewing is None
@@ -372,6 +421,8 @@ class MainWindow(QMainWindow):
     # -- an observation's forward pass --------------------------------------------------------
     def show_observation(self, x_raw):
         """Light the forward pass of one observation (raw feature values), or clear it (None)."""
+        import numpy as np
+
         self.observation = None if x_raw is None else np.asarray(x_raw, dtype=np.float64).ravel()
         self._light_observation(self.displayed_snapshot())
 
@@ -390,12 +441,6 @@ class MainWindow(QMainWindow):
     # -- settings -----------------------------------------------------------------------------
     def _restore_settings(self):
         s = self.settings
-        geo = s.value("geometry")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        state = s.value("windowState")
-        if state is not None:
-            self.restoreState(state)
         raw = s.value("controls")
         if raw:
             try:
@@ -417,6 +462,9 @@ class MainWindow(QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("windowState", self.saveState())
         s.setValue("controls", json.dumps(self.controls.values()))
+        if not self.built:
+            s.sync()
+            return
         s.setValue("edge_mode", self.view.mode)
         s.setValue("log_loss", self.loss_plot.log_box.isChecked())
         s.sync()
@@ -436,6 +484,8 @@ class MainWindow(QMainWindow):
     def _start(self):
         if not self._started:
             self._started = True
+            self._start_engine()  # first: torch loads in the engine while the views are built
+            self._build_views()
             self.reset()
 
     def paintEvent(self, ev):
@@ -876,7 +926,7 @@ class MainWindow(QMainWindow):
     def _update_status(self, s):
         self.st_epoch.setText(f"epoch {s.epoch}")
         self.st_train.setText(f"train loss {s.train_loss:.4f} · acc {s.train_accuracy:.3f}")
-        if np.isfinite(s.val_loss):
+        if math.isfinite(s.val_loss):
             self.st_val.setText(f"validation loss {s.val_loss:.4f} · acc {s.val_accuracy:.3f}")
         else:
             self.st_val.setText("no validation split")
@@ -1046,7 +1096,7 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop ------------------------------------------------------------------------
     def dragEnterEvent(self, ev):
-        if ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
+        if self.built and ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
             ev.acceptProposedAction()
 
     def dropEvent(self, ev):
@@ -1060,11 +1110,12 @@ class MainWindow(QMainWindow):
     # -- shutdown -----------------------------------------------------------------------------
     def shutdown(self):
         """Stop training and hand the engine back; safe to call twice."""
-        if not self.worker.is_running():
+        if self.worker is None or not self.worker.is_running():
             return
         self._frame.stop()
         self.playing = False
-        self.classify_panel.shutdown()
+        if self.built:
+            self.classify_panel.shutdown()
         self.worker.shutdown()
 
     def closeEvent(self, ev):

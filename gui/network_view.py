@@ -25,13 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
+from gui.theme import MODE_LABELS, MODES  # noqa: F401  (re-exported)
 
 MAX_EDGES = 3000
 AA_EDGES = 1200  # above this many drawn lines, draw them without antialiasing
 NODE_LEVELS = 16  # fill colours per sign for neurons
 PEN_LEVELS = 9  # outline widths for a lit forward pass
-MODES = ("weights", "gradients", "updates")
-MODE_LABELS = {"weights": "weights w", "gradients": "gradients dL/dw", "updates": "updates Δw"}
 MODE_SYMBOL = {"weights": "w", "gradients": "dL/dw", "updates": "Δw"}
 NODE_SYMBOL = {"weights": "b", "gradients": "dL/db", "updates": "Δb"}
 

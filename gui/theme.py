@@ -4,7 +4,15 @@ Blue = positive, orange = negative (from ColorBrewer's PuOr/RdBu family, disting
 common colour-vision deficiencies); width and opacity grow with |value|.
 """
 
-import numpy as np
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy loads with the views, after the window's first paint
+    import numpy as np
+
+MODES = ("weights", "gradients", "updates")  # what the network view's edges show
+MODE_LABELS = {"weights": "weights w", "gradients": "gradients dL/dw", "updates": "updates Δw"}
 
 POSITIVE = (33, 102, 172)  # blue
 NEGATIVE = (230, 97, 1)  # orange
@@ -33,6 +41,8 @@ def signed_rgb(value: float, scale: float) -> tuple[int, int, int]:
 
 
 def robust_scale(values: list[np.ndarray]) -> float:
+    import numpy as np
+
     """A scale for |values| that one outlier cannot flatten: the 99th percentile, or the max."""
     flat = np.concatenate([np.abs(np.asarray(v, dtype=np.float64)).ravel() for v in values]) \
         if values else np.zeros(1)
@@ -44,6 +54,8 @@ def robust_scale(values: list[np.ndarray]) -> float:
 
 
 def levels(values: np.ndarray, scale: float) -> np.ndarray:
+    import numpy as np
+
     """Magnitude bucket 0..N_LEVELS-1 for each value."""
     t = np.clip(np.abs(values) / (scale if scale > 0 else 1.0), 0, 1)
     return np.minimum((t * N_LEVELS).astype(np.int64), N_LEVELS - 1)

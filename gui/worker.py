@@ -8,15 +8,14 @@ a reader QThread turns the engine's answers into signals. pause and cancel are s
 
 Engine processes are pooled: a closed window hands its engine back (after a "release" handshake
 that guarantees none of its messages reach the next window), so a second window, or a test suite
-opening fifty, does not pay the 1-2 s torch import again. `prestart()` starts one as the app starts,
-so torch loads on the second core while the window builds. If the engine dies (killed, out of
-memory), `lost` says so; the window starts a new engine from its last snapshot.
+opening fifty, does not pay the 1-2 s torch import again. The window starts its engine right after
+its first paint, so torch loads on the second core while the views are built. If the engine dies
+(killed, out of memory), `lost` says so; the window starts a new engine from its last snapshot.
 """
 
 from __future__ import annotations
 
 import atexit
-import multiprocessing as mp
 import queue
 import sys
 import threading
@@ -25,7 +24,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from core.engine_server import SetupRequest, serve
 
-__all__ = ["SetupRequest", "TrainingWorker", "prestart"]
+__all__ = ["SetupRequest", "TrainingWorker"]
 
 SHUTDOWN_S = 10.0  # how long a closing window waits for its engine to finish the current batch
 
@@ -37,6 +36,8 @@ class EngineProcess:
     """One child process running core.engine_server.serve, with its two pipes and two Events."""
 
     def __init__(self):
+        import multiprocessing as mp  # here: ~50 ms the window's first paint does not wait for
+
         ctx = mp.get_context("spawn")  # never fork a process that runs Qt threads
         commands_in, self.commands = ctx.Pipe(duplex=False)
         self.answers, answers_out = ctx.Pipe(duplex=False)
@@ -84,12 +85,6 @@ class EngineProcess:
             c.close()
         if self in _started:
             _started.remove(self)
-
-
-def prestart():
-    """Start an engine now (torch loads in the child while the window is being built)."""
-    if not any(e.alive() for e in _idle):
-        _idle.append(EngineProcess())
 
 
 def _acquire() -> EngineProcess:
