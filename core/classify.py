@@ -106,7 +106,7 @@ def classify_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: st
         probs[~valid] = np.nan
         index[~valid] = n_classes
     names = np.array([*model.class_names, ""], dtype=object)
-    predicted = names.take(index)
+    predicted = names[index]  # (take() with a uint8 index is 3x slower)
     return Predictions(table=df, predicted=predicted, probabilities=probs, valid=valid,
                        class_names=model.class_names, features=X)
 
