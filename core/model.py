@@ -16,10 +16,13 @@ import numpy as np
 from core.atomic import atomic_open
 from core.dataset import Scaler
 from core.errors import ModelFileError
-from core.network import NetworkSpec, forward
+from core.network import NetworkSpec, forward_probabilities
 
 FORMAT = "neurowatch-model"
 FORMAT_VERSION = 1
+# columns per block when classifying: fits the CPU cache and keeps BLAS on one thread (see
+# network.forward_probabilities)
+BLOCK = 8192
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,53 @@ class TrainedModel:
     settings: dict = field(default_factory=dict)
 
     def probabilities(self, X_raw: np.ndarray) -> np.ndarray:
-        """Softmax probabilities (n, classes) for unscaled feature rows (n, features)."""
-        Z = self.scaler.transform(np.asarray(X_raw, dtype=np.float32))
-        return forward(self.weights, self.biases, self.spec.activation, Z, np.float32).probabilities
+        """Softmax probabilities (n, classes), float32, for unscaled feature rows (n, features)."""
+        X = np.asarray(X_raw, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[None, :]
+        return self.probabilities_by_feature(X.T).T
+
+    def probabilities_by_feature(self, X_t: np.ndarray) -> np.ndarray:
+        """Softmax probabilities (classes, n), float32, for unscaled features given as columns
+        (features, n): the layout the forward pass computes in, so no transposed copies."""
+        X_t = np.asarray(X_t)
+        out = np.empty((self.spec.layer_sizes[-1], X_t.shape[1]), dtype=np.float32)
+        for s, P in self.probability_blocks(X_t):
+            out[:, s:s + P.shape[1]] = P
+        return out
+
+    def probability_blocks(self, X_t: np.ndarray):
+        """(start, P) for each block of up to BLOCK columns of X_t (features, n), unscaled: P is
+        (classes, block) float32, valid until the next block (its memory is reused).
+
+        Scaling as Scaler.transform does it (the value rounded to float32, then (x - mean) / std in
+        float64, then float32), then the network in float32. Columns never mix, so blocks give the
+        answer of one pass (tests compare chunked and whole tables). A column with a NaN, an inf or
+        an out-of-range value gives NaN or inf, without a warning."""
+        X_t = np.asarray(X_t)
+        f, n = X_t.shape
+        width = max(min(n, BLOCK), 2)
+        sizes = self.spec.layer_sizes
+        x32 = np.empty((f, width), dtype=np.float32)
+        z64 = np.empty((f, width))
+        hidden = [np.empty((h, width), dtype=np.float32) for h in sizes[1:-1]]
+        P = np.empty((sizes[-1], width), dtype=np.float32)
+        mean = np.asarray(self.scaler.mean, dtype=np.float64)[:, None]
+        std = np.asarray(self.scaler.std, dtype=np.float64)[:, None]
+        for s in range(0, n, BLOCK):
+            c = min(BLOCK, n - s)
+            # a single column is computed twice over: numpy would hand one column to BLAS's
+            # matrix-vector product, whose rounding differs from the matrix product every other
+            # column gets (so one row, e.g. the hand form, matches its row in a table)
+            w = max(c, 2)
+            x, z, h, p = x32[:, :w], z64[:, :w], [a[:, :w] for a in hidden], P[:, :w]
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                np.copyto(x, X_t[:, s:s + c], casting="same_kind")
+                np.subtract(x, mean, out=z)
+                z /= std
+                np.copyto(x, z, casting="same_kind")
+                forward_probabilities(self.weights, self.biases, self.spec.activation, x, p, h)
+            yield s, p[:, :c]
 
     def metadata(self) -> dict:
         return {
