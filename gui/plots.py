@@ -42,6 +42,8 @@ class LossPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plot = _plot("Loss and accuracy per epoch")
+        self._short_x = None  # showing a fixed 10-epoch x range (fewer than 10 epochs so far)
+        self._x0 = None
         p = self.plot.getPlotItem()
         p.setLabel("bottom", "epoch")
         p.setLabel("left", "loss")
@@ -110,6 +112,7 @@ class LossPlot(QWidget):
         """m: (n, 5) epoch, train loss, train acc, val loss, val acc. Non-finite values are gaps."""
         self._m = m
         if m.shape[0] == 0:
+            self._short_x = None
             for c in (self.train, self.val):
                 c.setData([], [])
             self.train_acc.setData([], [])
@@ -117,6 +120,18 @@ class LossPlot(QWidget):
             return
         ep = m[:, 0]
         log = self.log_box.isChecked()
+        # the first few epochs: a fixed 10-epoch axis (auto-range around one point is ±500 epochs)
+        short = ep[-1] - ep[0] < 10
+        if short != self._short_x:
+            self._short_x = short
+            vb = self.plot.getPlotItem().vb
+            if short:
+                vb.setXRange(ep[0], ep[0] + 10, padding=0.02)
+            else:
+                vb.enableAutoRange(axis=vb.XAxis, enable=True)
+        elif short and ep[0] != self._x0:
+            self.plot.getPlotItem().vb.setXRange(ep[0], ep[0] + 10, padding=0.02)
+        self._x0 = ep[0]
 
         def clean(v):
             v = np.where(np.isfinite(v), v, np.nan)
