@@ -227,7 +227,7 @@ class Trainer:
                 metrics += [nan, nan]
             metrics.append(flat.abs().max())
             if snapshot:
-                out[:5].copy_(torch.stack(metrics))
+                torch.stack(metrics, out=out[:5])
                 out[5:5 + size].copy_(flat)
                 torch.sub(flat, before, out=out[5 + 2 * size:])
             else:
@@ -250,11 +250,15 @@ class Trainer:
             return metrics
         parts = self._unflatten(host[5:])
         L = self.spec.n_layers
+        # per layer ||dL/dW|| in float64, all layers in one pass over the flat gradient
+        g = host[5 + size:5 + 2 * size].astype(np.float64)
+        grad_norms = np.sqrt(np.add.reduceat(g * g, self._starts)[0::2])
         return EpochSnapshot(
             **metrics,
             weights=tuple(parts[0:2 * L:2]), biases=tuple(parts[1:2 * L:2]),
             grad_weights=tuple(parts[2 * L:4 * L:2]), grad_biases=tuple(parts[2 * L + 1:4 * L:2]),
             delta_weights=tuple(parts[4 * L::2]), delta_biases=tuple(parts[4 * L + 1::2]),
+            grad_norms=grad_norms,
             learning_rate=self.config.learning_rate, seconds=seconds, device=self.device,
         )
 
@@ -283,12 +287,15 @@ class Trainer:
         return out
 
     def _unflatten(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Views of the host buffer: weights, biases, gradients and updates, each per parameter."""
         if getattr(self, "_slices", None) is None:
             shapes = [tuple(p.shape) for p in self.params] * 3
             offsets = np.cumsum([0] + [math.prod(s) for s in shapes])
-            self._slices = [(int(a), int(b), s) for a, b, s in zip(offsets[:-1], offsets[1:], shapes,
-                                                                   strict=True)]
-        return [flat[a:b].reshape(s) for a, b, s in self._slices]
+            # 1-D slices (the biases) need no reshape
+            self._slices = [(int(a), int(b), s if len(s) > 1 else None)
+                            for a, b, s in zip(offsets[:-1], offsets[1:], shapes, strict=True)]
+            self._starts = offsets[:len(self.params)].astype(np.intp)  # for grad norms' reduceat
+        return [flat[a:b] if s is None else flat[a:b].reshape(s) for a, b, s in self._slices]
 
     def _restore(self, before: torch.Tensor):
         with torch.no_grad():
