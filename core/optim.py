@@ -14,22 +14,37 @@ import torch
 
 
 class Optimizer:
+    """Updates `params` from their `.grad`; or, given `grads`, from those fixed gradient tensors.
+
+    With `grads` the caller owns the gradient storage: zero_grad() zeroes it in place (backward()
+    then adds into it) and step() reads it. The trainer uses this to keep every weight and bias as
+    a view into one flat tensor and every gradient as a view into one flat buffer, so each update is
+    one tensor op, whatever the number of layers.
+    """
+
     name = "base"
 
-    def __init__(self, params: list[torch.Tensor], lr: float):
+    def __init__(self, params: list[torch.Tensor], lr: float, grads: list[torch.Tensor] | None = None):
         self.params = params
+        self.grads = grads
         self.lr = float(lr)
         self.steps = 0
 
     def zero_grad(self):
-        """Drop the gradients: backward() then stores fresh ones instead of adding into zeros."""
+        """Drop the gradients: backward() then stores fresh ones instead of adding into zeros.
+
+        (With caller-owned `grads`, zero them in place instead.)"""
+        if self.grads is not None:
+            for g in self.grads:
+                g.zero_()
+            return
         for p in self.params:
             p.grad = None
 
     @torch.no_grad()
     def step(self):
         self.steps += 1
-        self._step([p.grad for p in self.params])
+        self._step(self.grads if self.grads is not None else [p.grad for p in self.params])
 
     def _step(self, grads):
         raise NotImplementedError
@@ -42,8 +57,8 @@ class Optimizer:
 class SGD(Optimizer):
     name = "sgd"
 
-    def __init__(self, params, lr: float, momentum: float = 0.0):
-        super().__init__(params, lr)
+    def __init__(self, params, lr: float, momentum: float = 0.0, grads=None):
+        super().__init__(params, lr, grads)
         self.momentum = float(momentum)
         self.buffers = None
 
@@ -66,8 +81,9 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     name = "adam"
 
-    def __init__(self, params, lr: float, betas=(0.9, 0.999), eps: float = 1e-8, fused: bool = True):
-        super().__init__(params, lr)
+    def __init__(self, params, lr: float, betas=(0.9, 0.999), eps: float = 1e-8, fused: bool = True,
+                 grads=None):
+        super().__init__(params, lr, grads)
         self.beta1, self.beta2 = betas
         self.eps = eps
         self.m = [torch.zeros_like(p) for p in params]
@@ -106,8 +122,8 @@ class Adam(Optimizer):
 class Adadelta(Optimizer):
     name = "adadelta"
 
-    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6):
-        super().__init__(params, lr)
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, grads=None):
+        super().__init__(params, lr, grads)
         self.rho, self.eps = rho, eps
         self.square_avg = [torch.zeros_like(p) for p in params]
         self.acc_delta = [torch.zeros_like(p) for p in params]
@@ -131,11 +147,12 @@ class Adadelta(Optimizer):
                 f"w ← w − {self.lr:g}·Δ")
 
 
-def make_optimizer(name: str, params, lr: float, momentum: float = 0.0) -> Optimizer:
+def make_optimizer(name: str, params, lr: float, momentum: float = 0.0, grads=None) -> Optimizer:
+    """`grads`: fixed gradient tensors matching `params` (see Optimizer); None: each param's .grad."""
     if name == "sgd":
-        return SGD(params, lr, momentum)
+        return SGD(params, lr, momentum, grads=grads)
     if name == "adam":
-        return Adam(params, lr)
+        return Adam(params, lr, grads=grads)
     if name == "adadelta":
-        return Adadelta(params, lr)
+        return Adadelta(params, lr, grads=grads)
     raise ValueError(name)

@@ -12,7 +12,8 @@ import numpy as np
 
 
 def _ro(a) -> np.ndarray:
-    a = np.asarray(a)
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
     if a.flags.writeable:
         a = a.copy()
         a.setflags(write=False)
@@ -40,7 +41,7 @@ class EpochSnapshot:
     def __post_init__(self):
         for name in ("weights", "biases", "grad_weights", "grad_biases", "delta_weights",
                      "delta_biases"):
-            object.__setattr__(self, name, tuple(_ro(a) for a in getattr(self, name)))
+            object.__setattr__(self, name, tuple(map(_ro, getattr(self, name))))
         if self.grad_norms is None:
             norms = [float(np.sqrt((g.astype(np.float64) ** 2).sum())) for g in self.grad_weights]
             object.__setattr__(self, "grad_norms", np.array(norms))

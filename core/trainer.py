@@ -1,9 +1,12 @@
 """The trainer: PyTorch, one epoch per call, one EpochSnapshot out.
 
 Batches stay as tensors on the device (an index permutation per epoch, no DataLoader, no per-row
-Python). Gradients are summed on the device as they are produced; at the end of an epoch every
-number a snapshot needs is gathered into one flat tensor and copied to the host in one transfer
-(pinned and non-blocking on CUDA), so there is a single synchronisation per epoch.
+Python). Every weight and bias is a view into one flat tensor and every gradient a view into one
+flat gradient buffer, so an optimizer step is one tensor op and, when a snapshot is wanted, the
+epoch-mean gradient is summed with one add per batch, on the device, straight into the snapshot's
+transfer buffer. At the end of an epoch every number a snapshot needs sits in that one buffer and is
+copied to the host in one transfer (pinned and non-blocking on CUDA), so there is a single
+synchronisation per epoch.
 """
 
 from __future__ import annotations
@@ -79,19 +82,46 @@ class Trainer:
             self.params += [w, b]
         if initial is not None:
             self._load_initial(initial)
-        self.params = [p.to(dev).requires_grad_(True) for p in self.params]
+        self._flatten_params(dev)
         self.X = torch.tensor(np.asarray(data.X_train), device=dev)
         self.y = torch.tensor(np.asarray(data.y_train), device=dev)
         self.Xv = torch.tensor(np.asarray(data.X_val), device=dev)
         self.yv = torch.tensor(np.asarray(data.y_val), device=dev)
         self._onehot = torch.eye(n_out, device=dev)
-        self.optimizer = make_optimizer(config.optimizer, self.params, config.learning_rate,
-                                        config.momentum)
+        self.optimizer = self._make_optimizer()
         self.epoch = 0
         self._pinned = None
         self._reference_loss = None  # the loss before any training, for spotting an explosion
 
     # -- set-up -------------------------------------------------------------------------------
+    def _flatten_params(self, dev: torch.device):
+        """Move the parameters into one flat tensor, and their gradients into one flat buffer.
+
+        self.params stay what callers expect (leaf tensors requiring grad, one per weight matrix
+        and bias vector, each with a .grad), but each is a view into self._flat and each .grad a
+        view into self._flat_grad, which backward() adds into (the optimizer zeroes it in place).
+        """
+        total = sum(p.numel() for p in self.params)
+        self._flat = torch.empty(total, device=dev)  # no grad itself: its views are leaves
+        self._flat_grad = torch.zeros(total, device=dev)
+        views, grads, a = [], [], 0
+        for p in self.params:
+            b = a + p.numel()
+            self._flat[a:b].copy_(p.reshape(-1))
+            views.append(self._flat[a:b].view(p.shape).requires_grad_(True))
+            grads.append(self._flat_grad[a:b].view(p.shape))
+            views[-1].grad = grads[-1]
+            a = b
+        self.params, self._grads = views, grads
+        # the snapshot's transfer buffer: 5 metrics, the weights, the epoch-mean gradient (summed in
+        # place during the epoch) and the update, in the order _unflatten expects
+        self._snapshot_buffer = torch.zeros(5 + 3 * total, device=dev)
+
+    def _make_optimizer(self):
+        cfg = self.config
+        return make_optimizer(cfg.optimizer, [self._flat], cfg.learning_rate, cfg.momentum,
+                              grads=[self._flat_grad])
+
     def _load_initial(self, initial):
         weights, biases = initial
         if len(weights) != self.spec.n_layers:
@@ -116,7 +146,7 @@ class Trainer:
                                 learning_rate=self.config.learning_rate if lr is None else lr,
                                 momentum=self.config.momentum if momentum is None else momentum)
         self.config = cfg
-        self.optimizer = make_optimizer(cfg.optimizer, self.params, cfg.learning_rate, cfg.momentum)
+        self.optimizer = self._make_optimizer()
 
     def set_batch_size(self, n: int):
         self.config = self.config.with_(batch_size=int(n))
@@ -158,9 +188,16 @@ class Trainer:
                 self._reference_loss = float(self._loss(self._forward(self.X), self.y))
         n = self.X.shape[0]
         bs = max(1, min(int(self.config.batch_size), n))
+        for p, g in zip(self.params, self._grads, strict=True):
+            if p.grad is not g:  # someone replaced a gradient: backward() must add into the buffer
+                p.grad = g
+        flat, size = self._flat, self._flat.numel()
         with torch.no_grad():
-            before = [p.detach().clone() for p in self.params]
-            grad_sum = [torch.zeros_like(p) for p in self.params] if snapshot else None
+            before = flat.clone()
+            if snapshot:
+                out = self._snapshot_buffer
+                grad_sum = out[5 + size:5 + 2 * size]
+                grad_sum.zero_()
             losses, hits = [], []  # per batch, reduced once at the end of the epoch
         perm = torch.randperm(n, generator=self._gen).to(self.X.device, non_blocking=True)
         opt = self.optimizer
@@ -175,8 +212,8 @@ class Trainer:
             loss.backward()
             with torch.no_grad():
                 k = idx.shape[0]
-                if snapshot:
-                    torch._foreach_add_(grad_sum, [p.grad for p in self.params], alpha=k / n)
+                if snapshot:  # the epoch-mean gradient: one add per batch, whatever the layers
+                    grad_sum.add_(self._flat_grad, alpha=k / n)
                 losses.append(loss.detach() * k)
                 hits.append((logits.argmax(1) == yb).sum())
             opt.step()
@@ -188,14 +225,14 @@ class Trainer:
             else:
                 nan = torch.full((), float("nan"), device=self.X.device)
                 metrics += [nan, nan]
-            metrics.append(torch.stack([p.detach().abs().max() for p in self.params]).max())
-            flat = [torch.stack(metrics).float()]
+            metrics.append(flat.abs().max())
             if snapshot:
-                flat += [p.detach().reshape(-1) for p in self.params]
-                flat += [g.reshape(-1) for g in grad_sum]
-                flat += [(p.detach() - b).reshape(-1) for p, b in zip(self.params, before,
-                                                                      strict=True)]
-            host = self._to_host(torch.cat(flat))  # the epoch's one synchronisation
+                torch.stack(metrics, out=out[:5])
+                out[5:5 + size].copy_(flat)
+                torch.sub(flat, before, out=out[5 + 2 * size:])
+            else:
+                out = torch.stack(metrics).float()
+            host = self._to_host(out)  # the epoch's one synchronisation
         train_loss, train_acc, val_loss, val_acc, max_weight = (float(v) for v in host[:5])
         problem = self._divergence(train_loss, val_loss, max_weight)
         if problem:
@@ -213,11 +250,15 @@ class Trainer:
             return metrics
         parts = self._unflatten(host[5:])
         L = self.spec.n_layers
+        # per layer ||dL/dW|| in float64, all layers in one pass over the flat gradient
+        g = host[5 + size:5 + 2 * size].astype(np.float64)
+        grad_norms = np.sqrt(np.add.reduceat(g * g, self._starts)[0::2])
         return EpochSnapshot(
             **metrics,
             weights=tuple(parts[0:2 * L:2]), biases=tuple(parts[1:2 * L:2]),
             grad_weights=tuple(parts[2 * L:4 * L:2]), grad_biases=tuple(parts[2 * L + 1:4 * L:2]),
             delta_weights=tuple(parts[4 * L::2]), delta_biases=tuple(parts[4 * L + 1::2]),
+            grad_norms=grad_norms,
             learning_rate=self.config.learning_rate, seconds=seconds, device=self.device,
         )
 
@@ -246,21 +287,21 @@ class Trainer:
         return out
 
     def _unflatten(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Views of the host buffer: weights, biases, gradients and updates, each per parameter."""
         if getattr(self, "_slices", None) is None:
             shapes = [tuple(p.shape) for p in self.params] * 3
             offsets = np.cumsum([0] + [math.prod(s) for s in shapes])
-            self._slices = [(int(a), int(b), s) for a, b, s in zip(offsets[:-1], offsets[1:], shapes,
-                                                                   strict=True)]
-        return [flat[a:b].reshape(s) for a, b, s in self._slices]
+            # 1-D slices (the biases) need no reshape
+            self._slices = [(int(a), int(b), s if len(s) > 1 else None)
+                            for a, b, s in zip(offsets[:-1], offsets[1:], shapes, strict=True)]
+            self._starts = offsets[:len(self.params)].astype(np.intp)  # for grad norms' reduceat
+        return [flat[a:b] if s is None else flat[a:b].reshape(s) for a, b, s in self._slices]
 
-    def _restore(self, before):
+    def _restore(self, before: torch.Tensor):
         with torch.no_grad():
-            for p, b in zip(self.params, before, strict=True):
-                p.copy_(b)
-                if p.grad is not None:
-                    p.grad.zero_()
-        cfg = self.config
-        self.optimizer = make_optimizer(cfg.optimizer, self.params, cfg.learning_rate, cfg.momentum)
+            self._flat.copy_(before)
+            self._flat_grad.zero_()
+        self.optimizer = self._make_optimizer()
 
     def snapshot(self) -> EpochSnapshot:
         """The network as it is now (e.g. epoch 0, before training): losses, no gradients."""

@@ -46,3 +46,27 @@ def test_fused_and_readable_adam_agree():
             o.step()
     for p, q in zip(a, b, strict=True):
         assert torch.allclose(p, q, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,lr,momentum", [("sgd", 0.1, 0.0), ("sgd", 0.05, 0.9), ("adam", 0.01, 0.0),
+                                              ("adadelta", 1.0, 0.0)])
+def test_one_flat_tensor_with_caller_owned_grads_matches_per_parameter(name, lr, momentum):
+    """The trainer's layout: parameters are views into one flat tensor, gradients views into one
+    flat buffer that backward() adds into; the optimizer steps the flat tensor in one go."""
+    g = torch.Generator().manual_seed(2)
+    init = [torch.randn(5, 4, generator=g), torch.randn(5, generator=g)]
+    ref = [t.clone().requires_grad_(True) for t in init]
+    flat = torch.cat([t.reshape(-1) for t in init])
+    flat_grad = torch.zeros_like(flat)
+    views = [flat[:20].view(5, 4).requires_grad_(True), flat[20:].view(5).requires_grad_(True)]
+    views[0].grad, views[1].grad = flat_grad[:20].view(5, 4), flat_grad[20:].view(5)
+    opt = make_optimizer(name, [flat], lr, momentum, grads=[flat_grad])
+    ropt = make_optimizer(name, ref, lr, momentum)
+    x = torch.randn(16, 4, generator=g)
+    for _ in range(25):
+        for params, o in ((views, opt), (ref, ropt)):
+            o.zero_grad()
+            torch.tanh(x @ params[0].T + params[1]).pow(2).mean().backward()
+            o.step()
+    for a, b in zip(views, ref, strict=True):
+        assert a.is_leaf and torch.allclose(a, b, atol=1e-6, rtol=1e-5)

@@ -155,3 +155,87 @@ def test_device_resolution_says_why():
     if not torch.cuda.is_available():
         with pytest.raises(UserError, match="CUDA"):
             resolve_device("cuda")
+
+
+def test_epoch_mean_gradient_over_many_batches_matches_a_hand_loop(penguins):
+    """The mean gradient summed in place over the epoch's batches (one flat add per batch) equals
+    the batch-size-weighted mean of per-batch autograd gradients, and the weights follow SGD."""
+    tr = make(penguins, batch_size=36, optimizer="sgd", learning_rate=0.1)
+    n = tr.X.shape[0]
+    assert n % 36 != 0  # a short last batch, weighted by its own size
+    gen = torch.Generator()
+    gen.set_state(tr._gen.get_state())
+    perm = torch.randperm(n, generator=gen)
+    w = [p.detach().clone() for p in tr.params]
+    mean = [torch.zeros_like(p) for p in w]
+    for idx in torch.split(perm, 36):
+        ws = [t.clone().requires_grad_(True) for t in w]
+        a = tr.X[idx]
+        for i in range(3):
+            a = a @ ws[2 * i].T + ws[2 * i + 1]
+            if i < 2:
+                a = torch.relu(a)
+        torch.nn.functional.cross_entropy(a, tr.y[idx]).backward()
+        for m, t, p in zip(mean, ws, w, strict=True):
+            m += t.grad * (len(idx) / n)
+            p -= 0.1 * t.grad
+    s = tr.train_epoch()
+    for i in range(3):
+        assert np.allclose(s.grad_weights[i], mean[2 * i].numpy(), atol=1e-6)
+        assert np.allclose(s.grad_biases[i], mean[2 * i + 1].numpy(), atol=1e-6)
+        assert np.allclose(s.weights[i], w[2 * i].numpy(), atol=1e-6)
+        assert s.grad_norms[i] == pytest.approx(np.linalg.norm(mean[2 * i].numpy()), rel=1e-5)
+    # the next epoch's mean starts from zero again: it is that epoch's alone
+    s2 = tr.train_epoch()
+    assert not np.allclose(s2.grad_weights[0], 2 * s.grad_weights[0])
+
+
+def test_parameters_are_leaves_viewing_one_flat_tensor(penguins):
+    tr = make(penguins)
+    tr.train_epoch()
+    for p in tr.params:
+        assert p.is_leaf and p.requires_grad and p.grad is not None
+        assert p.untyped_storage().data_ptr() == tr._flat.untyped_storage().data_ptr()
+        assert p.grad.untyped_storage().data_ptr() == tr._flat_grad.untyped_storage().data_ptr()
+
+
+def test_replaced_gradients_are_reattached(penguins):
+    a, b = make(penguins, seed=5), make(penguins, seed=5)
+    for p in a.params:
+        p.grad = None
+    for _ in range(2):
+        sa, sb = a.train_epoch(), b.train_epoch()
+    assert all(np.array_equal(x, y) for x, y in zip(sa.weights, sb.weights, strict=True))
+    assert all(np.array_equal(x, y) for x, y in zip(sa.grad_weights, sb.grad_weights, strict=True))
+
+
+def test_no_snapshot_does_no_gradient_accumulation(penguins):
+    tr = make(penguins)
+    tr.train_epoch()
+    with torch.no_grad():
+        tr._snapshot_buffer.fill_(7.0)
+    m = tr.train_epoch(snapshot=False)
+    assert m["epoch"] == 2 and bool((tr._snapshot_buffer == 7.0).all())
+
+
+def test_cancel_mid_epoch_restores_the_weights(penguins):
+    from core.errors import EpochCancelled
+
+    class CancelAfter:
+        def __init__(self, checks):
+            self.checks = checks
+
+        def is_set(self):
+            self.checks -= 1
+            return self.checks < 0
+
+    tr, twin = make(penguins, seed=2), make(penguins, seed=2)
+    tr.train_epoch()
+    twin.train_epoch()
+    before = tr.snapshot().weights
+    with pytest.raises(EpochCancelled):
+        tr.train_epoch(cancel=CancelAfter(5))
+    assert tr.epoch == 1
+    assert all(np.array_equal(x, y) for x, y in zip(before, tr.snapshot().weights, strict=True))
+    # and training goes on as from the restored weights with a fresh optimizer
+    assert np.isfinite(tr.train_epoch().train_loss)
