@@ -218,7 +218,7 @@ def _device_segments(view):
 
 
 def _drawn_buckets(view) -> np.ndarray:
-    """Bucket (0 .. 2*N_LEVELS-1, as the view's curves) of every edge the view drew last."""
+    """Bucket (0 .. 2*N_LEVELS-1, as the view's edge pens) of every edge the view drew last."""
     from gui import theme
 
     vals = view._shown[0][view._drawn_idx]
@@ -232,7 +232,7 @@ def _median_pen(view):
     vals = np.abs(view._shown[0][view._drawn_idx])
     buckets = _drawn_buckets(view)
     mid = int(np.argsort(vals, kind="stable")[vals.size // 2])
-    return QPen(view._curves[int(buckets[mid])].opts["pen"])
+    return QPen(view._edges.pen(int(buckets[mid])))
 
 
 def measure_frames(quick: bool, log: Log = None) -> dict:
@@ -266,7 +266,7 @@ def measure_frames(quick: bool, log: Log = None) -> dict:
         for snap in snaps:
             view.show_snapshot(snap, animate=False)
             segs.append(_device_segments(view))
-            widths = np.array([c.opts["pen"].widthF() for c in view._curves])
+            widths = np.array([view._edges.pen(b).widthF() for b in range(len(view._pens))])
             wide.append(float(np.mean(widths[_drawn_buckets(view)] > 1.0)))
         view.show_snapshot(snaps[0], animate=False)
         floor.pen = _median_pen(view)

@@ -1,7 +1,7 @@
 """The network view: every neuron and every weighted connection, animated epoch by epoch.
 
-Edges are bucketed by sign and magnitude into a few pens; each bucket is one pyqtgraph curve drawn
-as line segments (connect='pairs', drawLines), never one item per edge. Past MAX_EDGES connections
+Edges are bucketed by sign and magnitude into a few pens; one scene item draws them all, one
+drawLines call per bucket, never one item per edge. Past MAX_EDGES connections
 only the strongest are drawn, and the header says how many are shown.
 """
 
@@ -35,15 +35,24 @@ MODE_SYMBOL = {"weights": "w", "gradients": "dL/dw", "updates": "Δw"}
 NODE_SYMBOL = {"weights": "b", "gradients": "dL/db", "updates": "Δb"}
 
 
-class _DeviceLines(pg.PlotCurveItem):
-    """Segments (connect='pairs') stroked in device pixels, with the painter's transform reset.
+class _EdgeLines(pg.GraphicsObject):
+    """Every drawn connection in one scene item: per bucket (sign x magnitude) one pen and one
+    drawLines call, stroked in device pixels with the painter's transform reset.
 
     Qt's raster engine strokes an antialiased cosmetic pen wider than 1 px 15-20x slower under the
-    view box's large scale transform (hundreds of px per unit) than in device coordinates.
+    view box's large scale transform (hundreds of px per unit) than in device coordinates. One item
+    with a fixed bounding rectangle, instead of one pyqtgraph curve per bucket, spares the scene and
+    pyqtgraph their per-item work (bounds from nanmin/nanmax, pixel padding, geometry changes): for
+    the 60-edge penguins network that was more than half of the frame.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, pens: list[tuple[QPen, QPen]], order: list[int]):
+        super().__init__()
+        self.pens = pens  # per bucket (smooth pen, dense pen)
+        self.order = order  # buckets in painting order (weak under strong)
+        self.antialias = True
+        self.segments: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(pens)
+        self._rect = QRectF(0.0, 0.0, 1.0, 1.0)
         try:
             from pyqtgraph.Qt.internals import PrimitiveArray
 
@@ -51,27 +60,59 @@ class _DeviceLines(pg.PlotCurveItem):
         except Exception:  # pyqtgraph moved its internals: a list of QLineF works too
             self._device_lines = None
 
+    def set_bounds(self, rect: QRectF):
+        self.prepareGeometryChange()
+        self._rect = QRectF(rect)
+
+    def set_segments(self, segments: list, antialias: bool):
+        """Per bucket (x0, y0, x1, y1) endpoint arrays in view units, or None; then one repaint."""
+        self.segments = segments
+        self.antialias = antialias
+        self.update()
+
+    def pen(self, bucket: int) -> QPen:
+        return self.pens[bucket][0 if self.antialias else 1]
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):
+        r = self._rect
+        return (r.left(), r.right()) if ax == 0 else (r.top(), r.bottom())
+
+    def pixelPadding(self):
+        return 0
+
     def paint(self, p, opt, widget):
-        x, y = self.xData, self.yData
         t = p.transform()
         # (never compare t.type() with '>': PySide6 enums do not order, and an exception escaping
         # paint() takes the process down)
-        if x is None or len(x) < 2 or t.m12() != 0 or t.m21() != 0 or not t.isAffine():
-            return super().paint(p, opt, widget)
-        dx = x * t.m11() + t.m31()
-        dy = y * t.m22() + t.m32()
-        n = len(dx) // 2
+        if t.m12() != 0 or t.m21() != 0 or not t.isAffine():
+            return  # the view box never rotates; nothing sensible to draw
+        sx, sy, ox, oy = t.m11(), t.m22(), t.m31(), t.m32()
         p.save()
         p.resetTransform()
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
-        p.setPen(self.opts["pen"])
-        if self._device_lines is not None:
-            self._device_lines.resize(n)
-            mem = self._device_lines.ndarray()
-            mem[:, 0], mem[:, 1], mem[:, 2], mem[:, 3] = dx[0:2 * n:2], dy[0:2 * n:2], dx[1::2], dy[1::2]
-            p.drawLines(*self._device_lines.drawargs())
-        else:
-            p.drawLines([QLineF(*v) for v in zip(dx[0::2], dy[0::2], dx[1::2], dy[1::2], strict=False)])
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
+        k = 0 if self.antialias else 1
+        for b in self.order:
+            seg = self.segments[b]
+            if seg is None:
+                continue
+            x0, y0, x1, y1 = seg
+            p.setPen(self.pens[b][k])
+            if self._device_lines is not None:
+                self._device_lines.resize(x0.size)
+                mem = self._device_lines.ndarray()
+                np.multiply(x0, sx, out=mem[:, 0])
+                np.multiply(y0, sy, out=mem[:, 1])
+                np.multiply(x1, sx, out=mem[:, 2])
+                np.multiply(y1, sy, out=mem[:, 3])
+                mem[:, 0::2] += ox
+                mem[:, 1::2] += oy
+                p.drawLines(*self._device_lines.drawargs())
+            else:
+                p.drawLines([QLineF(a * sx + ox, b_ * sy + oy, c * sx + ox, d * sy + oy)
+                             for a, b_, c, d in zip(x0, y0, x1, y1, strict=True)])
         p.restore()
 
 
@@ -99,7 +140,6 @@ class NetworkView(pg.PlotWidget):
         self.sizes: tuple[int, ...] = ()
         self._input_names: list[str] = []
         self._output_names: list[str] = []
-        self._curves: list[pg.PlotCurveItem] = []
         self._pens: list[tuple[QPen, QPen]] = []
         for sign in (1, -1):
             for lvl in range(theme.N_LEVELS):
@@ -115,11 +155,10 @@ class NetworkView(pg.PlotWidget):
                 dense = QPen(pen)  # for thousands of lines: thinner, or they merge into a block
                 dense.setWidthF(1.0 + 1.0 * t * t)
                 self._pens.append((pen, dense))
-                c = _DeviceLines(pen=pen, connect="pairs", antialias=True)
-                c.setSegmentedLineMode("on")
-                c.setZValue(lvl)
-                self.addItem(c)
-                self._curves.append(c)
+        # buckets: 0..N-1 positive by magnitude, N..2N-1 negative; weak ones painted first
+        order = [lvl + sign * theme.N_LEVELS for lvl in range(theme.N_LEVELS) for sign in (0, 1)]
+        self._edges = _EdgeLines(self._pens, order)
+        self.addItem(self._edges)
         self._nodes = pg.ScatterPlotItem(pxMode=True, hoverable=False)
         self._nodes.setZValue(20)
         self.addItem(self._nodes)
@@ -186,8 +225,10 @@ class NetworkView(pg.PlotWidget):
         self.getViewBox().setRange(QRectF(-left, -1.0, len(sizes) - 1 + left + right, 2.1), padding=0)
         self._nodes_for = None
         self._draw_nodes([np.zeros(s) for s in sizes[1:]])
-        for c in self._curves:
-            c.setData([], [])
+        ys = np.concatenate([pos[:, 1] for pos in self._pos])
+        self._edges.set_bounds(QRectF(-0.05, float(ys.min()) - 0.05, len(sizes) - 1 + 0.1,
+                                      float(ys.max() - ys.min()) + 0.1))
+        self._edges.set_segments([None] * len(self._pens), True)
 
     def _build_labels(self):
         for t in self._labels:
@@ -337,27 +378,20 @@ class NetworkView(pg.PlotWidget):
             idx = np.arange(n)
         self._drawn_idx = idx
         smooth = idx.size <= AA_EDGES  # antialiasing thousands of lines costs 10x the frame
-        if smooth != self._curves[0].opts["antialias"]:
-            for c, pens in zip(self._curves, self._pens, strict=True):
-                c.opts["antialias"] = smooth
-                c.setPen(pens[0] if smooth else pens[1])
         vals = edges[idx]
         lv = theme.levels(vals, self._scale)
         bucket = np.where(vals >= 0, lv, lv + theme.N_LEVELS)
         order = np.argsort(bucket, kind="stable")
-        bsorted = bucket[order]
-        bounds = np.searchsorted(bsorted, np.arange(2 * theme.N_LEVELS + 1))
+        bounds = np.searchsorted(bucket[order], np.arange(2 * theme.N_LEVELS + 1))
         sel_all = idx[order]
-        for b, curve in enumerate(self._curves):
-            sel = sel_all[bounds[b]:bounds[b + 1]]
-            if sel.size == 0:
-                curve.setData([], [])
-                continue
-            x = np.empty(2 * sel.size)
-            y = np.empty(2 * sel.size)
-            x[0::2], x[1::2] = self._ex0[sel], self._ex1[sel]
-            y[0::2], y[1::2] = self._ey0[sel], self._ey1[sel]
-            curve.setData(x, y, connect="pairs")
+        x0, y0 = self._ex0[sel_all], self._ey0[sel_all]
+        x1, y1 = self._ex1[sel_all], self._ey1[sel_all]
+        segments: list = [None] * (2 * theme.N_LEVELS)
+        for b in range(2 * theme.N_LEVELS):
+            lo, hi = bounds[b], bounds[b + 1]
+            if hi > lo:
+                segments[b] = (x0[lo:hi], y0[lo:hi], x1[lo:hi], y1[lo:hi])
+        self._edges.set_segments(segments, smooth)
         self._draw_nodes(nodes)
         self.frames_drawn += 1
         self.shownChanged.emit(int(idx.size), int(n))
