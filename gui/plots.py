@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui import theme
 
@@ -21,7 +21,96 @@ def _plot(title: str) -> pg.PlotWidget:
     for ax in ("left", "bottom"):
         w.getAxis(ax).setTextPen(pg.mkPen(theme.TEXT))
         w.getAxis(ax).setPen(pg.mkPen(150, 150, 150))
+    for ax in ("left", "bottom", "right", "top"):
+        cache_axis(w.getAxis(ax))
     return w
+
+
+def cache_axis(axis: pg.AxisItem):
+    """Keep an axis (its labels and grid lines) as a pixmap between range changes.
+
+    pyqtgraph replays an axis from a QPicture on every repaint of its plot: with the translucent
+    grid that was 2-7 ms an axis per repaint, a blit is about 0.1 ms.
+    """
+    axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def _stepped(lo: float, hi: float) -> tuple[float, float]:
+    """[lo, hi] widened outwards to whole steps of a tenth to a fiftieth of a power of ten."""
+    span = hi - lo
+    if not np.isfinite(span) or span <= 0:
+        pad = max(abs(lo), 1.0) * 0.05 if np.isfinite(lo) else 1.0
+        return (lo - pad, lo + pad) if np.isfinite(lo) else (0.0, 1.0)
+    step = 10.0 ** np.floor(np.log10(span)) / 5
+    return float(np.floor(lo / step - 0.02) * step), float(np.ceil(hi / step + 0.02) * step)
+
+
+class SteppedRange:
+    """Follows a plot's growing data with a view range that moves in whole steps.
+
+    pyqtgraph lays every axis out again (tick values, label text, grid; 3-5 ms an axis) whenever
+    the view range changes, and auto-range changes it with every update while training plays. Here
+    the range stays put while the data fills at least half of it, and then jumps a step (at most
+    about a fifth of the span), so the axes are laid out a few times a minute instead of 4 times a
+    second. A mouse zoom or pan stops the following; the plot's auto-range button ('A') resumes it.
+    """
+
+    def __init__(self, plot_item: pg.PlotItem, min_x_span: float = 0.0):
+        self.vb = plot_item.vb
+        self.min_x_span = min_x_span
+        self.follow = True
+        self.current: tuple | None = None
+        self.extent: tuple | None = None
+        self.vb.disableAutoRange()
+        self.vb.sigRangeChangedManually.connect(self._manual)
+        plot_item.autoBtn.clicked.connect(self.resume)
+
+    def _manual(self, *_):
+        self.follow = False
+
+    def resume(self):
+        self.follow = True
+        self.vb.disableAutoRange()  # the 'A' button turned pyqtgraph's own auto-range on
+        self.current = None
+        if self.extent is not None:
+            self.show(*self.extent)
+
+    def reset(self):
+        self.follow, self.current, self.extent = True, None, None
+
+    def show(self, x0: float, x1: float, y0: float, y1: float):
+        """The data's extent now (non-finite y: nothing to show on that axis yet)."""
+        self.extent = (x0, x1, y0, y1)
+        if not self.follow:
+            return
+        cur = self.current
+        x_ok = cur is not None and self._fits(cur[0:2], x0, max(x1, x0 + self.min_x_span))
+        y_ok = cur is not None and self._fits(cur[2:4], y0, y1)
+        if x_ok and y_ok:
+            return
+        if x_ok:
+            xr = cur[0:2]
+        else:  # a quarter of headroom to grow into: the x axis changes every ~25 % more epochs
+            xr = (x0, _stepped(x0, x0 + max(self.min_x_span, 1.25 * (x1 - x0)))[1])
+        if y_ok:
+            yr = cur[2:4]
+        elif not (np.isfinite(y0) and np.isfinite(y1)):
+            yr = (0.0, 1.0)
+        else:  # a tenth of headroom on a side the data outgrew
+            pad = 0.1 * (y1 - y0)
+            lo = y0 - (pad if cur is not None and y0 < cur[2] else 0.0)
+            hi = y1 + (pad if cur is not None and y1 > cur[3] else 0.0)
+            yr = _stepped(lo, hi)
+            if y0 >= 0:  # a loss or a share never goes below zero: neither does its axis
+                yr = (max(0.0, yr[0]), yr[1])
+        self.current = (*xr, *yr)
+        self.vb.setRange(xRange=xr, yRange=yr, padding=0)
+
+    @staticmethod
+    def _fits(r, lo, hi) -> bool:
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return True
+        return r[0] <= lo and hi <= r[1] and (hi - lo) >= 0.5 * (r[1] - r[0])
 
 
 class Pow10Axis(pg.AxisItem):
@@ -42,9 +131,8 @@ class LossPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plot = _plot("Loss and accuracy per epoch")
-        self._short_x = None  # showing a fixed 10-epoch x range (fewer than 10 epochs so far)
-        self._x0 = None
         p = self.plot.getPlotItem()
+        self.range = SteppedRange(p, min_x_span=10)
         p.setLabel("bottom", "epoch")
         p.setLabel("left", "loss")
         p.showAxis("right")
@@ -106,13 +194,14 @@ class LossPlot(QWidget):
     def set_log(self, on: bool):
         self.plot.getPlotItem().setLogMode(x=False, y=on)
         self.log_box.setChecked(on)
+        self.range.current = None  # the loss axis changed units
         self.set_metrics(self._m)
 
     def set_metrics(self, m: np.ndarray):
         """m: (n, 5) epoch, train loss, train acc, val loss, val acc. Non-finite values are gaps."""
         self._m = m
         if m.shape[0] == 0:
-            self._short_x = None
+            self.range.reset()
             for c in (self.train, self.val):
                 c.setData([], [])
             self.train_acc.setData([], [])
@@ -120,25 +209,19 @@ class LossPlot(QWidget):
             return
         ep = m[:, 0]
         log = self.log_box.isChecked()
-        # the first few epochs: a fixed 10-epoch axis (auto-range around one point is ±500 epochs)
-        short = ep[-1] - ep[0] < 10
-        if short != self._short_x:
-            self._short_x = short
-            vb = self.plot.getPlotItem().vb
-            if short:
-                vb.setXRange(ep[0], ep[0] + 10, padding=0.02)
-            else:
-                vb.enableAutoRange(axis=vb.XAxis, enable=True)
-        elif short and ep[0] != self._x0:
-            self.plot.getPlotItem().vb.setXRange(ep[0], ep[0] + 10, padding=0.02)
-        self._x0 = ep[0]
-
         def clean(v):
             v = np.where(np.isfinite(v), v, np.nan)
             return np.where(v > 0, v, np.nan) if log else v
 
-        self.train.setData(ep, clean(m[:, 1]), connect="finite")
-        self.val.setData(ep, clean(m[:, 3]), connect="finite")
+        train, val = clean(m[:, 1]), clean(m[:, 3])
+        self.train.setData(ep, train, connect="finite")
+        self.val.setData(ep, val, connect="finite")
+        shown = np.concatenate([train, val])
+        shown = shown[np.isfinite(shown)]
+        if log:
+            shown = np.log10(shown)
+        # the first epochs on a 10-epoch axis (auto-range around one point would be ±500 epochs)
+        self.range.show(ep[0], ep[-1], *((shown.min(), shown.max()) if shown.size else (np.nan, np.nan)))
         self.train_acc.setData(ep, np.nan_to_num(m[:, 2]), connect="finite")
         self.val_acc.setData(ep, np.nan_to_num(m[:, 4]), connect="finite")
 
@@ -187,6 +270,7 @@ class GradientView(QWidget):
         self.norms = _plot("Gradient norm per layer ‖dL/dW‖ (log)")
         self.norms.getPlotItem().setAxisItems({"left": Pow10Axis("left")})
         self.norms.getAxis("left").setTextPen(pg.mkPen(theme.TEXT))
+        cache_axis(self.norms.getAxis("left"))
         self.norms.getPlotItem().setLabel("bottom", "epoch")
         self.norm_legend = self.norms.getPlotItem().addLegend(offset=(-10, 10),
                                                               labelTextColor=theme.TEXT)
@@ -195,6 +279,12 @@ class GradientView(QWidget):
         self.dist.getPlotItem().setLabel("bottom", "log10 |dL/dw|")
         self.dist.getPlotItem().setLabel("left", "share of weights")
         self.dist.getAxis("left").enableAutoSIPrefix(False)
+        # 30 bins need no clipping or downsampling; clipping a stepMode curve to a view that does not
+        # hold all its bins leaves one bin edge too few, and pyqtgraph raises
+        self.dist.getPlotItem().setClipToView(False)
+        self.dist.getPlotItem().setDownsampling(auto=False)
+        self.norms_range = SteppedRange(self.norms.getPlotItem(), min_x_span=10)
+        self.dist_range = SteppedRange(self.dist.getPlotItem())
         self._curves: list = []
         self._hists: list = []
         self.note = QLabel("")
@@ -223,14 +313,18 @@ class GradientView(QWidget):
 
     def set_norms(self, epochs: np.ndarray, norms: np.ndarray):
         if norms.size == 0:
+            self.norms_range.reset()
             for c in self._curves:
                 c.setData([], [])
             return
         keep = epochs > 0  # epoch 0 has no gradients
+        logs = np.log10(np.where(norms[keep] > 0, norms[keep], np.nan))
         for i, c in enumerate(self._curves):
             if i < norms.shape[1]:
-                v = norms[keep, i]
-                c.setData(epochs[keep], np.log10(np.where(v > 0, v, np.nan)), connect="finite")
+                c.setData(epochs[keep], logs[:, i], connect="finite")
+        finite = logs[np.isfinite(logs)]
+        if finite.size:
+            self.norms_range.show(epochs[keep][0], epochs[-1], finite.min(), finite.max())
         last = norms[-1]
         if epochs[-1] > 0 and len(last) > 1 and np.all(last > 0):
             ratio = last[0] / last[-1]
@@ -244,6 +338,7 @@ class GradientView(QWidget):
         if snap is None or snap.epoch == 0:
             for h in self._hists:
                 h.setData([0, 1], [0])
+            self.dist_range.show(0.0, 1.0, 0.0, 1.0)  # no gradients yet: a plain 0-1 frame
             return
         logs = []
         for g in snap.grad_weights:
@@ -257,6 +352,9 @@ class GradientView(QWidget):
         if hi <= lo:
             hi = lo + 1
         bins = np.linspace(lo, hi, 31)
+        top = 0.0
         for h, v in zip(self._hists, logs, strict=False):
-            counts, _ = np.histogram(v, bins=bins)
-            h.setData(bins, counts / max(1, v.size))
+            share = np.histogram(v, bins=bins)[0] / max(1, v.size)
+            h.setData(bins, share)
+            top = max(top, float(share.max()))
+        self.dist_range.show(lo, hi, 0.0, top)
