@@ -57,6 +57,19 @@ def test_play_then_pause_holds(win):
     assert win.controls.play_button.text().startswith("Play")
 
 
+def test_panels_update_between_network_frames(win):
+    """While playing, a panel never updates in the same event-loop pass as the network view."""
+    import gc
+
+    assert gc.get_freeze_count() > 0  # start-up objects are out of the collector's sight
+    calls = []
+    win._panel_queue = [lambda snap: calls.append(snap)]
+    win._panel_snap = win.latest
+    win._frame_tick()
+    assert calls == [] and win._panel_tick.isActive()
+    assert wait_until(lambda: calls == [win.latest], 5)
+
+
 def test_step_while_playing_pauses_first(win):
     win.play()
     assert wait_until(lambda: win.epoch >= 2, 30)
