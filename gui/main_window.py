@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import gc
-import json
 import math
 import sys
 import time
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -22,19 +22,23 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from gui.controls import ControlsPanel
 from gui.dialogs import open_warning
 from gui.theme import MODE_LABELS, MODES
-from gui.worker import SetupRequest, TrainingWorker
 
-# Only Qt and light modules above: the window paints its frame (menus, docks, controls, status bar)
-# before numpy, pyqtgraph and the views load (see _build_views), so it appears at once.
+if TYPE_CHECKING:
+    from gui.controls import ControlsPanel
+    from gui.worker import TrainingWorker
+
+# Only Qt and light modules above: the window paints its frame (menus, toolbar, dock frames, status
+# bar) before the controls, the engine, numpy, pyqtgraph and the views load (see _start), so it
+# appears at once.
 
 APP_NAME = "NeuroWatch"
 FRAME_MS = 16
 PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second while playing
 PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GIL to the worker
 MAX_RECENT = 8
+CONTROLS_WIDTH = 390  # the Training dock's width (its three tab titles in full)
 ENGINE_RETRY_S = 30  # an engine lost again within this many seconds is not restarted automatically
 
 
@@ -95,14 +99,16 @@ class MainWindow(QMainWindow):
         self.viewing: int | None = None  # a past epoch chosen on the timeline; None = follow live
         self.observation = None  # raw feature vector whose forward pass is lit, or None
 
-        self.controls = ControlsPanel()  # light: in the first frame, with the real settings
+        self.controls: ControlsPanel | None = None  # built right after the first paint
         self._study = None
         self._study_names = None
         self.docks = {}
         loading = "Loading…"
         self.setCentralWidget(_placeholder("Loading the network view…"))
+        controls_placeholder = _placeholder(loading)
+        controls_placeholder.setMinimumWidth(CONTROLS_WIDTH)  # the dock keeps its width when they come
         for name, title, widget, area in [
-            ("controls", "Training", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("controls", "Training", controls_placeholder, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("loss", "Loss and accuracy", _placeholder(loading), Qt.DockWidgetArea.RightDockWidgetArea),
             ("gradients", "Gradients", _placeholder(loading), Qt.DockWidgetArea.RightDockWidgetArea),
             ("walkthrough", "Forward and backward pass", _placeholder(loading),
@@ -153,6 +159,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(2000, self._start)  # in case no paint comes (a hidden window)
 
     def _start_engine(self):
+        from gui.worker import TrainingWorker
+
         self.worker = TrainingWorker(self)  # the trainer runs in its own process
         self.thread = self.worker.reader  # the thread that turns its answers into signals
         self._setup.connect(self.worker.setup)
@@ -311,11 +319,20 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addAction(self.act_open)
         self.addToolBar(tb)
-        for b in (self.controls.step_button, self.controls.play_button, self.controls.reset_button):
+
+    def _build_controls(self):
+        """The Training dock's controls (first thing after the first paint)."""
+        from gui.controls import ControlsPanel
+
+        self.controls = c = ControlsPanel()
+        old = self.docks["controls"].widget()
+        self.docks["controls"].setWidget(c)
+        old.deleteLater()
+        for b in (c.step_button, c.play_button, c.reset_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.controls.step_button.setToolTip("Train one epoch (Right arrow)")
-        self.controls.play_button.setToolTip("Train continuously, or pause (Space)")
-        self.controls.reset_button.setToolTip("New random weights with the current settings (Ctrl+R)")
+        c.step_button.setToolTip("Train one epoch (Right arrow)")
+        c.play_button.setToolTip("Train continuously, or pause (Space)")
+        c.reset_button.setToolTip("New random weights with the current settings (Ctrl+R)")
 
     def _build_status(self):
         sb = self.statusBar()
@@ -455,6 +472,8 @@ class MainWindow(QMainWindow):
         s = self.settings
         raw = s.value("controls")
         if raw:
+            import json
+
             try:
                 self.controls.set_values(json.loads(raw))
             except (ValueError, TypeError):
@@ -473,7 +492,10 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.setValue("geometry", self.saveGeometry())
         s.setValue("windowState", self.saveState())
-        s.setValue("controls", json.dumps(self.controls.values()))
+        if self.controls is not None:
+            import json
+
+            s.setValue("controls", json.dumps(self.controls.values()))
         if not self.built:
             s.sync()
             return
@@ -496,7 +518,8 @@ class MainWindow(QMainWindow):
     def _start(self):
         if not self._started:
             self._started = True
-            self._start_engine()  # first: torch loads in the engine while the views are built
+            self._build_controls()
+            self._start_engine()  # torch loads in the engine while the views are built
             self._build_views()
             self.reset()
 
@@ -583,6 +606,8 @@ class MainWindow(QMainWindow):
 
     def rebuild(self, source: dict | None):
         """Build a new network: on `source` (data/path/initial weights) or the current data."""
+        from gui.worker import SetupRequest
+
         if self.playing:
             self.pause()
         if not self.worker.engine_alive():  # it stopped and was not restarted: try again now

@@ -50,10 +50,11 @@ def test_cli_commands_do_not_load_qt(tmp_path):
 
 def test_the_first_frame_imports_nothing_heavy():
     """Staged start-up: the window module (what the first frame needs) loads no numpy, pandas,
-    pyqtgraph, torch or multiprocessing; the views load them after the first paint."""
+    pyqtgraph, torch or multiprocessing, nor the controls and the engine's client; they load after
+    the first paint."""
     code = ("import sys, gui.app, gui.main_window; "
-            "print(sorted(m for m in ('numpy', 'pandas', 'pyqtgraph', 'torch', 'multiprocessing') "
-            "if m in sys.modules))")
+            "print(sorted(m for m in ('numpy', 'pandas', 'pyqtgraph', 'torch', 'multiprocessing', "
+            "'gui.controls', 'gui.worker', 'core.engine_server') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=str(ROOT))
     assert out.returncode == 0, out.stderr

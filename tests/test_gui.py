@@ -211,6 +211,25 @@ def test_settings_persist(qtbot, tmp_path):
     w2.close()
 
 
+def test_closing_before_the_controls_exist_keeps_the_saved_settings(qtbot, tmp_path):
+    """The first frame has no controls yet (they are built after it paints): a window closed that
+    early must not overwrite the saved ones."""
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+
+    path = str(tmp_path / "early.ini")
+    saved = '{"learning_rate": 0.003, "batch_size": 32}'
+    s = QSettings(path, QSettings.Format.IniFormat)
+    s.setValue("controls", saved)
+    s.sync()
+    w = MainWindow(settings=QSettings(path, QSettings.Format.IniFormat))
+    assert w.controls is None and not w.built
+    w._started = True  # as if the second stage had not come yet
+    w.close()
+    assert QSettings(path, QSettings.Format.IniFormat).value("controls") == saved
+
+
 def test_verbose_logs_each_epoch(qtbot, tmp_path, capsys):
     w = make_window(qtbot, tmp_path, verbose=True)
     w.step()
