@@ -1112,7 +1112,13 @@ class MainWindow(QMainWindow):
                 gen.setViewBox(QRect(0, 0, self.view.width(), self.view.height()))
                 gen.setTitle("NeuroWatch network view")
                 painter = QPainter(gen)
-                self.view.render(painter)
+                nodes = self.view._nodes  # as vector symbols: the cached pixmap atlas would be
+                cached = nodes.opts["useCache"]  # written whole into the SVG at every node
+                nodes.opts["useCache"] = False
+                try:
+                    self.view.render(painter)
+                finally:
+                    nodes.opts["useCache"] = cached
                 if not painter.end():
                     raise OSError("the SVG could not be written")
             elif not self.view.grab().save(path):

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QStaticText, QTransform
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGraphicsRectItem,
@@ -116,6 +116,99 @@ class _EdgeLines(pg.GraphicsObject):
         p.restore()
 
 
+class _Label:
+    """One text of `_Labels`: where it is anchored (view units) and how it is aligned there."""
+
+    def __init__(self, owner: _Labels, x: float, y: float, text: str, color: QColor, font: QFont,
+                 anchor: tuple[float, float]):
+        self.owner, self.x, self.y, self.color, self.font, self.anchor = owner, x, y, color, font, anchor
+        self.static = QStaticText()
+        self.static.setTextFormat(Qt.TextFormat.PlainText)
+        self._text = ""
+        self.setText(text)
+
+    def setText(self, text: str):
+        if text != self._text:
+            self._text = text
+            self.static.setText(text)
+            self.static.prepare(QTransform(), self.font)
+            self.owner.changed()
+
+    def text(self) -> str:
+        return self._text
+
+
+class _Labels(pg.GraphicsObject):
+    """The view's texts (input and output names, layer titles, probabilities) in one scene item.
+
+    Drawn as QStaticText in device pixels: fourteen pyqtgraph TextItems (a QGraphicsTextItem each,
+    re-transformed before every paint) cost about a sixth of the 4-5-5-3 network's frame.
+    """
+
+    MARGIN = 4.0  # px around each text, as a TextItem's document margin
+
+    def __init__(self):
+        super().__init__()
+        self.items: list[_Label] = []
+        self._rect: QRectF | None = None
+
+    def add(self, x, y, text, color, font, anchor) -> _Label:
+        lbl = _Label(self, float(x), float(y), text, QColor(*color), QFont(font), anchor)
+        self.items.append(lbl)
+        self.changed()
+        return lbl
+
+    def clear(self):
+        self.items = []
+        self.changed()
+
+    def changed(self):
+        self.prepareGeometryChange()
+        self._rect = None
+        self.update()
+
+    def viewTransformChanged(self):  # text keeps its pixel size: its extent in view units changes
+        self.changed()
+
+    def boundingRect(self) -> QRectF:
+        if self._rect is None:
+            if not self.items:
+                self._rect = QRectF()
+                return self._rect
+            xs = [lbl.x for lbl in self.items]
+            ys = [lbl.y for lbl in self.items]
+            w = max(lbl.static.size().width() for lbl in self.items) + 2 * self.MARGIN
+            h = max(lbl.static.size().height() for lbl in self.items) + 2 * self.MARGIN
+            px, py = self.pixelVectors()
+            sx = px.length() if px is not None else 0.01
+            sy = py.length() if py is not None else 0.01
+            self._rect = QRectF(min(xs) - w * sx, min(ys) - h * sy,
+                                max(xs) - min(xs) + 2 * w * sx, max(ys) - min(ys) + 2 * h * sy)
+        return self._rect
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):
+        return None, None  # the view's range is set from the network, not from its labels
+
+    def paint(self, p, opt, widget):
+        t = p.transform()
+        if t.m12() != 0 or t.m21() != 0 or not t.isAffine():
+            return
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        m = self.MARGIN
+        for lbl in self.items:
+            if not lbl._text:
+                continue
+            size = lbl.static.size()
+            dx = lbl.x * t.m11() + t.m31() - lbl.anchor[0] * (size.width() + 2 * m) + m
+            dy = lbl.y * t.m22() + t.m32() - lbl.anchor[1] * (size.height() + 2 * m) + m
+            p.setFont(lbl.font)
+            p.setPen(lbl.color)
+            p.drawStaticText(QPointF(dx, dy), lbl.static)
+        p.restore()
+
+
 def _ease(p: np.ndarray | float):
     p = np.clip(p, 0.0, 1.0)
     return p * p * (3 - 2 * p)
@@ -168,7 +261,10 @@ class NetworkView(pg.PlotWidget):
         self._sweep.setZValue(-1)
         self._sweep.hide()
         self.addItem(self._sweep)
-        self._labels: list[pg.TextItem] = []
+        self._labels = _Labels()
+        self._labels.setZValue(30)
+        self.addItem(self._labels)
+        self._prob_labels: list[_Label] = []
         self._scale = 1.0
         self._node_scale = 1.0
         self._from: tuple[np.ndarray, list[np.ndarray]] | None = None
@@ -231,24 +327,17 @@ class NetworkView(pg.PlotWidget):
         self._edges.set_segments([None] * len(self._pens), True)
 
     def _build_labels(self):
-        for t in self._labels:
-            self.removeItem(t)
-        self._labels = []
+        self._labels.clear()
         sizes = self.sizes
         font = QFont()
         font.setPointSizeF(8.5)
+        add = self._labels.add
         if sizes[0] <= 40:
             for j, name in enumerate(self._input_names[: sizes[0]]):
-                t = pg.TextItem(name, color=theme.TEXT, anchor=(1, 0.5))
-                t.setFont(font)
-                t.setPos(-0.13, self._pos[0][j, 1])
-                self._add_label(t)
+                add(-0.13, self._pos[0][j, 1], name, theme.TEXT, font, (1, 0.5))
         if sizes[-1] <= 40:
             for j, name in enumerate(self._output_names[: sizes[-1]]):
-                t = pg.TextItem(name, color=theme.TEXT, anchor=(0, 0.5))
-                t.setFont(font)
-                t.setPos(len(sizes) - 1 + 0.13, self._pos[-1][j, 1])
-                self._add_label(t)
+                add(len(sizes) - 1 + 0.13, self._pos[-1][j, 1], name, theme.TEXT, font, (0, 0.5))
         bold = QFont()
         bold.setPointSizeF(8.5)
         bold.setBold(True)
@@ -259,23 +348,12 @@ class NetworkView(pg.PlotWidget):
                 title = f"outputs softmax ({n})"
             else:
                 title = f"hidden {i} {self.activation} ({n})"
-            t = pg.TextItem(title, color=(90, 90, 90), anchor=(0.5, 1))
-            t.setFont(bold)
-            t.setPos(float(i), float(self._pos[i][0, 1]) + 0.09)
-            self._add_label(t)
+            add(float(i), float(self._pos[i][0, 1]) + 0.09, title, (90, 90, 90), bold, (0.5, 1))
         self._prob_labels = []
         if sizes[-1] <= 40:
             for j in range(sizes[-1]):
-                t = pg.TextItem("", color=theme.ACCENT, anchor=(0, 0.5))
-                t.setFont(font)
-                t.setPos(len(sizes) - 1 + 0.13, self._pos[-1][j, 1] - 0.08)
-                self._add_label(t)
-                self._prob_labels.append(t)
-
-    def _add_label(self, t):
-        t.setZValue(30)
-        self.addItem(t)
-        self._labels.append(t)
+                self._prob_labels.append(add(len(sizes) - 1 + 0.13, self._pos[-1][j, 1] - 0.08, "",
+                                             theme.ACCENT, font, (0, 0.5)))
 
     # -- values -------------------------------------------------------------------------------
     def set_mode(self, mode: str):
@@ -446,7 +524,7 @@ class NetworkView(pg.PlotWidget):
         if inputs is None:
             self._activations = None
             self._probabilities = None
-            for t in getattr(self, "_prob_labels", []):
+            for t in self._prob_labels:
                 t.setText("")
         else:
             self._activations = [np.asarray(inputs, dtype=np.float64).ravel()] + \

@@ -315,7 +315,7 @@ def test_observation_lights_the_forward_pass(win):
     fp = win.forward_pass
     assert np.isclose(fp.probabilities[0].sum(), 1.0)
     assert win.view._activations is not None and len(win.view._activations) == 4
-    assert "p = " in win.view._prob_labels[0].textItem.toPlainText()
+    assert "p = " in win.view._prob_labels[0].text()
     win.show_observation(None)
     assert win.view._activations is None
 

@@ -96,7 +96,12 @@ def test_exports(qtbot, tmp_path):
     w._draw()
     assert w.export_view(str(tmp_path / "net.png")) and (tmp_path / "net.png").stat().st_size > 5000
     assert w.export_view(str(tmp_path / "net.svg"))
-    assert "<svg" in (tmp_path / "net.svg").read_text(encoding="utf-8")[:2000]
+    svg = (tmp_path / "net.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg[:2000]
+    # the names, titles and every edge made it into the vector file
+    assert "bill_length_mm" in svg and "hidden 1 relu (5)" in svg and "Gentoo" in svg
+    assert svg.count("<polyline") + svg.count("<line") + svg.count("<path") >= 12
+    assert "<image" not in svg  # neurons as vector circles, not the scatter plot's pixmap atlas
     assert w.export_loss(str(tmp_path / "loss.csv"))
     lines = (tmp_path / "loss.csv").read_text().splitlines()
     assert lines[0].startswith("epoch,train_loss") and len(lines) == 6
