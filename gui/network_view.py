@@ -27,6 +27,11 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.theme import MODE_LABELS, MODES  # noqa: F401  (re-exported)
 
+try:  # a QLineF* into numpy memory: drawLines without building Python QLineF objects
+    from shiboken6 import wrapInstance as _wrap
+except ImportError:  # pragma: no cover
+    _wrap = None
+
 MAX_EDGES = 3000
 AA_EDGES = 1200  # above this many drawn lines, draw them without antialiasing
 NODE_LEVELS = 16  # fill colours per sign for neurons
@@ -43,7 +48,9 @@ class _EdgeLines(pg.GraphicsObject):
     view box's large scale transform (hundreds of px per unit) than in device coordinates. One item
     with a fixed bounding rectangle, instead of one pyqtgraph curve per bucket, spares the scene and
     pyqtgraph their per-item work (bounds from nanmin/nanmax, pixel padding, geometry changes): for
-    the 60-edge penguins network that was more than half of the frame.
+    the 60-edge penguins network that was more than half of the frame. The segments of all buckets
+    are mapped to device pixels in one numpy operation into one buffer laid out as QLineF, and each
+    bucket's drawLines reads its slice of that buffer in place.
     """
 
     def __init__(self, pens: list[tuple[QPen, QPen]], order: list[int]):
@@ -51,22 +58,19 @@ class _EdgeLines(pg.GraphicsObject):
         self.pens = pens  # per bucket (smooth pen, dense pen)
         self.order = order  # buckets in painting order (weak under strong)
         self.antialias = True
-        self.segments: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(pens)
+        self.lines = np.zeros((0, 4))  # (x0, y0, x1, y1) in view units, sorted by bucket
+        self.bounds = np.zeros(len(pens) + 1, dtype=np.int64)  # bucket b: lines[bounds[b]:bounds[b+1]]
+        self._device = np.zeros((64, 4))  # QLineF layout: four doubles per line
         self._rect = QRectF(0.0, 0.0, 1.0, 1.0)
-        try:
-            from pyqtgraph.Qt.internals import PrimitiveArray
-
-            self._device_lines = PrimitiveArray(QLineF, 4)
-        except Exception:  # pyqtgraph moved its internals: a list of QLineF works too
-            self._device_lines = None
 
     def set_bounds(self, rect: QRectF):
         self.prepareGeometryChange()
         self._rect = QRectF(rect)
 
-    def set_segments(self, segments: list, antialias: bool):
-        """Per bucket (x0, y0, x1, y1) endpoint arrays in view units, or None; then one repaint."""
-        self.segments = segments
+    def set_segments(self, lines: np.ndarray, bounds: np.ndarray, antialias: bool):
+        """All drawn segments in view units, sorted by bucket, with the buckets' bounds; then repaint."""
+        self.lines = np.ascontiguousarray(lines, dtype=np.float64)
+        self.bounds = bounds
         self.antialias = antialias
         self.update()
 
@@ -84,35 +88,31 @@ class _EdgeLines(pg.GraphicsObject):
         return 0
 
     def paint(self, p, opt, widget):
+        n = self.lines.shape[0]
         t = p.transform()
         # (never compare t.type() with '>': PySide6 enums do not order, and an exception escaping
         # paint() takes the process down)
-        if t.m12() != 0 or t.m21() != 0 or not t.isAffine():
+        if n == 0 or t.m12() != 0 or t.m21() != 0 or not t.isAffine():
             return  # the view box never rotates; nothing sensible to draw
-        sx, sy, ox, oy = t.m11(), t.m22(), t.m31(), t.m32()
+        if self._device.shape[0] < n:
+            self._device = np.empty((n, 4))
+        dev = self._device[:n]
+        np.multiply(self.lines, (t.m11(), t.m22(), t.m11(), t.m22()), out=dev)
+        dev += (t.m31(), t.m32(), t.m31(), t.m32())
+        base = dev.ctypes.data
+        bounds = self.bounds
+        k = 0 if self.antialias else 1
         p.save()
         p.resetTransform()
         p.setRenderHint(QPainter.RenderHint.Antialiasing, self.antialias)
-        k = 0 if self.antialias else 1
         for b in self.order:
-            seg = self.segments[b]
-            if seg is None:
-                continue
-            x0, y0, x1, y1 = seg
-            p.setPen(self.pens[b][k])
-            if self._device_lines is not None:
-                self._device_lines.resize(x0.size)
-                mem = self._device_lines.ndarray()
-                np.multiply(x0, sx, out=mem[:, 0])
-                np.multiply(y0, sy, out=mem[:, 1])
-                np.multiply(x1, sx, out=mem[:, 2])
-                np.multiply(y1, sy, out=mem[:, 3])
-                mem[:, 0::2] += ox
-                mem[:, 1::2] += oy
-                p.drawLines(*self._device_lines.drawargs())
-            else:
-                p.drawLines([QLineF(a * sx + ox, b_ * sy + oy, c * sx + ox, d * sy + oy)
-                             for a, b_, c, d in zip(x0, y0, x1, y1, strict=True)])
+            lo, hi = int(bounds[b]), int(bounds[b + 1])
+            if hi > lo:
+                p.setPen(self.pens[b][k])
+                if _wrap is not None:
+                    p.drawLines(_wrap(base + lo * 32, QLineF), hi - lo)
+                else:
+                    p.drawLines([QLineF(*row) for row in dev[lo:hi]])
         p.restore()
 
 
@@ -307,6 +307,7 @@ class NetworkView(pg.PlotWidget):
             offsets.append(offsets[-1] + sizes[i] * sizes[i + 1])
         self._ex0, self._ey0 = np.concatenate(x0), np.concatenate(y0)
         self._ex1, self._ey1 = np.concatenate(x1), np.concatenate(y1)
+        self._seg = np.column_stack([self._ex0, self._ey0, self._ex1, self._ey1])  # QLineF order
         self._offsets = np.array(offsets)
         self.n_edges = int(offsets[-1])
         self._from = self._to = self._shown = None
@@ -324,7 +325,7 @@ class NetworkView(pg.PlotWidget):
         ys = np.concatenate([pos[:, 1] for pos in self._pos])
         self._edges.set_bounds(QRectF(-0.05, float(ys.min()) - 0.05, len(sizes) - 1 + 0.1,
                                       float(ys.max() - ys.min()) + 0.1))
-        self._edges.set_segments([None] * len(self._pens), True)
+        self._edges.set_segments(np.zeros((0, 4)), np.zeros(len(self._pens) + 1, dtype=np.int64), True)
 
     def _build_labels(self):
         self._labels.clear()
@@ -462,14 +463,7 @@ class NetworkView(pg.PlotWidget):
         order = np.argsort(bucket, kind="stable")
         bounds = np.searchsorted(bucket[order], np.arange(2 * theme.N_LEVELS + 1))
         sel_all = idx[order]
-        x0, y0 = self._ex0[sel_all], self._ey0[sel_all]
-        x1, y1 = self._ex1[sel_all], self._ey1[sel_all]
-        segments: list = [None] * (2 * theme.N_LEVELS)
-        for b in range(2 * theme.N_LEVELS):
-            lo, hi = bounds[b], bounds[b + 1]
-            if hi > lo:
-                segments[b] = (x0[lo:hi], y0[lo:hi], x1[lo:hi], y1[lo:hi])
-        self._edges.set_segments(segments, smooth)
+        self._edges.set_segments(self._seg[sel_all], bounds, smooth)
         self._draw_nodes(nodes)
         self.frames_drawn += 1
         self.shownChanged.emit(int(idx.size), int(n))

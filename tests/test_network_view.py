@@ -70,6 +70,6 @@ def test_only_the_strongest_edges_are_drawn_past_the_cap(view):
     every = np.abs(np.concatenate([w.ravel() for w in weights]))
     drawn = every[view._drawn_idx]
     assert drawn.min() >= np.sort(every)[-MAX_EDGES]
-    n_segments = sum(s[0].size for s in view._edges.segments if s is not None)
+    n_segments = view._edges.lines.shape[0]
     assert n_segments == MAX_EDGES
     assert not view._edges.antialias  # thousands of lines: no antialiasing, thinner pens
