@@ -19,11 +19,15 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+def rss_mb(pid: int | str = "self", field: str = "VmRSS") -> float:
+    """Resident (VmRSS) or peak resident (VmHWM) memory of a process, MB (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return float("nan")
 
 
@@ -48,16 +52,18 @@ def measure(epochs: int = 20000) -> dict:
     for c in checkpoints:
         wait_until(lambda c=c: w.epoch >= c, 3600, poll_ms=200)
         now = time.perf_counter()
-        marks[c] = dict(rss_mb=round(rss_mb(), 1), epochs_per_s=round((w.epoch - last_e) /
-                                                                       (now - last_t), 1))
+        marks[c] = dict(rss_mb=round(rss_mb(), 1), engine_rss_mb=round(rss_mb(w.worker.pid), 1),
+                        epochs_per_s=round((w.epoch - last_e) / (now - last_t), 1))
         last_e, last_t = w.epoch, now
     w.pause()
+    engine_peak = rss_mb(w.worker.pid, "VmHWM")  # the trainer runs in its own process
+    history_mb = w.history.nbytes / 2**20
     w.close()
     app.processEvents()
     return {"long_epochs": epochs, "long_seconds": round(time.perf_counter() - start, 1),
             "long_marks": marks, "long_peak_rss_mb": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "long_history_mb": round(w.history.nbytes / 2**20, 2)}
+            "long_engine_peak_rss_mb": round(engine_peak, 1), "long_history_mb": round(history_mb, 2)}
 
 
 def main():
