@@ -38,7 +38,7 @@ FRAME_MS = 16
 PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second while playing
 PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GIL to the worker
 MAX_RECENT = 8
-CONTROLS_WIDTH = 390  # the Training dock's width (its three tab titles in full)
+CONTROLS_WIDTH = 390  # the Training dock's first-frame width: its three tab titles in full
 ENGINE_RETRY_S = 30  # an engine lost again within this many seconds is not restarted automatically
 
 

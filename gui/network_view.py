@@ -317,8 +317,12 @@ class NetworkView(pg.PlotWidget):
         self._build_labels()
         largest = max(sizes)
         self._node_px = float(np.clip(260 / largest, 3, 26))
-        left = 1.0 if sizes[0] <= 40 and self._input_names else 0.3
-        right = 0.95 if sizes[-1] <= 40 and self._output_names else 0.3
+        # room for the names beside the input and output neurons: longer names, a wider margin
+        longest_in = max((len(str(n)) for n in self._input_names[: sizes[0]]), default=0)
+        longest_out = max((len(str(n)) for n in self._output_names[: sizes[-1]]), default=0)
+        left = float(np.clip(0.3 + 0.06 * longest_in, 1.0, 1.8)) if sizes[0] <= 40 and longest_in else 0.3
+        right = float(np.clip(0.35 + 0.06 * longest_out, 0.95, 1.8)) \
+            if sizes[-1] <= 40 and longest_out else 0.3
         self.getViewBox().setRange(QRectF(-left, -1.0, len(sizes) - 1 + left + right, 2.1), padding=0)
         self._nodes_for = None
         self._draw_nodes([np.zeros(s) for s in sizes[1:]])

@@ -58,6 +58,8 @@ def _plot(title: str, left_axis: type[pg.AxisItem] = OpaqueGridAxis) -> pg.PlotW
         w.getAxis(ax).setPen(pg.mkPen(150, 150, 150))
     for ax in ("left", "bottom", "right", "top"):
         cache_axis(w.getAxis(ax))
+        # under the view box (z -100): the grid, now opaque, goes behind the curves and the legend
+        w.getAxis(ax).setZValue(-200)
     return w
 
 
@@ -136,8 +138,8 @@ class SteppedRange:
             lo = y0 - (pad if cur is not None and y0 < cur[2] else 0.0)
             hi = y1 + (pad if cur is not None and y1 > cur[3] else 0.0)
             yr = _stepped(lo, hi)
-            if y0 >= 0:  # a loss or a share never goes below zero: neither does its axis
-                yr = (max(0.0, yr[0]), yr[1])
+            if y0 >= 0:  # a loss or a share is never negative: the axis starts just below zero
+                yr = (max(-0.02 * (yr[1] - yr[0]), yr[0]), yr[1])
         self.current = (*xr, *yr)
         self.vb.setRange(xRange=xr, yRange=yr, padding=0)
 
