@@ -241,8 +241,7 @@ class NetworkView(pg.PlotWidget):
                 # opaque colours faded into the background, not translucent ones: Qt's raster engine
                 # strokes translucent antialiased lines about 7x slower (3,000 lines: 440 vs 65 ms)
                 a = (70 + 185 * t) / 255
-                faded = [round(bg + (c - bg) * a) for c, bg in zip(rgb, theme.BACKGROUND, strict=True)]
-                pen = QPen(QColor(*faded))
+                pen = QPen(QColor(*theme.faded(rgb, a)))
                 pen.setWidthF(1.1 + 2.9 * t * t)
                 pen.setCosmetic(True)
                 dense = QPen(pen)  # for thousands of lines: thinner, or they merge into a block

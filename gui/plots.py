@@ -24,19 +24,17 @@ class OpaqueGridAxis(pg.AxisItem):
         if specs is None or self.grid is False:
             return specs
         axis_spec, tick_specs, text_specs = specs
-        faded: dict = {}
+        opaque: dict = {}
         out = []
         for pen, p1, p2 in tick_specs:
             c = pen.color()
             if c.alpha() < 255:
                 key = (c.rgb(), c.alpha())
-                if key not in faded:
-                    a = c.alphaF()
+                if key not in opaque:
                     q = QPen(pen)
-                    q.setColor(QColor(*(round(bg + (v - bg) * a) for v, bg in
-                                        zip((c.red(), c.green(), c.blue()), theme.BACKGROUND, strict=True))))
-                    faded[key] = q
-                pen = faded[key]
+                    q.setColor(QColor(*theme.faded((c.red(), c.green(), c.blue()), c.alphaF())))
+                    opaque[key] = q
+                pen = opaque[key]
             out.append((pen, p1, p2))
         return axis_spec, out, text_specs
 
@@ -183,8 +181,10 @@ class LossPlot(QWidget):
         p.vb.sigResized.connect(self._sync)
         self.train = p.plot(pen=pg.mkPen(theme.TRAIN, width=2))
         self.val = p.plot(pen=pg.mkPen(theme.VALID, width=2, style=Qt.PenStyle.DashLine))
-        self.train_acc = pg.PlotDataItem(pen=pg.mkPen((*theme.TRAIN, 110), width=1.5))
-        self.val_acc = pg.PlotDataItem(pen=pg.mkPen((*theme.VALID, 110), width=1.5,
+        # light, thin and opaque: a translucent 1.5 px dotted curve of 1,000 epochs took 16 ms to
+        # draw, this 0.3 ms (see theme.faded)
+        self.train_acc = pg.PlotDataItem(pen=pg.mkPen(theme.faded(theme.TRAIN, 0.6), width=1))
+        self.val_acc = pg.PlotDataItem(pen=pg.mkPen(theme.faded(theme.VALID, 0.75), width=1,
                                                     style=Qt.PenStyle.DotLine))
         for c in (self.train_acc, self.val_acc):  # as the loss curves: about one point per pixel
             c.setDownsampling(auto=True, method="peak")
@@ -192,10 +192,12 @@ class LossPlot(QWidget):
         self.acc_view.addItem(self.train_acc)
         self.acc_view.addItem(self.val_acc)
         t, v = theme.hex_colour(theme.TRAIN), theme.hex_colour(theme.VALID)
+        ta = theme.hex_colour(theme.faded(theme.TRAIN, 0.6))
+        va = theme.hex_colour(theme.faded(theme.VALID, 0.75))
         self.legend = QLabel(
             f"<span style='color:{t}'>━━</span> train loss &nbsp; <span style='color:{v}'>╍╍</span> "
-            f"validation loss &nbsp; <span style='color:{t}'>──</span> train accuracy &nbsp; "
-            f"<span style='color:{v}'>┈┈</span> validation accuracy (right axis)")
+            f"validation loss &nbsp; <span style='color:{ta}'>──</span> train accuracy &nbsp; "
+            f"<span style='color:{va}'>┈┈</span> validation accuracy (right axis)")
         self.legend.setStyleSheet("color: #444; padding: 0 6px;")
         self.legend.setWordWrap(True)
         self.branches: list[pg.PlotDataItem] = []

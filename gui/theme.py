@@ -28,6 +28,14 @@ LAYER_COLOURS = [(0, 114, 178), (230, 159, 0), (0, 158, 115), (204, 121, 167), (
 N_LEVELS = 6  # magnitude buckets per sign
 
 
+def faded(rgb, alpha: float) -> tuple[int, int, int]:
+    """The opaque colour that `rgb` at opacity `alpha` (0-1) shows on the plain background.
+
+    Qt's raster engine draws translucent lines several times slower than opaque ones (3,000
+    antialiased lines: 440 vs 65 ms; a dotted 1,000-point accuracy curve: 16 vs 0.3 ms at 1 px)."""
+    return tuple(round(bg + (c - bg) * alpha) for c, bg in zip(rgb, BACKGROUND, strict=True))
+
+
 def hex_colour(rgb) -> str:
     return "#" + "".join(f"{int(c):02x}" for c in rgb[:3])
 
