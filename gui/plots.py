@@ -86,13 +86,14 @@ class SteppedRange:
     pyqtgraph lays every axis out again (tick values, label text, grid; 3-5 ms an axis) whenever
     the view range changes, and auto-range changes it with every update while training plays. Here
     the range stays put while the data fills at least half of it, and then jumps a step (at most
-    about a fifth of the span), so the axes are laid out a few times a minute instead of 4 times a
+    about a third of the span), so the axes are laid out a few times a minute instead of 4 times a
     second. A mouse zoom or pan stops the following; the plot's auto-range button ('A') resumes it.
     """
 
-    def __init__(self, plot_item: pg.PlotItem, min_x_span: float = 0.0):
+    def __init__(self, plot_item: pg.PlotItem, min_x_span: float = 0.0, epochs_on_x: bool = True):
         self.vb = plot_item.vb
         self.min_x_span = min_x_span
+        self.epochs_on_x = epochs_on_x  # x starts at the first epoch and grows; else x moves as y
         self.follow = True
         self.current: tuple | None = None
         self.extent: tuple | None = None
@@ -125,21 +126,31 @@ class SteppedRange:
             return
         if x_ok:
             xr = cur[0:2]
-        else:  # a quarter of headroom to grow into: the x axis changes every ~25 % more epochs
-            xr = (x0, _stepped(x0, x0 + max(self.min_x_span, 1.25 * (x1 - x0)))[1])
+        elif self.epochs_on_x:  # headroom to grow into: the x axis changes every ~50 % more epochs
+            # (doubling while short, when a playing network adds 100 epochs a second)
+            grow = 2.0 if x1 - x0 < 100 else 1.5
+            xr = (x0, _stepped(x0, x0 + max(self.min_x_span, grow * (x1 - x0)))[1])
+        else:
+            xr = self._padded(x0, x1, None if cur is None else cur[0:2])
         if y_ok:
             yr = cur[2:4]
         elif not (np.isfinite(y0) and np.isfinite(y1)):
             yr = (0.0, 1.0)
-        else:  # a tenth of headroom on a side the data outgrew
-            pad = 0.1 * (y1 - y0)
-            lo = y0 - (pad if cur is not None and y0 < cur[2] else 0.0)
-            hi = y1 + (pad if cur is not None and y1 > cur[3] else 0.0)
-            yr = _stepped(lo, hi)
-            if y0 >= 0:  # a loss or a share is never negative: the axis starts just below zero
-                yr = (max(-0.02 * (yr[1] - yr[0]), yr[0]), yr[1])
+        else:
+            yr = self._padded(y0, y1, None if cur is None else cur[2:4])
         self.current = (*xr, *yr)
         self.vb.setRange(xRange=xr, yRange=yr, padding=0)
+
+    @staticmethod
+    def _padded(lo: float, hi: float, cur) -> tuple[float, float]:
+        """[lo, hi] in steps, with a quarter of headroom on a side the data outgrew (falling
+        gradient norms, a histogram moving with them)."""
+        pad = 0.25 * (hi - lo)
+        r = _stepped(lo - (pad if cur is not None and lo < cur[0] else 0.0),
+                     hi + (pad if cur is not None and hi > cur[1] else 0.0))
+        if lo >= 0:  # a loss or a share is never negative: the axis starts just below zero
+            r = (max(-0.02 * (r[1] - r[0]), r[0]), r[1])
+        return r
 
     @staticmethod
     def _fits(r, lo, hi) -> bool:
@@ -320,7 +331,7 @@ class GradientView(QWidget):
         self.dist.getPlotItem().setClipToView(False)
         self.dist.getPlotItem().setDownsampling(auto=False)
         self.norms_range = SteppedRange(self.norms.getPlotItem(), min_x_span=10)
-        self.dist_range = SteppedRange(self.dist.getPlotItem())
+        self.dist_range = SteppedRange(self.dist.getPlotItem(), epochs_on_x=False)
         self._curves: list = []
         self._hists: list = []
         self.note = QLabel("")
