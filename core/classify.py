@@ -9,9 +9,7 @@ import pandas as pd
 
 from core.dataset import _find_column, numeric_column, read_observations
 from core.errors import DataError
-from core.model import BLOCK, TrainedModel
-
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+from core.model import TrainedModel
 
 
 @dataclass(frozen=True)
@@ -46,10 +44,12 @@ class Predictions:
 
 
 def feature_matrix(model: TrainedModel, df: pd.DataFrame, path=None, decimal: str = "."):
-    """(X, valid): the model's features from a table by column name, any order, extras ignored.
+    """X: the model's features from a table by column name, any order, extras ignored.
 
     X is (n, features) float64, stored feature by feature (X.T is contiguous): the forward pass
-    computes on (features, n), and a column of numbers is copied in without a pandas conversion."""
+    computes on (features, n), and a column of numbers is copied in without a pandas conversion.
+    Which rows the network can take in (finite float32 values) is found block by block while it
+    runs (TrainedModel.probability_blocks)."""
     missing = [f for f in model.feature_names if not _has_column(df, f)]
     if missing:
         name = str(path) if path is not None else "the observations"
@@ -59,20 +59,10 @@ def feature_matrix(model: TrainedModel, df: pd.DataFrame, path=None, decimal: st
     columns = list(df.columns)
     # by position: a frame may name two columns alike (df[name] would then be a table, not a column)
     at = [columns.index(_find_column(columns, f, path, "feature")) for f in model.feature_names]
-    n = len(df)
-    X_t = np.empty((len(at), n), dtype=np.float64)
-    # the network computes in float32: a value beyond its range would turn into inf, then NaN
+    X_t = np.empty((len(at), len(df)), dtype=np.float64)
     for j, i in enumerate(at):
         X_t[j] = _float_values(df.iloc[:, i], decimal)
-    valid = np.empty(n, dtype=bool)  # False for NaN and inf too
-    size = np.empty((len(at), min(n, BLOCK)))  # block by block: no table-sized temporaries
-    inside = np.empty(size.shape, dtype=bool)
-    for s in range(0, n, BLOCK):
-        c = min(BLOCK, n - s)
-        np.abs(X_t[:, s:s + c], out=size[:, :c])
-        np.less_equal(size[:, :c], _FLOAT32_MAX, out=inside[:, :c])
-        np.all(inside[:, :c], axis=0, out=valid[s:s + c])
-    return X_t.T, valid
+    return X_t.T
 
 
 def _float_values(series: pd.Series, decimal: str) -> np.ndarray:
@@ -89,14 +79,16 @@ def _has_column(df, name: str) -> bool:
 
 
 def classify_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: str = ".") -> Predictions:
-    X, valid = feature_matrix(model, df, path, decimal)
+    X = feature_matrix(model, df, path, decimal)
     X_t = X.T  # (features, n), contiguous
     n, n_classes = len(df), len(model.class_names)
     probs = np.empty((n_classes, n)).T  # (n, classes), stored class by class like the network's output
     index = np.empty(n, dtype=np.uint8 if n_classes < 255 else np.intp)  # n_classes: no class
     # block by block, so the temporaries stay small and in the CPU cache; every row goes through the
     # network, invalid ones too (NaN stays in its own row): no row copies, their answers are dropped
-    for s, P in model.probability_blocks(X_t):  # P: (classes, block) float32
+    # the network computes in float32: a value beyond its range (or NaN, inf) leaves a row unanswered
+    valid = np.empty(n, dtype=bool)
+    for s, P in model.probability_blocks(X_t, representable=valid):  # P: (classes, block) float32
         e = s + P.shape[1]
         # scaling can still overflow float32 (a huge value, a tiny spread in training): no answer
         valid[s:e] &= np.isfinite(P).all(axis=0)

@@ -21,8 +21,11 @@ from core.network import NetworkSpec, forward_probabilities
 FORMAT = "neurowatch-model"
 FORMAT_VERSION = 1
 # columns per block when classifying: fits the CPU cache and keeps BLAS on one thread (see
-# network.forward_probabilities)
-BLOCK = 8192
+# network.forward_probabilities). Measured for (5, 4) @ (4, n) float32: one thread up to 16,384
+# columns (3.7-4.1 ns a column); from 32,768 OpenBLAS may start threads, and at 65,536 with the
+# other core busy one product in ten took 4 ms instead of 0.17. 16,384 rather than 8,192 halves the
+# per-block numpy calls: classifying 200k rows 14 % faster.
+BLOCK = 16384
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,14 @@ class TrainedModel:
             out[:, s:s + P.shape[1]] = P
         return out
 
-    def probability_blocks(self, X_t: np.ndarray):
+    def probability_blocks(self, X_t: np.ndarray, representable: np.ndarray | None = None):
         """(start, P) for each block of up to BLOCK columns of X_t (features, n), unscaled: P is
         (classes, block) float32, valid until the next block (its memory is reused).
+
+        `representable`, if given (bool, n), receives for each column whether all its values are
+        finite float32 numbers (NaN, inf and beyond float32's range are not): a row the network
+        cannot take in, whatever its answer says (relu can turn an infinite input into a finite
+        output).
 
         Scaling as Scaler.transform does it (the value rounded to float32, then (x - mean) / std in
         float64, then float32), then the network in float32. Columns never mix, so blocks give the
@@ -80,6 +88,8 @@ class TrainedModel:
             x, z, h, p = x32[:, :w], z64[:, :w], [a[:, :w] for a in hidden], P[:, :w]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 np.copyto(x, X_t[:, s:s + c], casting="same_kind")
+                if representable is not None:
+                    np.isfinite(x[:, :c]).all(axis=0, out=representable[s:s + c])
                 np.subtract(x, mean, out=z)
                 z /= std
                 np.copyto(x, z, casting="same_kind")
