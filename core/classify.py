@@ -15,7 +15,9 @@ from core.model import TrainedModel
 @dataclass(frozen=True)
 class Predictions:
     table: pd.DataFrame  # the input observations as read
-    predicted: np.ndarray  # (n,) class name per row, "" where the row could not be classified
+    # (n,) class name per row, "" where the row could not be classified: a pandas Categorical from
+    # classify_frame (codes and names; an object array of 200k strings took 3 ms, this 0.3 ms)
+    predicted: pd.Categorical | np.ndarray
     probabilities: np.ndarray  # (n, classes), NaN where the row could not be classified
     valid: np.ndarray  # (n,) bool: False for rows with a missing, non-numeric or out-of-range feature
     class_names: tuple[str, ...]
@@ -97,10 +99,17 @@ def classify_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: st
     if not valid.all():
         probs[~valid] = np.nan
         index[~valid] = n_classes
-    names = np.array([*model.class_names, ""], dtype=object)
-    predicted = names[index]  # (take() with a uint8 index is 3x slower)
+    predicted = _class_column(index, tuple(model.class_names))
     return Predictions(table=df, predicted=predicted, probabilities=probs, valid=valid,
                        class_names=model.class_names, features=X)
+
+
+def _class_column(index: np.ndarray, class_names: tuple[str, ...]):
+    """Class name per row from class indices (len(class_names) for none, shown as "")."""
+    if "" in class_names:  # a class named "" would clash with "no class": plain strings
+        return np.array([*class_names, ""], dtype=object)[index]  # (take() with uint8 is 3x slower)
+    codes = index.astype(np.int8 if len(class_names) < 127 else np.int32)
+    return pd.Categorical.from_codes(codes, categories=[*class_names, ""], validate=False)
 
 
 def _argmax_rows(P: np.ndarray, index: np.ndarray) -> np.ndarray:
