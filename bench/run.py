@@ -1,9 +1,10 @@
 """Run every benchmark and print one table; with --json, one JSON object as the last line.
 
-    python bench/run.py [--quick] [--json] [--only engine,gui,classify,memory,accuracy]
+    python bench/run.py [--quick] [--json] [--only engine,gui,classify,memory,accuracy,gpu]
 
 Every figure is a ratio against a reference measured in the same run (see each script), except the
-accuracy and memory figures. Targets come from the performance issue; BENCHMARKS.md records runs.
+accuracy and memory figures. The gpu part (bench/gpu.py) reports only "gpu_skipped" where torch
+sees no CUDA device. Targets come from the performance issue; BENCHMARKS.md records runs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ TARGETS = {
     "gui_lateness_p99_ms": ("<=", 16), "gui_lateness_max_ms": ("<=", 50),
     "startup_ratio": ("<=", 1.5), "classify_ratio": ("<=", 1.5),
     "penguins_accuracy_min": (">=", 0.97),
+    # bench/gpu.py, on a CUDA machine only: small batches (Python overhead) and large ones
+    "gpu_engine_vs_tutorial_b16": (">=", 2.0), "gpu_engine_vs_resident_b2048": (">=", 0.95),
+    "gpu_engine_vs_tutorial_b2048": (">=", 0.95),
 }
 
 
@@ -61,9 +65,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="shorter runs (noisier figures)")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--only", help="comma-separated: engine,gui,classify,memory,accuracy")
+    ap.add_argument("--only", help="comma-separated: engine,gui,classify,memory,accuracy,gpu")
     a = ap.parse_args()
-    parts = a.only.split(",") if a.only else ["accuracy", "engine", "classify", "memory", "gui"]
+    parts = a.only.split(",") if a.only else ["accuracy", "engine", "classify", "memory", "gui", "gpu"]
     results: dict = {}
     for part in parts:
         t = time.perf_counter()

@@ -199,7 +199,12 @@ class Trainer:
                 grad_sum = out[5 + size:5 + 2 * size]
                 grad_sum.zero_()
             losses, hits = [], []  # per batch, reduced once at the end of the epoch
-        perm = torch.randperm(n, generator=self._gen).to(self.X.device, non_blocking=True)
+        # the shuffle comes from the CPU generator on every device (same seed, same batches on CPU
+        # and GPU); on CUDA it is copied from pinned memory, since a copy from pageable memory
+        # waits for the stream to drain first
+        perm = torch.randperm(n, generator=self._gen)
+        if self.X.device.type == "cuda":
+            perm = perm.pin_memory().to(self.X.device, non_blocking=True)
         opt = self.optimizer
         for idx in torch.split(perm, bs):
             if cancel is not None and cancel.is_set():

@@ -239,3 +239,55 @@ def test_cancel_mid_epoch_restores_the_weights(penguins):
     assert all(np.array_equal(x, y) for x, y in zip(before, tr.snapshot().weights, strict=True))
     # and training goes on as from the restored weights with a fresh optimizer
     assert np.isfinite(tr.train_epoch().train_loss)
+
+
+# -- CUDA (run on a machine with a GPU; see DEVELOPERS.md, "GPU figures") ------------------------
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+
+
+@cuda
+def test_cuda_trains_like_the_cpu(penguins):
+    """Same seed, same shuffles (the permutation comes from the CPU generator on every device):
+    the weights, epoch-mean gradients and metrics after a few epochs agree within float rounding."""
+    c, g = make(penguins, device="cpu"), make(penguins, device="cuda")
+    assert g.device == "cuda" and g._flat.is_cuda and g.X.is_cuda
+    for _ in range(3):
+        sc, sg = c.train_epoch(), g.train_epoch()
+    assert sg.device == "cuda"
+    assert sg.train_loss == pytest.approx(sc.train_loss, rel=1e-4)
+    for a, b in zip(sc.weights + sc.grad_weights, sg.weights + sg.grad_weights, strict=True):
+        assert isinstance(b, np.ndarray) and np.allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+@cuda
+def test_cuda_epoch_synchronises_once(penguins):
+    """CUDA's sync-debug mode names every implicit host synchronisation: an epoch with a snapshot
+    has at most one (reading the one transfer buffer back)."""
+    import warnings
+
+    g = make(penguins, device="cuda")
+    g.train_epoch()  # the first epoch also measures the untrained loss (one more read)
+    torch.cuda.set_sync_debug_mode("warn")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            g.train_epoch()
+            g.train_epoch(snapshot=False)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    syncs = [str(w.message) for w in caught if "synchroniz" in str(w.message)]
+    assert len(syncs) <= 2, syncs
+
+
+@cuda
+def test_cuda_divergence_restores_the_weights(penguins):
+    g = make(penguins, device="cuda", optimizer="sgd", learning_rate=100.0)
+    last_good = g.snapshot().weights
+    with pytest.raises(DivergenceError) as e:
+        for _ in range(5):
+            g.train_epoch()
+            last_good = g.snapshot().weights
+    assert e.value.epoch == g.epoch + 1
+    assert all(np.array_equal(a, b) for a, b in zip(last_good, g.snapshot().weights, strict=True))
+    g.set_learning_rate(0.01)
+    assert np.isfinite(g.train_epoch().train_loss)
