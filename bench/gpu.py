@@ -28,8 +28,9 @@ Keys (suffix _bN for batch size N): gpu_engine_vs_tutorial, gpu_engine_vs_reside
 gpu_snapshot_overhead (snapshot ÷ engine time), gpu_snapshot_ms (its extra milliseconds per epoch),
 gpu_engine_epochs_per_s; plus gpu_device, gpu_syncs_per_epoch (host synchronisations CUDA's
 sync-debug mode reports during one engine epoch with a snapshot) and the auto-device check:
-gpu_auto_small / gpu_auto_large (what device='auto' picks for penguins 4-5-5-3 and for this network)
-with gpu_small_cpu_epochs_per_s / gpu_small_cuda_epochs_per_s (the small network on each).
+gpu_auto_small / _mid / _large (what device='auto' picks for penguins 4-5-5-3, 784-128-64-10 on
+10k rows and this network) with gpu_small_cpu_epochs_per_s, gpu_small_cuda_epochs_per_s and the
+same for mid (each network on each device, batch 16, snapshot on, as the window trains).
 """
 
 from __future__ import annotations
@@ -194,20 +195,29 @@ def measure_batch(data: Split, hidden, batch: int, device: torch.device, budget:
     }
 
 
-def auto_check(data: Split, hidden, device: torch.device, log) -> dict:
-    """What device='auto' picks for a small and a large network, and the small one's speed on each."""
-    small = penguins_split()
+def auto_check(data: Split, hidden, device: torch.device, log, mid_rows: int = 10_000) -> dict:
+    """What device='auto' picks for three networks, and the two smaller ones' speed on each device.
+
+    penguins 4-5-5-3 (far below the threshold), 784-128-64-10 on 10k rows (above it, but launch-bound
+    at batch 16: the case that calibrates core.trainer.GPU_WORTHWHILE_MACS) and this run's network.
+    """
+    cases = {"small": (penguins_split(), (5, 5)), "mid": (synthetic_split(rows=mid_rows), (128, 64)),
+             "large": (data, hidden)}
     out = {}
-    for key, d, h in (("gpu_auto_small", small, (5, 5)), ("gpu_auto_large", data, hidden)):
+    for name, (d, h) in cases.items():
         spec = NetworkSpec.build(d.X_train.shape[1], h, len(d.class_names), "relu")
-        out[key], why = resolve_device("auto", spec, len(d.X_train))
+        out[f"gpu_auto_{name}"], why = resolve_device("auto", spec, len(d.X_train))
         if log:
             log(f"  auto for {spec.layer_sizes}: {why}")
-    for dev in ("cpu", device.type) if device.type == "cuda" else ("cpu",):
-        t = Trainer(small, TrainConfig(device=dev, seed=SEED))
-        configure_threads(t.spec, len(small.X_train))  # as the engine does: one thread here
-        per = _warm_up(lambda t=t: t.train_epoch(snapshot=True), 1.0, min_epochs=5)
-        out[f"gpu_small_{dev}_epochs_per_s"] = round(1 / per, 1)
+    threads = torch.get_num_threads()
+    for name in ("small", "mid"):
+        d, h = cases[name]
+        for dev in ("cpu", device.type) if device.type == "cuda" else ("cpu",):
+            t = Trainer(d, TrainConfig(hidden=h, device=dev, seed=SEED))
+            configure_threads(t.spec, len(d.X_train))  # as the engine does
+            per = _warm_up(lambda t=t: t.train_epoch(snapshot=True), 1.0, min_epochs=3)
+            out[f"gpu_{name}_{dev}_epochs_per_s"] = round(1 / per, 1)
+            torch.set_num_threads(threads)
     return out
 
 
@@ -230,7 +240,7 @@ def measure(quick: bool = False, device: str = "cuda", rows: int = 60_000, hidde
         out.update(measure_batch(data, hidden, b, dev, budget=budget or (8.0 if quick else 25.0),
                                  block=block or (0.3 if quick else 1.0), log=log))
         torch.set_num_threads(threads)
-    out.update(auto_check(data, hidden, dev, log))
+    out.update(auto_check(data, hidden, dev, log, mid_rows=min(10_000, rows)))
     torch.set_num_threads(threads)
     return out
 

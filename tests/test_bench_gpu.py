@@ -49,7 +49,8 @@ def test_measure_on_cpu_gives_every_figure():
         assert out[f"gpu_rounds_b{b}"] >= 4
         assert out[f"gpu_syncs_per_epoch_b{b}"] is None  # counted on CUDA only
     assert out["gpu_network"] == "784-8-10" and out["gpu_device"] == "cpu"
-    assert out["gpu_auto_small"] == "cpu" and out["gpu_small_cpu_epochs_per_s"] > 0
+    assert out["gpu_auto_small"] == out["gpu_auto_mid"] == "cpu"  # no CUDA device here
+    assert out["gpu_small_cpu_epochs_per_s"] > 0 and out["gpu_mid_cpu_epochs_per_s"] > 0
 
 
 def test_cuda_run_is_skipped_cleanly_without_a_device():
