@@ -318,6 +318,51 @@ def _read_table(path, watch: _Watch, rows: int | None = None) -> tuple[pd.DataFr
                          header=header)
 
 
+def one_line_per_row(path, fmt: CsvFormat, rows: int) -> bool:
+    """Whether the file holds exactly one line per data row (and the header's), so that row i is on
+    line i + 2 (i + 1 without a header): no blank lines, no quoted line breaks. Counts the newline
+    bytes (numpy: 0.15 ms a MB); False, unknown, for UTF-16/32 text."""
+    if fmt.encoding.startswith(("utf-16", "utf-32")):
+        return False
+    newlines, last = 0, b""
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(READ_BLOCK):
+                newlines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
+                last = chunk[-1:]
+    except OSError:
+        return False
+    return newlines + (last != b"\n") == rows + fmt.header
+
+
+def data_row_lines(path, fmt: CsvFormat, rows: int) -> np.ndarray:
+    """The file line (1-based) of each of the table's `rows` data rows, as read_table numbered them.
+
+    Where one_line_per_row(), simple arithmetic; else the file is read once more with the csv
+    module, skipping blank lines as pandas does and counting a quoted line break as a line, so a
+    message can name the line an editor shows. If that reading finds another number of rows than
+    pandas did (it should not), the arithmetic is returned: a near guess rather than no number."""
+    first = 2 if fmt.header else 1
+    simple = np.arange(first, first + rows, dtype=np.int64)
+    if one_line_per_row(path, fmt, rows):
+        return simple
+    starts = []
+    try:
+        with open(path, encoding=fmt.encoding, errors="replace", newline="") as f:
+            reader = csv.reader(f, delimiter=fmt.delimiter)
+            before, header_left = 0, fmt.header
+            for record in reader:
+                if record and not (len(record) == 1 and not record[0].strip()):
+                    if header_left:
+                        header_left = False
+                    else:
+                        starts.append(before + 1)
+                before = reader.line_num
+    except (OSError, csv.Error, UnicodeError):
+        return simple
+    return np.asarray(starts, dtype=np.int64) if len(starts) == rows else simple
+
+
 def _read_csv(p: Path, kwargs: dict, watch: _Watch) -> tuple[pd.DataFrame, bool]:
     """The table, and whether pandas warned that a data row has more fields than the header."""
     with warnings.catch_warnings(record=True) as caught, _watched(p, watch) as f:
@@ -902,4 +947,5 @@ def read_observations(path) -> tuple[pd.DataFrame, CsvFormat]:
 
 __all__ = ["Dataset", "Split", "Scaler", "CsvFormat", "ColumnInfo", "load_csv", "read_table",
            "dataset_from_frame", "split", "describe_columns", "suggest_features", "default_label",
-           "penguins_path", "read_observations", "numeric_column"]
+           "penguins_path", "read_observations", "numeric_column", "data_row_lines",
+           "one_line_per_row"]

@@ -149,6 +149,7 @@ class _Job:
     frame: pd.DataFrame | None = None  # ...or classify this table again
     decimal: str = "."
     header: bool = True
+    lines: np.ndarray | None = None  # the frame's rows' file lines, when not consecutive
     chunk_rows: int = CHUNK_ROWS
     export_to: str | None = None  # an export job: write these predictions there
     predictions: Predictions | None = None
@@ -226,7 +227,7 @@ class ClassifyWorker(QObject):
 
         if job.cancel.is_set():
             return None
-        decimal, header = job.decimal, job.header
+        decimal, header, fmt = job.decimal, job.header, None
         if job.frame is None:  # the read itself cannot report progress nor stop half-way
             df, fmt = read_observations(job.path)
             decimal, header = fmt.decimal, fmt.header
@@ -249,7 +250,10 @@ class ClassifyWorker(QObject):
                            probabilities=np.concatenate([p.probabilities for p in parts]),
                            valid=np.concatenate([p.valid for p in parts]),
                            class_names=tuple(job.model.class_names),
-                           features=np.concatenate([p.features for p in parts]))
+                           features=np.concatenate([p.features for p in parts]),
+                           first_line=2 if header else 1, lines=job.lines)
+        if fmt is not None:
+            pred = pred.located(fmt, job.path)  # blank lines in the file: each row's own line
         return _Result(pred, pred.counts(), job.epoch, job.model, job.path, decimal, header)
 
 
@@ -380,7 +384,6 @@ class PredictionTableModel(QAbstractTableModel):
         self._order: np.ndarray | None = None  # view row -> table row (None: file order)
         self._positions: list[int] = []
         self._titles: list[str] = []
-        self._line0 = 2  # file line of the first data row
         self._colours: list[QColor] = []
         self._sort = (-1, Qt.SortOrder.AscendingOrder)
         self._sorted = None  # the predictions _order was made for
@@ -395,13 +398,12 @@ class PredictionTableModel(QAbstractTableModel):
     def predicted_column(self) -> int:
         return 1 + len(self.feature_names)
 
-    def set_predictions(self, pred: Predictions | None, feature_names=(), header: bool = True):
+    def set_predictions(self, pred: Predictions | None, feature_names=()):
         self.beginResetModel()
         self.pred = pred
         self.feature_names = tuple(feature_names) if pred is not None else ()
         self._positions = _column_positions(pred.table.columns, self.feature_names) if pred else []
         self._titles = [two_lines(n) for n in self.feature_names]
-        self._line0 = 2 if header else 1
         self._colours = [class_colour(j) for j in range(len(pred.class_names))] if pred else []
         self._order = None
         self._sorted = None
@@ -415,7 +417,7 @@ class PredictionTableModel(QAbstractTableModel):
         return int(self._order[view_row]) if self._order is not None else int(view_row)
 
     def line(self, table_row: int) -> int:
-        return table_row + self._line0
+        return self.pred.line(table_row)
 
     def rowCount(self, parent=_NO_PARENT):  # asked ~1000 times a paint: cached numbers
         return 0 if parent.isValid() else self._n_rows
@@ -437,7 +439,7 @@ class PredictionTableModel(QAbstractTableModel):
             return f"P({self.pred.class_names[section - f - 2]})"
         if role == Qt.ItemDataRole.ToolTipRole:
             if section == 0:
-                return "Line in the file (the header is line 1)"
+                return "Line in the file (its first line is 1)"
             if section <= f:
                 return f"Feature {self.feature_names[section - 1]}, as read from the file"
             if section > f + 1:
@@ -469,7 +471,7 @@ class PredictionTableModel(QAbstractTableModel):
         f = len(self.feature_names)
         if role == _DISPLAY:
             if c == 0:
-                return str(i + self._line0)
+                return str(self.pred.line(i))
             if c <= f:
                 v = float(pred.features[i, c - 1])
                 if v != v:  # NaN: show what the file holds
@@ -491,7 +493,7 @@ class PredictionTableModel(QAbstractTableModel):
         if role == _FOREGROUND:
             return FLAG_TEXT if c == f + 1 and not pred.valid[i] else None
         if role == _TOOLTIP and not pred.valid[i]:
-            return f"Line {i + self._line0} was not classified: {self.reason(i)[1]}."
+            return f"Line {self.pred.line(i)} was not classified: {self.reason(i)[1]}."
         return None
 
     def sort_key(self, column: int) -> np.ndarray | None:
@@ -955,9 +957,9 @@ class ClassifyPanel(QWidget):
         if self.predictions is None:
             return False
         return self._start(frame=self.predictions.table, decimal=self._source_decimal,
-                           header=self._source_header, path=self.source)
+                           header=self._source_header, path=self.source, lines=self.predictions.lines)
 
-    def _start(self, path=None, frame=None, decimal=".", header=True) -> bool:
+    def _start(self, path=None, frame=None, decimal=".", header=True, lines=None) -> bool:
         if self._state.closed:
             return False
         if self.model is None:
@@ -966,7 +968,7 @@ class ClassifyPanel(QWidget):
             return False
         job = _Job(number=self._job_number + 1, model=self.model, epoch=self.epoch,
                    cancel=threading.Event(), path=path, frame=frame, decimal=decimal, header=header,
-                   chunk_rows=max(1, int(self.chunk_rows)))
+                   lines=lines, chunk_rows=max(1, int(self.chunk_rows)))
         name = Path(path).name if path else "the table"
         self._begin(job, f"Reading {name}…" if frame is None else "Classifying…")
         return True
@@ -1032,7 +1034,7 @@ class ClassifyPanel(QWidget):
         self._source_decimal = result.decimal
         self._source_header = result.header
         self.last_error = None
-        self.table_model.set_predictions(result.predictions, result.model.feature_names, result.header)
+        self.table_model.set_predictions(result.predictions, result.model.feature_names)
         self._size_columns()
         self._update_summary(result.counts)
         self._update_banners()

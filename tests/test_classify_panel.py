@@ -131,6 +131,21 @@ def test_text_and_huge_values_are_flagged_not_dropped(panel, write_csv):
     assert "2 flagged" in panel.summary.text()
 
 
+def test_line_column_names_file_lines_past_blank_lines(panel, write_csv):
+    path = write_csv("bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g\n"
+                     "39.1,18.7,181,3750\n"
+                     "\n"
+                     "abc,18.7,181,3750\n"
+                     "40.3,18,195,3250\n")
+    load(panel, path)
+    m = panel.table_model
+    assert [m.index(r, 0).data() for r in range(3)] == ["2", "4", "5"]
+    assert panel.predictions.invalid_rows() == [4]
+    assert m.index(1, 0).data(Qt.ItemDataRole.ToolTipRole).startswith("Line 4 was not classified")
+    assert panel.reclassify() and wait_until(lambda: not panel.busy, 60)
+    assert [m.index(r, 0).data() for r in range(3)] == ["2", "4", "5"]  # kept when classified again
+
+
 def test_a_file_without_header_is_told_so(panel, write_csv):
     load(panel, write_csv("39.1,18.7,181,3750\n40.3,18,195,3250\n"))
     assert "no header line" in panel.last_error and panel.predictions is None

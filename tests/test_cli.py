@@ -30,6 +30,11 @@ def test_train_json_and_classify(tmp_path):
     assert "left unclassified (lines 5, 273)" in r.stderr
     r = run("classify", model, PENGUINS)
     assert r.returncode == 0 and r.stdout.splitlines()[0] == lines[0]
+    gaps = tmp_path / "gaps.csv"  # blank lines: the message still names the lines an editor shows
+    text = PENGUINS.read_text().splitlines()
+    gaps.write_text("\n".join(text[:3] + [""] + text[3:]) + "\n")
+    r = run("classify", model, gaps, "--out", out)
+    assert r.returncode == 0 and "left unclassified (lines 6, 274)" in r.stderr, r.stderr
 
 
 def test_train_options(tmp_path):

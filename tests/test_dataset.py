@@ -7,9 +7,11 @@ import pytest
 import core.dataset as dataset
 from core.dataset import (
     Scaler,
+    data_row_lines,
     dataset_from_frame,
     describe_columns,
     load_csv,
+    one_line_per_row,
     read_table,
     split,
     stratified_indices,
@@ -245,3 +247,38 @@ def test_head_of_a_file(write_csv):
     assert df.shape == (50, 3) and list(df.columns) == ["a", "b", "label"] and fmt.header
     with pytest.raises(DataError, match="line 1002 has 4 fields"):
         read_table(write_csv(text))
+
+
+@pytest.mark.parametrize("text, consecutive, lines", [
+    ("a,b\n1,2\n3,4\n", True, [2, 3]),
+    ("a,b\n1,2\n3,4", True, [2, 3]),  # no newline at the end
+    ("a,b\r\n1,2\r\n3,4\r\n", True, [2, 3]),
+    ("a,b\n1,2\n\n  \n3,4\n", False, [2, 5]),  # blank and whitespace-only lines are skipped
+    ("\n\na,b\n1,2\n3,4\n", False, [4, 5]),  # blank lines before the header
+    ("a,b\n1,2\n3,4\n\n\n", False, [2, 3]),  # trailing blank lines: counted, no harm
+    ('a,b\n1,"x\ny"\n3,4\n', False, [2, 4]),  # a quoted line break
+    ("a,b\r\n1,2\r\n\r\n3,4\r\n", False, [2, 4]),
+    ("1,2\n\n3,4\n", False, [1, 3]),  # no header
+])
+def test_data_row_lines_name_the_line_an_editor_shows(write_csv, text, consecutive, lines):
+    path = write_csv(text.encode())
+    df, fmt = read_table(path)
+    assert len(df) == 2 and one_line_per_row(path, fmt, len(df)) is consecutive
+    assert data_row_lines(path, fmt, len(df)).tolist() == lines
+
+
+def test_data_row_lines_in_utf16_and_big_files(write_csv, tmp_path):
+    path = write_csv("a;b\n1;2\n\n3;4\n".encode("utf-16"))
+    df, fmt = read_table(path)
+    assert fmt.encoding.startswith("utf-16") and not one_line_per_row(path, fmt, 2)  # scanned
+    assert data_row_lines(path, fmt, len(df)).tolist() == [2, 4]
+    big = tmp_path / "big.csv"  # many read blocks: the newline count spans them
+    body = "".join(f"{i},{i % 7}\n" + ("\n" if i == 150_000 else "") for i in range(200_000))
+    big.write_text("x,y\n" + body)
+    df, fmt = read_table(big)
+    assert len(df) == 200_000 and not one_line_per_row(big, fmt, len(df))
+    lines = data_row_lines(big, fmt, len(df))
+    assert lines[150_000] == 150_002 and lines[150_001] == 150_004 and lines[-1] == 200_002
+    big.write_text("x,y\n" + body.replace("\n\n", "\n"))
+    df, fmt = read_table(big)
+    assert one_line_per_row(big, fmt, len(df)) and data_row_lines(big, fmt, len(df))[-1] == 200_001
