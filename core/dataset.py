@@ -937,9 +937,10 @@ def penguins_path() -> Path:
     return resource_path("penguins.csv")
 
 
-def read_observations(path) -> tuple[pd.DataFrame, CsvFormat]:
-    """A table of observations to classify (same reading rules as training data)."""
-    df, fmt = read_table(path)
+def read_observations(path, *, progress=None, cancel=None) -> tuple[pd.DataFrame, CsvFormat]:
+    """A table of observations to classify (same reading rules as training data; progress and
+    cancel as read_table's)."""
+    df, fmt = read_table(path, progress=progress, cancel=cancel)
     if df.shape[0] == 0:
         raise DataError(f"{_display(path)} has a header but no rows to classify.")
     return df, fmt

@@ -69,7 +69,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import DataError, UserError
+from core.errors import DataError, LoadCancelled, UserError
 from gui import theme
 from gui.dialogs import open_warning
 
@@ -169,7 +169,8 @@ class _Result:
 class ClassifyWorker(QObject):
     """Reads and classifies in its own thread; every answer carries the job's number."""
 
-    progress = Signal(int, str, int, int)  # job, phase ("classify" or "export"), rows done, rows in all
+    # job, phase ("read": thousandths of the file; "classify" or "export": rows done, rows in all)
+    progress = Signal(int, str, int, int)
     done = Signal(int, object)  # job, _Result
     written = Signal(int, str)  # job, path: an export is complete
     failed = Signal(int, str)  # job, message for the person
@@ -228,8 +229,14 @@ class ClassifyWorker(QObject):
         if job.cancel.is_set():
             return None
         decimal, header, fmt = job.decimal, job.header, None
-        if job.frame is None:  # the read itself cannot report progress nor stop half-way
-            df, fmt = read_observations(job.path)
+        if job.frame is None:  # progress in thousandths of the file; Cancel stops the read too
+            def read_progress(fraction: float):
+                self.progress.emit(job.number, "read", int(fraction * 1000), 1000)
+
+            try:
+                df, fmt = read_observations(job.path, progress=read_progress, cancel=job.cancel)
+            except LoadCancelled:
+                return None
             decimal, header = fmt.decimal, fmt.header
             _check_header(job.model, df, header, job.path)
         else:
@@ -1019,6 +1026,10 @@ class ClassifyPanel(QWidget):
         if self.progress.maximum() != total:
             self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        if phase == "read":
+            name = Path(self._job.path).name if self._job is not None and self._job.path else "the file"
+            self.progress_label.setText(f"Reading {name}… {done / max(total, 1):.0%}")
+            return
         verb = "Writing" if phase == "export" else "Classifying"
         self.progress_label.setText(f"{verb} {done:,} / {total:,} rows")
 

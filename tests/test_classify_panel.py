@@ -263,6 +263,36 @@ def test_cancel_midway_keeps_the_earlier_table(panel, penguins_path, big_csv, mo
     assert panel.predictions is not before and len(panel.predictions.valid) == 344
 
 
+def test_reading_shows_progress_and_cancel_stops_it(panel, penguins_path, big_csv, monkeypatch):
+    import core.dataset as ds
+
+    load(panel, penguins_path)
+    before = panel.predictions
+    real = ds.read_table
+    gate, reached, seen = threading.Event(), threading.Event(), []
+
+    def gated(path, *, progress=None, cancel=None, rows=None):
+        def first_block_then_wait(fraction):
+            seen.append(fraction)
+            progress(fraction)
+            if len(seen) == 1:
+                reached.set()
+                gate.wait(20)
+        return real(path, progress=first_block_then_wait, cancel=cancel, rows=rows)
+
+    monkeypatch.setattr(ds, "read_table", gated)
+    acknowledged = []
+    panel._worker.cancelled.connect(lambda n: acknowledged.append(n))
+    assert panel.load_file(big_csv)
+    assert wait_until(lambda: reached.is_set() and panel.progress_label.text().endswith("%"), 30)
+    assert panel.progress_label.text().startswith(f"Reading {big_csv.name}… ")
+    assert 0 < seen[0] < 1 and panel.progress.maximum() == 1000
+    panel.cancel_button.click()
+    gate.set()
+    assert wait_until(lambda: acknowledged, 20)  # the read stopped at its next block
+    assert len(seen) == 1 and panel.predictions is before and panel.last_error is None
+
+
 def test_sorting_by_a_probability_column(panel, penguins_path):
     load(panel, penguins_path)
     m, proxy = panel.table_model, panel.proxy
