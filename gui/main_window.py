@@ -11,9 +11,10 @@ from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -38,7 +39,9 @@ FRAME_MS = 16
 PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second while playing
 PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GIL to the worker
 MAX_RECENT = 8
-CONTROLS_WIDTH = 390  # the Training dock's first-frame width: its three tab titles in full
+# the left docks' width, from the first frame on: the Classify panel's narrowest (401 px with the
+# penguins' features) and the three tab titles in full, so the column does not jump when it fills
+CONTROLS_WIDTH = 402
 ENGINE_RETRY_S = 30  # an engine lost again within this many seconds is not restarted automatically
 
 
@@ -135,6 +138,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._build_timeline()
         self._default_state = self.saveState()
+        self._hide_stale_tab_bars()
 
         self.worker: TrainingWorker | None = None  # started with the views (see _start)
         self.thread = None
@@ -504,7 +508,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def _size_docks(self):
-        self.resizeDocks([self.docks["controls"], self.docks["loss"]], [300, 400],
+        self.resizeDocks([self.docks["controls"], self.docks["loss"]], [CONTROLS_WIDTH, 400],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["loss"], self.docks["gradients"]], [1, 1],
                          Qt.Orientation.Vertical)
@@ -514,14 +518,47 @@ class MainWindow(QMainWindow):
         for d in self.docks.values():
             d.show()
         self._size_docks()
+        self._hide_stale_tab_bars()
+
+    def _hide_stale_tab_bars(self):
+        """Qt (6.11) leaves a tab bar behind when a second dock is tabified into a group that sits
+        beside another dock while a group exists in the other dock area: a visible strip with the
+        group's first two tabs, stuck where it was made (over the gradients plots). A bar whose
+        tabs all belong to a bar with more of them is such a leftover."""
+        from PySide6.QtWidgets import QTabBar
+
+        bars = [(b, {b.tabText(i) for i in range(b.count())})
+                for b in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)]
+        for b, tabs in bars:
+            if tabs and any(tabs < other for _, other in bars):
+                b.hide()
 
     def _start(self):
         if not self._started:
             self._started = True
+            # nothing paints until the new widgets have settled into the layout: replacing the
+            # placeholders painted the docks at their size hints (half the window each), then
+            # halfway back, before the default sizes took hold (three jumps in 0.2 s)
+            self.setUpdatesEnabled(False)
+            self.setAnimated(False)
             self._build_controls()
             self._start_engine()  # torch loads in the engine while the views are built
             self._build_views()
             self.reset()
+            self._settle_layout(passes=3)
+
+    def _settle_layout(self, passes: int):
+        """A few event-loop passes for the layout to take the new widgets (with the default dock
+        sizes each time, unless a saved layout was restored), then paint again."""
+        QApplication.instance().sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        if self.settings.value("windowState") is None:
+            self._size_docks()
+        if passes > 1:
+            QTimer.singleShot(0, lambda: self._settle_layout(passes - 1))
+            return
+        self.setAnimated(True)
+        self.setUpdatesEnabled(True)
+        self.repaint()
 
     def paintEvent(self, ev):
         super().paintEvent(ev)
@@ -626,6 +663,10 @@ class MainWindow(QMainWindow):
             req = SetupRequest(config=cfg, path=str(penguins))
         self.generation += 1
         self.statusBar().showMessage("Building the network…")
+        if not self.view.sizes:  # nothing drawn yet: say what the wait is for
+            self.view.set_message("Starting PyTorch in the training process and building the "
+                                  "network…" if self.active_generation < 0 else
+                                  "Building the network…")
         self._setup.emit(self.generation, req)
 
     def load_data(self, path: str, label=None, features=None, dataset=None):
@@ -754,6 +795,7 @@ class MainWindow(QMainWindow):
             return
         self.active_generation = generation
         self._hide_loading()
+        self.view.set_message("")
         self._load_cancelled = False
         self.dataset, self.data, self.config = info["dataset"], info["data"], info["config"]
         self.device_text = info["device_reason"]
@@ -805,6 +847,9 @@ class MainWindow(QMainWindow):
         self.generation = self.active_generation  # the previous network stays in charge
         self._hide_loading()
         self.statusBar().clearMessage()
+        if not self.view.sizes:
+            self.view.set_message("No network yet: open a CSV file to train on (File → Open data…, "
+                                  "Ctrl+O), or drop one here.")
         if self._load_cancelled:  # the person asked for it: no dialog
             self._load_cancelled = False
             self.statusBar().showMessage(message, 8000)

@@ -263,6 +263,11 @@ class NetworkView(pg.PlotWidget):
         self._labels = _Labels()
         self._labels.setZValue(30)
         self.addItem(self._labels)
+        self._message = QLabel(self.viewport())  # what is happening while there is nothing to draw
+        self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._message.setWordWrap(True)
+        self._message.setStyleSheet("color: #777; font-size: 13px;")
+        self._message.hide()
         self._prob_labels: list[_Label] = []
         self._scale = 1.0
         self._node_scale = 1.0
@@ -366,6 +371,21 @@ class NetworkView(pg.PlotWidget):
         self.mode = mode
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot, animate=False)
+
+    def set_message(self, text: str):
+        """A centred note over the view, e.g. while the first network is being built; '' hides it."""
+        self._message.setText(text)
+        self._message.setGeometry(self.viewport().rect().adjusted(40, 0, -40, 0))
+        self._message.setVisible(bool(text))
+
+    @property
+    def message(self) -> str:
+        return self._message.text() if self._message.isVisible() else ""
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        if hasattr(self, "_message"):  # pyqtgraph calls this from its __init__, before ours
+            self._message.setGeometry(self.viewport().rect().adjusted(40, 0, -40, 0))
 
     def show_snapshot(self, snap, animate: bool = True):
         """Show a snapshot in the current mode; animate from what is on screen now."""

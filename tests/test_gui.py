@@ -230,6 +230,52 @@ def test_closing_before_the_controls_exist_keeps_the_saved_settings(qtbot, tmp_p
     assert QSettings(path, QSettings.Format.IniFormat).value("controls") == saved
 
 
+def _visible_tab_groups(w):
+    from PySide6.QtWidgets import QTabBar
+
+    return sorted(tuple(b.tabText(i) for i in range(b.count()))
+                  for b in w.findChildren(QTabBar) if b.isVisible())
+
+
+def test_start_up_layout_holds_still_and_says_what_it_waits_for(qtbot, tmp_path):
+    """From the first frame to the first network the docks keep their widths (they jumped to half
+    the window and back), the view says what the wait is for, and no stray tab bar shows."""
+    from PySide6.QtCore import QEvent, QObject, QSettings
+
+    from gui.main_window import CONTROLS_WIDTH, MainWindow
+
+    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    widths, messages = set(), []
+
+    class Painted(QObject):
+        def eventFilter(self, obj, ev):
+            if obj is w and ev.type() == QEvent.Type.Paint:
+                widths.add((w.docks["controls"].width(), w.docks["loss"].width()))
+                if w.built and not ready(w):
+                    messages.append(w.view.message)
+            return False
+
+    f = Painted()
+    w.installEventFilter(f)
+    w.resize(1400, 860)
+    w.show()
+    assert wait_until(lambda: ready(w), 60)
+    wait_ms(100)
+    assert widths == {(CONTROLS_WIDTH, 400)}, widths
+    assert w.view.message == ""
+    # (none when an engine left by an earlier window answers before the next paint)
+    assert all(m.startswith("Starting PyTorch") for m in messages), messages
+    groups = [("Classify", "Forward and backward pass", "Training"),
+              ("Decision regions", "Gradients", "Loss vs one weight")]
+    assert sorted(tuple(sorted(g)) for g in _visible_tab_groups(w)) == groups
+    w.resize(1200, 800)
+    w.restore_layout()
+    wait_ms(50)
+    assert sorted(tuple(sorted(g)) for g in _visible_tab_groups(w)) == groups
+    w.close()
+
+
 def test_verbose_logs_each_epoch(qtbot, tmp_path, capsys):
     w = make_window(qtbot, tmp_path, verbose=True)
     w.step()

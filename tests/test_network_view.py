@@ -73,3 +73,16 @@ def test_only_the_strongest_edges_are_drawn_past_the_cap(view):
     n_segments = view._edges.lines.shape[0]
     assert n_segments == MAX_EDGES
     assert not view._edges.antialias  # thousands of lines: no antialiasing, thinner pens
+
+
+def test_message_shows_centred_text_until_cleared(view):
+    """While no network exists yet (PyTorch starting), the view says so in its middle."""
+    before = view.grab().toImage()
+    view.set_message("Starting PyTorch in the training process and building the network…")
+    assert view.message.startswith("Starting PyTorch")
+    img = view.grab().toImage()
+    mid = img.height() // 2
+    row = [img.pixelColor(x, y) for x in range(img.width()) for y in range(mid - 10, mid + 10)]
+    assert any(c.red() < 200 for c in row)  # text pixels across the middle
+    view.set_message("")
+    assert view.message == "" and view.grab().toImage() == before
