@@ -45,6 +45,8 @@ def _plot(title: str, left_axis: type[pg.AxisItem] = OpaqueGridAxis) -> pg.PlotW
                                  "right": OpaqueGridAxis("right"), "top": OpaqueGridAxis("top")})
     for ax in ("right", "top"):  # given axes are shown; the loss plot shows its right axis itself
         w.hideAxis(ax)
+    # room on the right for the frame and the last tick's label (they touched the dock's edge)
+    w.getPlotItem().layout.setContentsMargins(1, 1, 14, 1)
     w.setMenuEnabled(False)
     # thousands of epochs: draw what is in view, at most about one point per pixel
     w.getPlotItem().setClipToView(True)
@@ -129,7 +131,8 @@ class SteppedRange:
         elif self.epochs_on_x:  # headroom to grow into: the x axis changes every ~50 % more epochs
             # (doubling while short, when a playing network adds 100 epochs a second)
             grow = 2.0 if x1 - x0 < 100 else 1.5
-            xr = (x0, _stepped(x0, x0 + max(self.min_x_span, grow * (x1 - x0)))[1])
+            end = _stepped(x0, x0 + max(self.min_x_span, grow * (x1 - x0)))[1]
+            xr = (x0 - 0.02 * (end - x0), end)  # the first epoch's point clear of the axis
         else:
             xr = self._padded(x0, x1, None if cur is None else cur[0:2])
         if y_ok:
@@ -145,9 +148,9 @@ class SteppedRange:
     def _padded(lo: float, hi: float, cur) -> tuple[float, float]:
         """[lo, hi] in steps, with a quarter of headroom on a side the data outgrew (falling
         gradient norms, a histogram moving with them)."""
-        pad = 0.25 * (hi - lo)
-        r = _stepped(lo - (pad if cur is not None and lo < cur[0] else 0.0),
-                     hi + (pad if cur is not None and hi > cur[1] else 0.0))
+        pad, edge = 0.25 * (hi - lo), 0.04 * (hi - lo)  # edge: points clear of the frame
+        r = _stepped(lo - edge - (pad if cur is not None and lo < cur[0] else 0.0),
+                     hi + edge + (pad if cur is not None and hi > cur[1] else 0.0))
         if lo >= 0:  # a loss or a share is never negative: the axis starts just below zero
             r = (max(-0.02 * (r[1] - r[0]), r[0]), r[1])
         return r
@@ -182,6 +185,7 @@ class LossPlot(QWidget):
         p.setLabel("bottom", "epoch")
         p.setLabel("left", "loss")
         p.showAxis("right")
+        p.layout.setContentsMargins(1, 1, 1, 1)  # the right axis gives the room
         p.setLabel("right", "accuracy")
         self.acc_view = pg.ViewBox()
         p.scene().addItem(self.acc_view)
@@ -235,6 +239,7 @@ class LossPlot(QWidget):
         lay.addLayout(row)
         self.setMinimumWidth(260)
         self._m = np.zeros((0, 5))
+        self._dots = False  # the loss curves drawn as dots (a single epoch)
         self.plot.scene().sigMouseMoved.connect(self._hover)
 
     def _sync(self):
@@ -264,6 +269,16 @@ class LossPlot(QWidget):
             return np.where(v > 0, v, np.nan) if log else v
 
         train, val = clean(m[:, 1]), clean(m[:, 3])
+        single = len(ep) == 1  # one epoch (the untrained network): a dot, since a line needs two
+        if single != self._dots:
+            self._dots = single
+            for c, col, size in ((self.train, theme.TRAIN, 7), (self.val, theme.VALID, 7),
+                                 (self.train_acc, theme.faded(theme.TRAIN, 0.6), 5),
+                                 (self.val_acc, theme.faded(theme.VALID, 0.75), 5)):
+                c.setSymbol("o" if single else None)
+                c.setSymbolSize(size)
+                c.setSymbolBrush(pg.mkBrush(*col))
+                c.setSymbolPen(None)
         self.train.setData(ep, train, connect="finite")
         self.val.setData(ep, val, connect="finite")
         shown = np.concatenate([train, val])
@@ -310,6 +325,10 @@ class LossPlot(QWidget):
     def describe(e, tl, ta, vl, va) -> str:
         val = f"validation loss {vl:.4f}, accuracy {va:.3f}" if np.isfinite(vl) else "no validation"
         return f"epoch {e}: train loss {tl:.4f}, accuracy {ta:.3f}; {val}"
+
+
+NO_GRADIENTS_YET = ("No gradients yet: dL/dw is computed by the backward pass of each batch, so "
+                    "these plots fill from the first epoch on (Step one epoch, →).")
 
 
 class GradientView(QWidget):
@@ -359,10 +378,11 @@ class GradientView(QWidget):
             self._hists.append(d.plot(pen=pg.mkPen(col, width=2), stepMode="center"))
 
     def set_norms(self, epochs: np.ndarray, norms: np.ndarray):
-        if norms.size == 0:
+        if norms.size == 0 or epochs[-1] <= 0:  # nothing yet, or only the untrained epoch 0
             self.norms_range.reset()
             for c in self._curves:
                 c.setData([], [])
+            self.norms_range.show(1.0, 1.0, np.nan, np.nan)  # epochs 1-11, ready for the first
             return
         keep = epochs > 0  # epoch 0 has no gradients
         logs = np.log10(np.where(norms[keep] > 0, norms[keep], np.nan))
@@ -384,9 +404,14 @@ class GradientView(QWidget):
     def set_snapshot(self, snap):
         if snap is None or snap.epoch == 0:
             for h in self._hists:
-                h.setData([0, 1], [0])
+                h.hide()  # (a flat line at zero said nothing)
             self.dist_range.show(0.0, 1.0, 0.0, 1.0)  # no gradients yet: a plain 0-1 frame
+            self.note.setText(NO_GRADIENTS_YET)
             return
+        for h in self._hists:
+            h.show()
+        if self.note.text() == NO_GRADIENTS_YET:
+            self.note.setText("")
         logs = []
         for g in snap.grad_weights:
             a = np.abs(np.asarray(g, dtype=np.float64)).ravel()
