@@ -7,12 +7,22 @@ only the strongest are drawn, and the header says how many are shown.
 
 from __future__ import annotations
 
+import html
 import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QStaticText, QTransform
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPen,
+    QStaticText,
+    QTextOption,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGraphicsRectItem,
@@ -130,7 +140,17 @@ class _Label:
     def setText(self, text: str):
         if text != self._text:
             self._text = text
-            self.static.setText(text)
+            if "\n" in text:  # lines centred on each other (a layer title: name, then activation)
+                lines = text.split("\n")
+                fm = QFontMetricsF(self.font)
+                self.static.setTextFormat(Qt.TextFormat.RichText)
+                self.static.setTextWidth(max(fm.horizontalAdvance(t) for t in lines) + 1)
+                self.static.setTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
+                self.static.setText("<br>".join(html.escape(t) for t in lines))
+            else:
+                self.static.setTextFormat(Qt.TextFormat.PlainText)
+                self.static.setTextWidth(-1)
+                self.static.setText(text)
             self.static.prepare(QTransform(), self.font)
             self.owner.changed()
 
@@ -356,7 +376,8 @@ class NetworkView(pg.PlotWidget):
             elif i == len(sizes) - 1:
                 title = f"outputs softmax ({n})"
             else:
-                title = f"hidden {i} {self.activation} ({n})"
+                # two short lines: side by side, one-line titles ran into each other
+                title = f"hidden {i}\n{self.activation} ({n})"
             add(float(i), float(self._pos[i][0, 1]) + 0.09, title, (90, 90, 90), bold, (0.5, 1))
         self._prob_labels = []
         if sizes[-1] <= 40:
