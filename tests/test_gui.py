@@ -266,6 +266,11 @@ def test_start_up_layout_holds_still_and_says_what_it_waits_for(qtbot, tmp_path)
     assert w.view.message == ""
     # (none when an engine left by an earlier window answers before the next paint)
     assert all(m.startswith("Starting PyTorch") for m in messages), messages
+    for k in range(8):  # and while it trains (the classify form's prediction line widened it)
+        w.step()
+        assert wait_until(lambda k=k: w.epoch == k + 1, 30)
+    wait_ms(100)
+    assert w.docks["controls"].width() == CONTROLS_WIDTH
     groups = [("Classify", "Forward and backward pass", "Training"),
               ("Decision regions", "Gradients", "Loss vs one weight")]
     assert sorted(tuple(sorted(g)) for g in _visible_tab_groups(w)) == groups
