@@ -227,6 +227,9 @@ class MainWindow(QMainWindow):
         self.classify_panel.exported.connect(
             lambda path: self.statusBar().showMessage(f"Exported the predictions to {path}", 6000))
         self.docks["walkthrough"].visibilityChanged.connect(self._walkthrough_visible)
+        # drawn when its tab comes up: the widget's own showEvent does not come then (it was shown
+        # once, inside the dock, before the dock became a hidden tab), so the regions stayed empty
+        self.docks["regions"].visibilityChanged.connect(self._regions_visible)
 
         self._frame.timeout.connect(self._frame_tick)
         self._frame.start()
@@ -764,6 +767,11 @@ class MainWindow(QMainWindow):
             self.lr_demo_window = LearningRateDemo(payload, self.config.optimizer, self)
             self.lr_demo_window.show()
             self.statusBar().clearMessage()
+
+    def _regions_visible(self, visible: bool):
+        if visible:
+            self.regions.set_snapshot(self.displayed_snapshot(), self.config)
+            self.regions.refresh()
 
     def _walkthrough_visible(self, visible: bool):
         if visible:

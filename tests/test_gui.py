@@ -396,10 +396,13 @@ def test_decision_regions_follow_the_network(win):
     for _ in range(20):
         win.step()
     assert wait_until(lambda: win.epoch == 20, 60)
+    r = win.regions
+    assert r.rgb is None  # a hidden tab is not drawn
     win.docks["regions"].raise_()
+    wait_ms(100)
+    assert r.rgb is not None  # drawn when its tab comes up, with no new epoch (it stayed empty)
     win._draw(force=True)
     wait_ms(100)
-    r = win.regions
     r.fx.setCurrentIndex(0)
     r.fy.setCurrentIndex(2)
     assert r.rgb is not None and r.rgb.shape == (140, 140, 3)
