@@ -679,7 +679,7 @@ class ProbabilityBars(QWidget):
         w = self.width()
         text = QColor(*theme.TEXT)
         rows = self._rows()
-        name_w = min(max([fm.horizontalAdvance(c) for c in self.class_names] + [40]) + 12, w // 3)
+        name_w = min(max([fm.horizontalAdvance(c) for c in self.class_names] + [40]) + 12, int(w * 0.45))
         num_w = fm.horizontalAdvance("0.000") + 10
         best = -1
         if self.probabilities is not None and len(self.probabilities):
