@@ -220,6 +220,7 @@ class LossPlot(QWidget):
                                       pen=pg.mkPen((120, 120, 120), style=Qt.PenStyle.DotLine))
         self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.ACCENT, width=1.5))
         self.marker.hide()
+        self.cursor.hide()  # until the mouse is over the plot (a dotted line at epoch 0 otherwise)
         p.addItem(self.cursor, ignoreBounds=True)
         p.addItem(self.marker, ignoreBounds=True)
         self.readout = QLabel("Hover the plot to read the values of an epoch.")
@@ -319,6 +320,7 @@ class LossPlot(QWidget):
             i -= 1
         e, tl, ta, vl, va = self._m[i]
         self.cursor.setValue(e)
+        self.cursor.show()
         self.readout.setText(self.describe(int(e), tl, ta, vl, va))
 
     @staticmethod

@@ -1,6 +1,7 @@
 """The loss and gradient plots: ranges that follow growing data in steps, zoom, log axis, histograms."""
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from core.snapshot import EpochSnapshot
@@ -122,3 +123,12 @@ def test_epoch_zero_shows_dots_and_says_gradients_come_later(loss_plot, qtbot):
     g.set_snapshot(None)
     g.set_norms(np.array([0]), np.zeros((1, 3)))
     assert g.note.text() == NO_GRADIENTS_YET and not any(h.isVisible() for h in g._hists)
+
+
+def test_hover_reads_an_epoch_and_shows_the_cursor_only_then(loss_plot):
+    loss_plot.set_metrics(metrics(50))
+    assert not loss_plot.cursor.isVisible()  # no dotted line at epoch 0 before the mouse comes
+    vb = loss_plot.plot.getPlotItem().vb
+    loss_plot._hover(vb.mapViewToScene(pg.Point(20.2, 0.9)))
+    assert loss_plot.cursor.isVisible() and loss_plot.cursor.value() == 20
+    assert loss_plot.readout.text().startswith("epoch 20: train loss")
