@@ -102,25 +102,37 @@ def engine_epochs(data: Split, hidden: tuple[int, ...]) -> tuple[Callable[[], ob
     return (lambda: trainer.train_epoch(snapshot=False)), (lambda: trainer.train_epoch(snapshot=True))
 
 
-def reference_epoch(data: Split, hidden: tuple[int, ...]) -> Callable[[], float]:
-    """An idiomatic plain PyTorch training loop over a DataLoader; one call trains one epoch."""
+def plain_mlp(sizes: tuple[int, ...], device: torch.device | str = "cpu") -> nn.Sequential:
+    """nn.Sequential of nn.Linear and nn.ReLU layers of these sizes, seeded, on the device."""
     torch.manual_seed(SEED)
-    sizes = (data.X_train.shape[1], *hidden, len(data.class_names))
     layers: list[nn.Module] = []
     for i in range(len(sizes) - 1):
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())
-    model = nn.Sequential(*layers)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    return nn.Sequential(*layers).to(device)
+
+
+def reference_epoch(data: Split, hidden: tuple[int, ...], batch_size: int = BATCH_SIZE,
+                    lr: float = LEARNING_RATE, device: torch.device | None = None) -> Callable[[], float]:
+    """An idiomatic plain PyTorch training loop over a DataLoader; one call trains one epoch.
+
+    With a CUDA `device`, PyTorch's tutorial form: pinned batches moved with .to(device,
+    non_blocking=True) (bench/gpu.py); on the CPU the batches are used as they come."""
+    dev = torch.device("cpu") if device is None else torch.device(device)
+    on_gpu = dev.type != "cpu"
+    model = plain_mlp((data.X_train.shape[1], *hidden, len(data.class_names)), dev)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     dataset = TensorDataset(torch.tensor(np.asarray(data.X_train)), torch.tensor(np.asarray(data.y_train)))
-    loader = DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=True)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, pin_memory=on_gpu)
 
     def epoch() -> float:
         model.train()
         total, count = 0.0, 0
         for xb, yb in loader:
+            if on_gpu:
+                xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
             optimizer.zero_grad()
             loss = loss_fn(model(xb), yb)
             loss.backward()

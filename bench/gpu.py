@@ -53,9 +53,16 @@ from collections.abc import Callable  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
-from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
-from bench.engine import _spread, _time_block, _warm_up, penguins_split, synthetic_split  # noqa: E402
+from bench.engine import (  # noqa: E402
+    _spread,
+    _time_block,
+    _warm_up,
+    penguins_split,
+    plain_mlp,
+    reference_epoch,
+    synthetic_split,
+)
 from core.dataset import Split  # noqa: E402
 from core.network import NetworkSpec  # noqa: E402
 from core.trainer import TrainConfig, Trainer, configure_threads, resolve_device  # noqa: E402
@@ -65,43 +72,13 @@ SEED = 0
 VARIANTS = ("engine", "snapshot", "tutorial", "resident")
 
 
-def _sequential(sizes: tuple[int, ...], device: torch.device) -> nn.Sequential:
-    torch.manual_seed(SEED)
-    layers: list[nn.Module] = []
-    for i in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers).to(device)
-
-
 def tutorial_epoch(data: Split, hidden, batch: int, device: torch.device) -> Callable[[], float]:
-    sizes = (data.X_train.shape[1], *hidden, len(data.class_names))
-    model = _sequential(sizes, device)
-    opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    loss_fn = nn.CrossEntropyLoss()
-    ds = TensorDataset(torch.tensor(np.asarray(data.X_train)), torch.tensor(np.asarray(data.y_train)))
-    loader = DataLoader(ds, batch_size=batch, shuffle=True, pin_memory=device.type == "cuda")
-
-    def epoch() -> float:
-        model.train()
-        total, count = 0.0, 0
-        for xb, yb in loader:
-            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-            opt.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            opt.step()
-            total += loss.item() * xb.size(0)
-            count += xb.size(0)
-        return total / count
-
-    return epoch
+    """PyTorch's tutorial loop (bench/engine.py's reference, with .to(device) per batch)."""
+    return reference_epoch(data, hidden, batch_size=batch, lr=LEARNING_RATE, device=device)
 
 
 def resident_epoch(data: Split, hidden, batch: int, device: torch.device) -> Callable[[], float]:
-    sizes = (data.X_train.shape[1], *hidden, len(data.class_names))
-    model = _sequential(sizes, device)
+    model = plain_mlp((data.X_train.shape[1], *hidden, len(data.class_names)), device)
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     loss_fn = nn.CrossEntropyLoss()
     X = torch.tensor(np.asarray(data.X_train), device=device)
