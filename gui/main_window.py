@@ -769,8 +769,8 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def _regions_visible(self, visible: bool):
-        if visible:
-            self.regions.set_snapshot(self.displayed_snapshot(), self.config)
+        if visible:  # (set_snapshot would refresh only if the panel counted as visible: once)
+            self.regions.snapshot = self.displayed_snapshot()
             self.regions.refresh()
 
     def _walkthrough_visible(self, visible: bool):

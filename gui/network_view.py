@@ -396,8 +396,11 @@ class NetworkView(pg.PlotWidget):
     def set_message(self, text: str):
         """A centred note over the view, e.g. while the first network is being built; '' hides it."""
         self._message.setText(text)
-        self._message.setGeometry(self.viewport().rect().adjusted(40, 0, -40, 0))
+        self._place_message()
         self._message.setVisible(bool(text))
+
+    def _place_message(self):
+        self._message.setGeometry(self.viewport().rect().adjusted(40, 0, -40, 0))
 
     @property
     def message(self) -> str:
@@ -406,7 +409,7 @@ class NetworkView(pg.PlotWidget):
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
         if hasattr(self, "_message"):  # pyqtgraph calls this from its __init__, before ours
-            self._message.setGeometry(self.viewport().rect().adjusted(40, 0, -40, 0))
+            self._place_message()
 
     def show_snapshot(self, snap, animate: bool = True):
         """Show a snapshot in the current mode; animate from what is on screen now."""
