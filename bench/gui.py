@@ -353,7 +353,7 @@ def measure_frames(quick: bool, log: Log = None) -> dict:
 
 # -- 2 and 3. training with the window open, and GUI timer lateness -------------------------------------
 def _ready(w) -> bool:
-    return w.active_generation == w.generation and w.latest is not None
+    return w.session.active_generation == w.session.generation and w.session.latest is not None
 
 
 def _process_cpu_s(pid: int | None) -> float | None:
@@ -410,23 +410,23 @@ def measure_session(w, quick: bool, log: Log = None) -> dict:
     """
     budget = 3.0 if quick else 12.0
     rng = np.random.default_rng(7)
-    sizes = tuple(w.latest.layer_sizes)
-    epoch = w.latest.epoch
+    sizes = tuple(w.session.latest.layer_sizes)
+    epoch = w.session.latest.epoch
     per_epoch: dict[int, float] = {}
     per_frame: dict[int, float] = {}
     start = time.perf_counter()
     for n in SESSION_CHECKPOINTS:
-        while len(w.history) < n and time.perf_counter() - start < budget:
+        while len(w.session.history) < n and time.perf_counter() - start < budget:
             epoch += 1
-            w._on_snapshots(w.generation, [_synthetic(sizes, rng, epoch)])
-        if len(w.history) < n:
+            w.session._on_snapshots(w.session.generation, [_synthetic(sizes, rng, epoch)])
+        if len(w.session.history) < n:
             break
         adds, frames = [], []
         for _ in range(5):
             epoch += 1
             snap = _synthetic(sizes, rng, epoch)
             c = time.thread_time()
-            w._on_snapshots(w.generation, [snap])
+            w.session._on_snapshots(w.session.generation, [snap])
             adds.append(time.thread_time() - c)
             c = time.thread_time()
             w._draw()
@@ -436,7 +436,7 @@ def measure_session(w, quick: bool, log: Log = None) -> dict:
         if log:
             log(f"  history of {n:5d} epochs: {per_epoch[n]:8.2f} ms CPU to receive an epoch, "
                 f"{per_frame[n]:8.2f} ms CPU per frame (_draw + window repaint)")
-    reached = len(w.history)
+    reached = len(w.session.history)
     if log and reached < SESSION_CHECKPOINTS[-1]:
         log(f"  (stopped at {reached} epochs: the {budget:.0f} s budget ran out)")
     out: dict = {"session_epochs_reached": reached}
@@ -466,11 +466,12 @@ def measure_training(quick: bool, log: Log = None) -> dict:
         settings = QSettings(str(Path(tmp.name) / "settings.ini"), QSettings.Format.IniFormat)
         w = MainWindow(settings=settings)
         w.confirm = lambda text: True
+        w.confirm_close = lambda: True
         w.resize(*WINDOW_SIZE)
         w.show()
         if not wait_until(lambda: _ready(w), 60):
             raise RuntimeError(f"the window did not become ready: {w.last_error}")
-        data, config = w.data, w.config
+        data, config = w.session.data, w.session.config
         probe = _Lateness()
 
         def headless(seconds: float) -> dict:
@@ -501,21 +502,21 @@ def measure_training(quick: bool, log: Log = None) -> dict:
             wait_ms(int(s["idle_s"] * 1000))
             probe.run(False)
             idle_late = probe.late()
-            pid = w.worker.pid
-            frames0, e0 = w.view.frames_drawn, w.epoch
+            pid = w.session.worker.pid
+            frames0, e0 = w.view.frames_drawn, w.session.epoch
             g0, p0, wk0 = time.thread_time(), time.process_time(), _process_cpu_s(pid)
             probe.run(True)
             t0 = time.perf_counter()
-            w.play()
+            w.session.play()
             wait_ms(int(seconds * 1000))
-            e1 = received = w.epoch  # epochs received (the engine sends them every 12 ms)
+            e1 = received = w.session.epoch  # epochs received (the engine sends them every 12 ms)
             elapsed = time.perf_counter() - t0
             probe.run(False)
             gui_cpu, proc_cpu = time.thread_time() - g0, time.process_time() - p0
             wk1 = _process_cpu_s(pid)
             frames = w.view.frames_drawn - frames0
-            w.pause()
-            wait_until(lambda: w._runs == 0 and not w.playing, 30)
+            w.session.pause()
+            wait_until(lambda: w.session._runs == 0 and not w.session.playing, 30)
             late = probe.late()
             lateness.extend(late)
             idle.extend(idle_late)

@@ -41,23 +41,24 @@ def measure(epochs: int = 20000) -> dict:
 
     d = tempfile.mkdtemp()
     w = MainWindow(settings=QSettings(str(Path(d) / "s.ini"), QSettings.Format.IniFormat))
+    w.confirm_close = lambda: True
     w.resize(1400, 860)
     w.show()
-    wait_until(lambda: w.active_generation == w.generation, 60)
-    w.play()
+    wait_until(lambda: w.session.active_generation == w.session.generation, 60)
+    w.session.play()
     marks = {}
     start = time.perf_counter()
     checkpoints = [1000, 2000, epochs // 2, epochs]
     last_e, last_t = 0, start
     for c in checkpoints:
-        wait_until(lambda c=c: w.epoch >= c, 3600, poll_ms=200)
+        wait_until(lambda c=c: w.session.epoch >= c, 3600, poll_ms=200)
         now = time.perf_counter()
-        marks[c] = dict(rss_mb=round(rss_mb(), 1), engine_rss_mb=round(rss_mb(w.worker.pid), 1),
-                        epochs_per_s=round((w.epoch - last_e) / (now - last_t), 1))
-        last_e, last_t = w.epoch, now
-    w.pause()
-    engine_peak = rss_mb(w.worker.pid, "VmHWM")  # the trainer runs in its own process
-    history_mb = w.history.nbytes / 2**20
+        marks[c] = dict(rss_mb=round(rss_mb(), 1), engine_rss_mb=round(rss_mb(w.session.worker.pid), 1),
+                        epochs_per_s=round((w.session.epoch - last_e) / (now - last_t), 1))
+        last_e, last_t = w.session.epoch, now
+    w.session.pause()
+    engine_peak = rss_mb(w.session.worker.pid, "VmHWM")  # the trainer runs in its own process
+    history_mb = w.session.history.nbytes / 2**20
     w.close()
     app.processEvents()
     return {"long_epochs": epochs, "long_seconds": round(time.perf_counter() - start, 1),

@@ -102,3 +102,18 @@ class History:
             return None
         e = min(self._snaps, key=lambda k: (abs(k - epoch), -k))
         return self._snaps[e]
+
+
+METRICS_HEADER = "epoch,train_loss,train_accuracy,val_loss,val_accuracy"
+
+
+def write_metrics_csv(metrics: np.ndarray, path) -> int:
+    """Write History.metrics() rows as CSV (atomically: a failed write leaves any old file as it
+    was); returns the number of epochs written. Raises OSError."""
+    from core.atomic import atomic_open
+
+    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(METRICS_HEADER + "\n")
+        for row in metrics:
+            f.write(f"{int(row[0])},{row[1]:.6g},{row[2]:.6g},{row[3]:.6g},{row[4]:.6g}\n")
+    return len(metrics)

@@ -9,7 +9,7 @@ __all__ = ["wait_ms", "wait_until", "make_window", "ready"]
 
 
 def ready(w) -> bool:
-    return w.active_generation == w.generation and w.latest is not None
+    return w.session.ready
 
 
 def make_window(qtbot, tmp_path, data_path=None, verbose=False, name="settings.ini"):
@@ -19,6 +19,7 @@ def make_window(qtbot, tmp_path, data_path=None, verbose=False, name="settings.i
     w = MainWindow(data_path=data_path, verbose=verbose, settings=settings)
     qtbot.addWidget(w)
     w.confirm = lambda text: True
+    w.confirm_close = lambda: True
     w.resize(1400, 860)
     w.show()
     if not wait_until(lambda: ready(w), 60):

@@ -17,56 +17,56 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _kill_engine(w):
-    pid = w.worker.pid
+    pid = w.session.worker.pid
     os.kill(pid, signal.SIGKILL)
     return pid
 
 
 def test_engine_killed_mid_play_restarts_from_the_last_snapshot(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
-    w.play()
-    assert wait_until(lambda: w.epoch >= 5, 30)
+    w.session.play()
+    assert wait_until(lambda: w.session.epoch >= 5, 30)
     pid = _kill_engine(w)
     assert wait_until(lambda: "stopped unexpectedly" in w.last_error, 20), w.last_error
     assert "SIGKILL" in w.last_error and "kept" in w.last_error
-    assert wait_until(lambda: ready(w) and w.worker.pid != pid, 60), w.last_error
-    e = w.epoch
-    assert e >= 5 and not w.playing
-    epochs = w.history.metrics()[:, 0]
+    assert wait_until(lambda: ready(w) and w.session.worker.pid != pid, 60), w.last_error
+    e = w.session.epoch
+    assert e >= 5 and not w.session.playing
+    epochs = w.session.history.metrics()[:, 0]
     assert epochs[0] == 0 and epochs[-1] == e and np.all(np.diff(epochs) > 0)  # history kept
-    before = w.latest.weights[0].copy()
+    before = w.session.latest.weights[0].copy()
     w.step()  # the new engine trains on from the kept weights
-    assert wait_until(lambda: w.epoch == e + 1, 30), w.last_error
-    assert not np.array_equal(w.latest.weights[0], before)
-    assert np.abs(w.latest.weights[0] - before).max() < 1.0  # a step, not a fresh network
+    assert wait_until(lambda: w.session.epoch == e + 1, 30), w.last_error
+    assert not np.array_equal(w.session.latest.weights[0], before)
+    assert np.abs(w.session.latest.weights[0] - before).max() < 1.0  # a step, not a fresh network
     w.close()
 
 
 def test_engine_lost_twice_quickly_is_not_restarted_in_a_loop(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
     _kill_engine(w)
-    assert wait_until(lambda: ready(w) and w.worker.engine_alive() and
+    assert wait_until(lambda: ready(w) and w.session.worker.engine_alive() and
                       "stopped unexpectedly" in w.last_error, 60), w.last_error
     _kill_engine(w)
     assert wait_until(lambda: "twice" in w.last_error, 20), w.last_error
-    assert not w.worker.engine_alive()
-    assert w.latest is not None  # the network shown is kept
+    assert not w.session.worker.engine_alive()
+    assert w.session.latest is not None  # the network shown is kept
     w.reset()  # Ctrl+R starts a new engine
-    assert wait_until(lambda: ready(w) and w.worker.engine_alive(), 60), w.last_error
+    assert wait_until(lambda: ready(w) and w.session.worker.engine_alive(), 60), w.last_error
     w.step()
-    assert wait_until(lambda: w.epoch == 1, 30)
+    assert wait_until(lambda: w.session.epoch == 1, 30)
     w.close()
 
 
 def test_closed_windows_hand_their_engine_to_the_next(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
-    pid = w.worker.pid
-    w.play()
-    assert wait_until(lambda: w.epoch >= 2, 30)
+    pid = w.session.worker.pid
+    w.session.play()
+    assert wait_until(lambda: w.session.epoch >= 2, 30)
     w.close()  # mid-play
     w2 = make_window(qtbot, tmp_path, name="second.ini")
-    assert w2.worker.pid == pid  # reused: no second torch import
-    assert w2.epoch == 0  # nothing of the first window's run reached it
+    assert w2.session.worker.pid == pid  # reused: no second torch import
+    assert w2.session.epoch == 0  # nothing of the first window's run reached it
     assert len([p for p in multiprocessing.active_children() if p.is_alive()]) == 1
     w2.close()
 
@@ -87,15 +87,16 @@ def test_the_window_process_never_imports_torch(tmp_path):
             app = QApplication([])
             w = MainWindow(settings=QSettings({str(tmp_path / 's.ini')!r},
                                               QSettings.Format.IniFormat))
+            w.confirm_close = lambda: True
             w.show()
-            ok = wait_until(lambda: w.active_generation == w.generation and w.latest, 60)
+            ok = wait_until(lambda: w.session.ready, 60)
             w.step()
-            ok = ok and wait_until(lambda: w.epoch == 1, 30)
-            w.study_weight(0, 0, 0)
-            ok = ok and wait_until(lambda: getattr(w, "weight_slice", None) is not None, 30)
-            w.play()
-            ok = ok and wait_until(lambda: w.epoch > 10, 30)
-            w.pause()
+            ok = ok and wait_until(lambda: w.session.epoch == 1, 30)
+            w.panel("weight").study(0, 0, 0)
+            ok = ok and wait_until(lambda: w.panel("weight").slice is not None, 30)
+            w.session.play()
+            ok = ok and wait_until(lambda: w.session.epoch > 10, 30)
+            w.session.pause()
             print("ok" if ok else "not ready", sorted(m for m in sys.modules if m == "torch"))
             w.close()
 
@@ -123,18 +124,18 @@ def _big_csv(path, megabytes: int):
 def test_reading_a_big_file_shows_progress_and_can_be_cancelled(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
     w.step()
-    assert wait_until(lambda: w.epoch == 1, 30)
-    old = w.latest.weights[0].copy()
+    assert wait_until(lambda: w.session.epoch == 1, 30)
+    old = w.session.latest.weights[0].copy()
     big = tmp_path / "big.csv"
     _big_csv(big, 150)
     w.load_data(str(big))
-    assert wait_until(lambda: w.is_loading() and w.st_load.value() > 0, 60), w.last_error
+    assert wait_until(lambda: w.is_loading() and w.status.load.value() > 0, 60), w.last_error
     w.cancel_loading()
-    assert wait_until(lambda: not w.is_loading() and w.generation == w.active_generation, 30)
+    assert wait_until(lambda: not w.is_loading() and w.session.generation == w.session.active_generation, 30)
     assert "cancelled" in w.statusBar().currentMessage()
     assert "cancelled" not in w.last_error  # asked for: a status message, no dialog
-    assert w.dataset.source != str(big) and np.array_equal(w.latest.weights[0], old)
+    assert w.session.dataset.source != str(big) and np.array_equal(w.session.latest.weights[0], old)
     w.step()  # the old network trains on
-    assert wait_until(lambda: w.epoch == 2, 30), w.last_error
+    assert wait_until(lambda: w.session.epoch == 2, 30), w.last_error
     big.unlink()
     w.close()

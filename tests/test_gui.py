@@ -26,10 +26,10 @@ def shown_edges(w):
 
 def test_opens_on_penguins_with_4_5_5_3(win):
     assert win.view.sizes == (4, 5, 5, 3)
-    assert win.data.feature_names[0] == "bill_length_mm"
-    assert win.data.class_names == ("Adelie", "Chinstrap", "Gentoo")
-    assert win.epoch == 0 and "penguins.csv" in win.windowTitle()
-    assert "CPU" in win.st_device.text() or "CUDA" in win.st_device.text()
+    assert win.session.data.feature_names[0] == "bill_length_mm"
+    assert win.session.data.class_names == ("Adelie", "Chinstrap", "Gentoo")
+    assert win.session.epoch == 0 and "penguins.csv" in win.windowTitle()
+    assert "CPU" in win.status.device.text() or "CUDA" in win.status.device.text()
     assert win.view.n_edges == 4 * 5 + 5 * 5 + 5 * 3
 
 
@@ -37,23 +37,23 @@ def test_step_three_times_changes_edges(win):
     before = shown_edges(win)
     for _ in range(3):
         win.step()
-    assert wait_until(lambda: win.epoch == 3, 30)
+    assert wait_until(lambda: win.session.epoch == 3, 30)
     win._draw()
     after = shown_edges(win)
     assert not np.allclose(before, after)
-    assert np.allclose(after, np.concatenate([w.ravel() for w in win.latest.weights]))
-    assert win.st_epoch.text() == "epoch 3"
-    assert len(win.history) == 4  # epoch 0 and three epochs
+    assert np.allclose(after, np.concatenate([w.ravel() for w in win.session.latest.weights]))
+    assert win.status.epoch.text() == "epoch 3"
+    assert len(win.session.history) == 4  # epoch 0 and three epochs
 
 
 def test_play_then_pause_holds(win):
-    win.play()
-    assert wait_until(lambda: win.epoch >= 5, 30)
-    win.pause()
-    assert wait_until(lambda: win._runs == 0, 10)
-    held = win.epoch
+    win.session.play()
+    assert wait_until(lambda: win.session.epoch >= 5, 30)
+    win.session.pause()
+    assert wait_until(lambda: win.session._runs == 0, 10)
+    held = win.session.epoch
     wait_ms(400)
-    assert win.epoch == held and not win.playing
+    assert win.session.epoch == held and not win.session.playing
     assert win.controls.play_button.text().startswith("Play")
 
 
@@ -64,63 +64,63 @@ def test_panels_update_between_network_frames(win):
     assert gc.get_freeze_count() > 0  # start-up objects are out of the collector's sight
     calls = []
     win._panel_queue = [lambda snap: calls.append(snap)]
-    win._panel_snap = win.latest
+    win._panel_snap = win.session.latest
     win._frame_tick()
     assert calls == [] and win._panel_tick.isActive()
-    assert wait_until(lambda: calls == [win.latest], 5)
+    assert wait_until(lambda: calls == [win.session.latest], 5)
 
 
 def test_step_while_playing_pauses_first(win):
-    win.play()
-    assert wait_until(lambda: win.epoch >= 2, 30)
+    win.session.play()
+    assert wait_until(lambda: win.session.epoch >= 2, 30)
     win.step()
-    assert not win.playing
-    assert wait_until(lambda: win._runs == 0, 10)
-    held = win.epoch
+    assert not win.session.playing
+    assert wait_until(lambda: win.session._runs == 0, 10)
+    held = win.session.epoch
     wait_ms(300)
-    assert win.epoch == held
+    assert win.session.epoch == held
 
 
 def test_reset_gives_new_weights_at_epoch_zero(win):
     for _ in range(3):
         win.step()
-    assert wait_until(lambda: win.epoch == 3, 30)
-    trained = win.latest.weights[0].copy()
+    assert wait_until(lambda: win.session.epoch == 3, 30)
+    trained = win.session.latest.weights[0].copy()
     win.controls.seed.setValue(7)
     win.reset()
-    assert wait_until(lambda: ready(win) and win.epoch == 0, 30)
-    assert not np.array_equal(trained, win.latest.weights[0])
-    assert len(win.history) == 1 and win.config.seed == 7
+    assert wait_until(lambda: ready(win) and win.session.epoch == 0, 30)
+    assert not np.array_equal(trained, win.session.latest.weights[0])
+    assert len(win.session.history) == 1 and win.session.config.seed == 7
 
 
 def test_reset_while_playing_is_safe(win):
-    win.play()
-    assert wait_until(lambda: win.epoch >= 3, 30)
-    gen = win.generation
+    win.session.play()
+    assert wait_until(lambda: win.session.epoch >= 3, 30)
+    gen = win.session.generation
     win.reset()
-    assert wait_until(lambda: ready(win) and win.generation == gen + 1, 30)
-    assert wait_until(lambda: win._runs == 0, 10)
+    assert wait_until(lambda: ready(win) and win.session.generation == gen + 1, 30)
+    assert wait_until(lambda: win.session._runs == 0, 10)
     wait_ms(200)
-    assert win.epoch == 0 and not win.playing
+    assert win.session.epoch == 0 and not win.session.playing
 
 
 def test_switch_edge_mode(win):
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
+    assert wait_until(lambda: win.session.epoch == 1, 30)
     win._draw()
-    win.panel.set_mode("gradients")
+    win.network.set_mode("gradients")
     assert win.view.mode == "gradients" and win.mode_actions["gradients"].isChecked()
-    grads = np.concatenate([g.ravel() for g in win.latest.grad_weights])
+    grads = np.concatenate([g.ravel() for g in win.session.latest.grad_weights])
     assert np.allclose(shown_edges(win), grads)
-    win.panel.set_mode("updates")
-    deltas = np.concatenate([d.ravel() for d in win.latest.delta_weights])
+    win.network.set_mode("updates")
+    deltas = np.concatenate([d.ravel() for d in win.session.latest.delta_weights])
     assert np.allclose(shown_edges(win), deltas)
-    assert "Δw" in win.panel.legend.text()
+    assert "Δw" in win.network.legend.text()
 
 
 def test_change_layers_rebuilds(win):
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
+    assert wait_until(lambda: win.session.epoch == 1, 30)
     asked = []
     win.confirm = lambda text: asked.append(text) or True
     win.controls.add_layer.click()  # 4-5-5-5-3
@@ -135,64 +135,64 @@ def test_change_layers_rebuilds(win):
 
 def test_declining_the_rebuild_keeps_the_trained_network(win):
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
+    assert wait_until(lambda: win.session.epoch == 1, 30)
     win.confirm = lambda text: False
-    gen = win.generation
+    gen = win.session.generation
     win.controls.add_layer.click()
     wait_ms(100)
-    assert win.generation == gen and win.controls.hidden() == (5, 5) and win.epoch == 1
+    assert win.session.generation == gen and win.controls.hidden() == (5, 5) and win.session.epoch == 1
 
 
 def test_learning_rate_change_applies_to_the_next_epoch(win):
     win.controls.optimizer.setCurrentIndex(0)  # SGD
     win.controls.lr_spin.setValue(0.5)
-    assert win.config.optimizer == "sgd" and win.config.learning_rate == 0.5
+    assert win.session.config.optimizer == "sgd" and win.session.config.learning_rate == 0.5
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
-    assert win.latest.learning_rate == 0.5
+    assert wait_until(lambda: win.session.epoch == 1, 30)
+    assert win.session.latest.learning_rate == 0.5
 
 
 def test_divergence_pauses_with_a_message_and_keeps_weights(win):
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
-    good = win.latest.weights[0].copy()
+    assert wait_until(lambda: win.session.epoch == 1, 30)
+    good = win.session.latest.weights[0].copy()
     win.controls.optimizer.setCurrentIndex(0)
     win.controls.lr_spin.setValue(100.0)
-    win.play()
+    win.session.play()
     assert wait_until(lambda: "diverged" in win.last_error, 30)
-    assert not win.playing and win.epoch == 1
-    assert np.array_equal(win.latest.weights[0], good)
-    assert np.isfinite(win.history.metrics()[:, 1]).all()
+    assert not win.session.playing and win.session.epoch == 1
+    assert np.array_equal(win.session.latest.weights[0], good)
+    assert np.isfinite(win.session.history.metrics()[:, 1]).all()
 
 
 def test_worker_exception_reaches_the_user_and_training_goes_on(win):
     from faults import boom  # runs in the engine process, so it must be importable there
 
-    win._call.emit(win.generation, boom)
+    win.session.call(boom)
     assert wait_until(lambda: "injected fault" in win.last_error, 10)
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
+    assert wait_until(lambda: win.session.epoch == 1, 30)
 
 
 def test_keyboard_shortcuts(win):
     win.activateWindow()
     win.setFocus()
     QTest.keyClick(win, Qt.Key.Key_Right)
-    assert wait_until(lambda: win.epoch == 1, 30)
+    assert wait_until(lambda: win.session.epoch == 1, 30)
     QTest.keyClick(win, Qt.Key.Key_Space)
-    assert wait_until(lambda: win.epoch >= 3, 30)
+    assert wait_until(lambda: win.session.epoch >= 3, 30)
     QTest.keyClick(win, Qt.Key.Key_Space)
-    assert wait_until(lambda: not win.playing and win._runs == 0, 10)
+    assert wait_until(lambda: not win.session.playing and win.session._runs == 0, 10)
     QTest.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    assert wait_until(lambda: ready(win) and win.epoch == 0, 30)
+    assert wait_until(lambda: ready(win) and win.session.epoch == 0, 30)
 
 
 def test_hover_texts_name_the_numbers(win):
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
+    assert wait_until(lambda: win.session.epoch == 1, 30)
     win._draw()
     text = win.view.describe_edge(0, 2, 1)
-    w = win.latest.weights[0][2, 1]
+    w = win.session.latest.weights[0][2, 1]
     assert f"{w:+.5f}" in text and "bill_depth_mm" in text and "dL/dw" in text
     assert "bias b" in win.view.describe_node(1, 0)
     edge = win.view._edge_at(win.view.scene_pos_of_edge(0, 2, 1))
@@ -202,12 +202,12 @@ def test_hover_texts_name_the_numbers(win):
 def test_settings_persist(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
     w.controls.set_values(dict(learning_rate=0.003, batch_size=32, seed=5))
-    w.panel.set_mode("gradients")
+    w.network.set_mode("gradients")
     w.close()
     w2 = make_window(qtbot, tmp_path)
     v = w2.controls.values()
     assert v["learning_rate"] == 0.003 and v["batch_size"] == 32 and v["seed"] == 5
-    assert w2.view.mode == "gradients" and w2.config.batch_size == 32
+    assert w2.view.mode == "gradients" and w2.session.config.batch_size == 32
     w2.close()
 
 
@@ -245,6 +245,7 @@ def test_start_up_layout_holds_still_and_says_what_it_waits_for(qtbot, tmp_path)
     from gui.main_window import CONTROLS_WIDTH, MainWindow
 
     w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    w.confirm_close = lambda: True
     qtbot.addWidget(w)
     widths, messages = set(), []
 
@@ -268,7 +269,7 @@ def test_start_up_layout_holds_still_and_says_what_it_waits_for(qtbot, tmp_path)
     assert all(m.startswith("Starting PyTorch") for m in messages), messages
     for k in range(8):  # and while it trains (the classify form's prediction line widened it)
         w.step()
-        assert wait_until(lambda k=k: w.epoch == k + 1, 30)
+        assert wait_until(lambda k=k: w.session.epoch == k + 1, 30)
     wait_ms(100)
     assert w.docks["controls"].width() == CONTROLS_WIDTH
     groups = [("Classify", "Forward and backward pass", "Training"),
@@ -285,16 +286,16 @@ def test_verbose_logs_each_epoch(qtbot, tmp_path, capsys):
     w = make_window(qtbot, tmp_path, verbose=True)
     w.step()
     w.step()
-    assert wait_until(lambda: w.epoch == 2, 30)
+    assert wait_until(lambda: w.session.epoch == 2, 30)
     err = capsys.readouterr().err
     assert "epoch 1:" in err and "epoch 2:" in err and "loss" in err
     w.close()
 
 
 def test_screenshot(win, tmp_path):
-    win.play()
-    assert wait_until(lambda: win.epoch >= 20, 60)
-    win.pause()
+    win.session.play()
+    assert wait_until(lambda: win.session.epoch >= 20, 60)
+    win.session.pause()
     wait_ms(500)
     path = tmp_path / "window.png"
     img = win.grab()
@@ -313,11 +314,12 @@ from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from gui.main_window import MainWindow
 w = MainWindow(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
+w.confirm_close = lambda: True
 w.show()
 def tick():
-    if w.active_generation == w.generation and not w.playing:
-        w.play()
-    elif w.playing and w.epoch >= 3:
+    if w.session.active_generation == w.session.generation and not w.session.playing:
+        w.session.play()
+    elif w.session.playing and w.session.epoch >= 3:
         w.close()
         app.quit()
 t = QTimer(); t.timeout.connect(tick); t.start(20)
@@ -337,46 +339,46 @@ def test_close_mid_play_exits_cleanly(tmp_path):
 def test_timeline_scrub_shows_exact_snapshot_and_continue_branches(win):
     for _ in range(5):
         win.step()
-    assert wait_until(lambda: win.epoch == 5, 30)
+    assert wait_until(lambda: win.session.epoch == 5, 30)
     win._draw()
-    assert win.tl_slider.maximum() == 5 and "live" in win.tl_label.text()
-    win.tl_slider.setValue(2)  # epoch 2
-    assert win.viewing == 2
-    snap2 = win.history.snapshot(2)
+    assert win.timeline.slider.maximum() == 5 and "live" in win.timeline.label.text()
+    win.timeline.slider.setValue(2)  # epoch 2
+    assert win.session.viewing == 2
+    snap2 = win.session.history.snapshot(2)
     assert np.allclose(shown_edges(win), np.concatenate([w.ravel() for w in snap2.weights]))
-    assert "viewing epoch 2 of 5" in win.tl_label.text()
-    win.scrub(+1)
-    assert win.viewing == 3
-    win.scrub(-2)
-    assert win.viewing == 1
-    win.tl_slider.setValue(3)
-    win.continue_from_here()
-    assert wait_until(lambda: ready(win) and win.viewing is None and win.epoch == 3, 30)
-    assert np.array_equal(win.latest.weights[0], snap2.weights[0]) is False
-    assert np.allclose(win.latest.weights[0], win.history.snapshot(3).weights[0])
-    assert len(win.loss_plot.branches) == 1 and len(win.history) == 4
+    assert "viewing epoch 2 of 5" in win.timeline.label.text()
+    win.timeline.scrub(+1)
+    assert win.session.viewing == 3
+    win.timeline.scrub(-2)
+    assert win.session.viewing == 1
+    win.timeline.slider.setValue(3)
+    win.session.continue_from_here()
+    assert wait_until(lambda: ready(win) and win.session.viewing is None and win.session.epoch == 3, 30)
+    assert np.array_equal(win.session.latest.weights[0], snap2.weights[0]) is False
+    assert np.allclose(win.session.latest.weights[0], win.session.history.snapshot(3).weights[0])
+    assert len(win.widgets["loss"].branches) == 1 and len(win.session.history) == 4
     win.step()
-    assert wait_until(lambda: win.epoch == 4, 30)
+    assert wait_until(lambda: win.session.epoch == 4, 30)
 
 
 def test_observation_lights_the_forward_pass(win):
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
-    win.show_observation([37.3, 16.8, 192.0, 3000.0])
+    assert wait_until(lambda: win.session.epoch == 1, 30)
+    win.session.set_observation([37.3, 16.8, 192.0, 3000.0])
     fp = win.forward_pass
     assert np.isclose(fp.probabilities[0].sum(), 1.0)
     assert win.view._activations is not None and len(win.view._activations) == 4
     assert "p = " in win.view._prob_labels[0].text()
-    win.show_observation(None)
+    win.session.set_observation(None)
     assert win.view._activations is None
 
 
 def test_walkthrough_steps_forward_and_backward(win):
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
+    assert wait_until(lambda: win.session.epoch == 1, 30)
     win._draw()
-    wt = win.walkthrough
-    wt.set_context(win.latest, win.data, win.config)
+    wt = win.widgets["walkthrough"]
+    wt.set_context(win.session.latest, win.session.data, win.session.config)
     stages = wt.stages()
     assert [k for k, _, _ in stages][:3] == ["x", "z", "a"] and stages[-1][0] == "update"
     lit = []
@@ -395,8 +397,8 @@ def test_decision_regions_follow_the_network(win):
 
     for _ in range(20):
         win.step()
-    assert wait_until(lambda: win.epoch == 20, 60)
-    r = win.regions
+    assert wait_until(lambda: win.session.epoch == 20, 60)
+    r = win.widgets["regions"]
     assert r.rgb is None  # a hidden tab is not drawn
     win.docks["regions"].raise_()
     wait_ms(100)
@@ -406,7 +408,7 @@ def test_decision_regions_follow_the_network(win):
     r.fx.setCurrentIndex(0)
     r.fy.setCurrentIndex(2)
     assert r.rgb is not None and r.rgb.shape == (140, 140, 3)
-    rgb, ext, pred, conf = region_image(win.latest, "relu", win.data.scaler, r.X_raw, 0, 2)
+    rgb, ext, pred, conf = region_image(win.session.latest, "relu", win.session.data.scaler, r.X_raw, 0, 2)
     assert len(np.unique(pred)) == 3  # all three species have a region after 20 epochs
     assert ((conf >= 1 / 3 - 1e-9) & (conf <= 1)).all()
 
@@ -428,20 +430,20 @@ def test_click_an_edge_to_study_the_loss_against_that_weight(win):
     win.controls.optimizer.setCurrentIndex(0)  # SGD: the step is lr x slope
     win.controls.lr_spin.setValue(0.1)
     win.step()
-    assert wait_until(lambda: win.epoch == 1, 30)
+    assert wait_until(lambda: win.session.epoch == 1, 30)
     win._draw()
     win.view.finish_animation()
     pos = win.view.mapFromScene(win.view.scene_pos_of_edge(1, 2, 3))
     QTest.mouseClick(win.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
-    assert wait_until(lambda: getattr(win, "weight_slice", None) is not None, 20)
-    s = win.weight_slice
+    assert wait_until(lambda: win.panel("weight").slice is not None, 20)
+    s = win.panel("weight").slice
     assert (s.layer, s.out, s.inp) == (1, 2, 3) and s.epoch == 1
-    assert s.w0 == pytest.approx(float(win.latest.weights[1][2, 3]))
+    assert s.w0 == pytest.approx(float(win.session.latest.weights[1][2, 3]))
     # the tangent's slope is the curve's derivative at the current point
     k = len(s.values) // 2
     fd = (s.losses[k + 1] - s.losses[k - 1]) / (s.values[k + 1] - s.values[k - 1])
     assert s.grad == pytest.approx(fd, rel=0.05, abs=1e-4)
     # training on updates the curve; the trail grows
     win.step()
-    assert wait_until(lambda: win.weight_slice.epoch == 2, 20)
-    assert len(win.weight_study.trail_points) == 2
+    assert wait_until(lambda: win.panel("weight").slice.epoch == 2, 20)
+    assert len(win.widgets["weight"].trail_points) == 2

@@ -26,16 +26,16 @@ def test_rapid_keys_and_architecture_changes_never_deadlock(qtbot, tmp_path):
         elif r < 0.9:
             w.controls.lr_spin.setValue(rng.choice([0.001, 0.01, 0.05]))
         else:
-            w.panel.set_mode(rng.choice(["weights", "gradients", "updates"]))
+            w.network.set_mode(rng.choice(["weights", "gradients", "updates"]))
         wait_ms(rng.choice([0, 1, 5, 20]))
     # it settles: ready, and still responds to a step
-    w.pause()
-    assert wait_until(lambda: ready(w) and w._runs == 0, 30)
-    e = w.epoch
+    w.session.pause()
+    assert wait_until(lambda: ready(w) and w.session._runs == 0, 30)
+    e = w.session.epoch
     w.step()
-    assert wait_until(lambda: w.epoch == e + 1, 30)
-    assert w.view.sizes == w.latest.layer_sizes
-    assert np.isfinite(w.history.metrics()[:, 1]).all()
+    assert wait_until(lambda: w.session.epoch == e + 1, 30)
+    assert w.view.sizes == w.session.latest.layer_sizes
+    assert np.isfinite(w.session.history.metrics()[:, 1]).all()
     w.close()
 
 
@@ -47,13 +47,14 @@ def test_fifty_open_play_close_cycles_leak_no_thread(qtbot, tmp_path):
     for i in range(50):
         w = MainWindow(settings=settings)
         w.confirm = lambda text: True
+        w.confirm_close = lambda: True
         w.show()
         assert wait_until(lambda w=w: ready(w), 30), w.last_error
-        w.play()
-        wait_until(lambda w=w: w.epoch >= 1, 10)
+        w.session.play()
+        wait_until(lambda w=w: w.session.epoch >= 1, 10)
         wait_ms(i % 7)  # close at varying points of an epoch
         w.close()
-        assert not w.thread.isRunning()
+        assert not w.session.worker.reader.isRunning()
         w.deleteLater()
     wait_ms(50)
     assert threading.active_count() <= baseline + 1

@@ -1,0 +1,70 @@
+"""The status bar's permanent fields: device, epoch, train and validation figures, speed; and the
+progress bar with Cancel shown while the engine reads a CSV."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton
+
+
+class StatusFields:
+    def __init__(self, bar, session, cancel):
+        self.bar, self.session = bar, session
+        self.device = QLabel("device: starting…")
+        self.epoch = QLabel("epoch 0")
+        self.train = QLabel("train: –")
+        self.val = QLabel("validation: –")
+        self.rate = QLabel("")
+        self.device.setToolTip("Where the network trains, and why auto picked it")
+        for w in (self.device, self.epoch, self.train, self.val, self.rate):
+            bar.addPermanentWidget(w)
+        self.load = QProgressBar()
+        self.load.setRange(0, 1000)
+        self.load.setFixedWidth(160)
+        self.load.setFormat("reading %p%")
+        self.load_cancel = QToolButton()
+        self.load_cancel.setText("Cancel")
+        self.load_cancel.setToolTip("Stop reading this file; the current data and network stay (Esc)")
+        self.load_cancel.clicked.connect(cancel)
+        for w in (self.load, self.load_cancel):
+            bar.addWidget(w)
+            w.hide()
+        session.loadProgress.connect(self.progress)
+
+    def progress(self, fraction: float):
+        self.load.setValue(int(fraction * 1000))
+        self.show_loading(fraction < 1.0)
+
+    def show_loading(self, on: bool):
+        self.load.setVisible(on)
+        self.load_cancel.setVisible(on)
+
+    def set_device(self, text: str):
+        self.device.setText(f"device: {text.split(' (')[0]}")
+        self.device.setToolTip(text)
+
+    def update(self):
+        """The figures of the epoch shown: the live one, or the one viewed on the timeline."""
+        s = self.session
+        if s.latest is None:
+            return
+        row = None
+        if s.viewing is not None:
+            m = s.history.metrics()
+            hit = m[m[:, 0] == s.viewing]
+            row = hit[0] if len(hit) else None
+        if row is None:
+            e, tl, ta, vl, va = s.latest.epoch, s.latest.train_loss, s.latest.train_accuracy, \
+                s.latest.val_loss, s.latest.val_accuracy
+            self.epoch.setText(f"epoch {e}")
+            self.epoch.setToolTip("")
+        else:
+            e, tl, ta, vl, va = int(row[0]), *row[1:5]
+            self.epoch.setText(f"viewing epoch {e} (live {s.epoch})")
+            self.epoch.setToolTip("The figures are those of the epoch viewed on the timeline; drag the "
+                                  "timeline to its right end to follow training live.")
+        self.train.setText(f"train loss {tl:.4f} · acc {ta:.3f}")
+        self.val.setText(f"validation loss {vl:.4f} · acc {va:.3f}" if math.isfinite(vl)
+                         else "no validation split")
+        self.rate.setText(f"{s.epochs_per_second():.1f} epochs/s" if s.playing else "")
