@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_train(a) -> int:
     from core.config import TrainConfig
-    from core.dataset import load_csv, split
+    from core.dataset import load_csv
+    from core.split import split
 
     if a.out:
         _check_writable(a.out)

@@ -1,6 +1,6 @@
 """File → Open data…: look at a CSV, choose the label and the feature columns, then train on it.
 
-The dialog reads the file once (core.dataset.read_table) and keeps the table; every change of the
+The dialog reads the file once (core.table.read_table) and keeps the table; every change of the
 label or of a feature tick rebuilds the Dataset with core.dataset.dataset_from_frame, so the summary
 (usable rows, dropped rows, classes, network shape) and any error are exactly what training will see.
 
@@ -43,18 +43,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.dataset import (
-    ColumnInfo,
-    CsvFormat,
-    Dataset,
-    dataset_from_frame,
-    default_label,
-    describe_columns,
-    numeric_column,
-    read_table,
-    suggest_features,
-)
+from core.columns import ColumnInfo, default_label, describe_columns, numeric_column, suggest_features
+from core.dataset import Dataset, dataset_from_frame
 from core.errors import DataError, LoadCancelled, UserError
+from core.table import CsvFormat, read_table
 from gui import theme
 
 PREVIEW_ROWS = 50
@@ -206,7 +198,7 @@ class _WholeRead:
     """A big file read whole in a thread (core only, no Qt): progress, then the table or an error.
 
     The default choice's Dataset is built there too, so the dialog's first summary costs the GUI
-    thread nothing. `cancel` stops it between blocks of the file (core.dataset.READ_BLOCK)."""
+    thread nothing. `cancel` stops it between blocks of the file (core.table.READ_BLOCK)."""
 
     def __init__(self, path: Path):
         self.path = path

@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from core.dataset import MAX_COLUMNS, MAX_FILE_BYTES, load_csv, read_table, split
+from core.dataset import load_csv
 from core.errors import DataError, LoadCancelled, UserError
+from core.split import split
+from core.table import MAX_COLUMNS, MAX_FILE_BYTES, read_table
 
 
 def rows(n, make):
