@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.table import check_cancel, display_name, one_line
+from core.table import check_cancel, display_name
+from core.wording import one_line
 
 LABEL_NAMES = ("label", "class", "target", "species", "y")
 _ID_NAME = re.compile(r"(^|[\s_\-.])(id|idx|index|no|nr|number|row|rowid)$", re.IGNORECASE)
@@ -96,10 +97,23 @@ def find_column(columns, name: str, path, role: str) -> str:
 
 
 def suggest_features(df: pd.DataFrame, label: str, decimal: str = ".", *, cancel=None) -> list[str]:
-    """Default features: every numeric column but the label and ID-like columns."""
-    return [c.name for c in _describe_columns(df, decimal, False, cancel, skip=label)
-            if c.name != label and c.numeric and not c.id_like]
+    """Default features: every numeric column but the label and ID-like columns; the ID-like ones
+    when there is nothing else (see choose_features)."""
+    return choose_features(df, label, decimal, cancel=cancel)[0]
 
 
-__all__ = ["ColumnInfo", "LABEL_NAMES", "default_label", "describe_columns", "find_column",
-           "numeric_column", "suggest_features"]
+def choose_features(df: pd.DataFrame, label: str, decimal: str = ".", *, cancel=None
+                    ) -> tuple[list[str], bool]:
+    """(features, only_ids): every numeric column but the label and ID-like columns; where that
+    leaves none, the ID-like columns after all (only_ids True: a file of row numbers and a label
+    trains, with a warning, rather than failing with "no numeric column", which would be false)."""
+    numeric = [c for c in _describe_columns(df, decimal, False, cancel, skip=label)
+               if c.name != label and c.numeric]
+    plain = [c.name for c in numeric if not c.id_like]
+    if plain or not numeric:
+        return plain, False
+    return [c.name for c in numeric], True
+
+
+__all__ = ["ColumnInfo", "LABEL_NAMES", "choose_features", "default_label", "describe_columns",
+           "find_column", "numeric_column", "suggest_features"]

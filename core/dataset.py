@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.columns import default_label, describe_columns, find_column, numeric_column, suggest_features
+from core.columns import choose_features, default_label, describe_columns, find_column, numeric_column
 from core.errors import DataError, LoadCancelled
-from core.table import Watch, check_cancel, clean_names, display_name, one_line, read_with_watch
+from core.table import Watch, check_cancel, clean_names, display_name, read_with_watch
+from core.wording import one_line, plural, quoted
 
 MIN_ROWS = 5
 MAX_CLASSES = 1000
@@ -39,6 +40,9 @@ class Dataset:
     rows_dropped: int
     dropped_by_column: dict = field(default_factory=dict)
     source: str | None = None
+    # things that train but deserve a look (ID-like or constant features), one sentence each, shown
+    # by the import dialog's summary and on the command line's stderr
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_features(self) -> int:
@@ -76,53 +80,13 @@ def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, c
                         ) -> Dataset:
     """dataset_from_frame; step(fraction), if given, is told how much of the conversion is done."""
     name = display_name(path)
-    if df.shape[1] == 0:
-        raise DataError(f"{name} has no columns: it needs feature columns and a label column.")
-    if df.shape[0] == 0:
-        raise DataError(f"{name} has a header but no rows of data: add at least {MIN_ROWS} rows.")
-    if df.shape[1] < 2:
-        raise DataError(f"{name} has only one column ('{one_line(df.columns[0])}'): it needs feature "
-                        f"columns and a label column, separated by commas, semicolons or tabs.")
-    if not all(isinstance(c, str) for c in df.columns) or df.columns.duplicated().any():
-        df = df.set_axis(clean_names(df.columns), axis=1)  # a frame not from read_table
+    df = _checked_shape(df, name)
     columns = list(df.columns)
     label = find_column(columns, label, path, "label") if label else default_label(columns)
-    if features:
-        features = [find_column(columns, f, path, "feature") for f in features]
-        if label in features:
-            raise DataError(f"{name}: '{one_line(label)}' is the label column and cannot also be a "
-                            f"feature: choose other features or another label.")
-        twice = next((f for i, f in enumerate(features) if f in features[:i]), None)
-        if twice is not None:
-            raise DataError(f"{name}: the feature column '{one_line(twice)}' is named twice: name each "
-                            f"feature once.")
-        infos = {c.name: c for c in describe_columns(df[features], decimal, distinct=False,
-                                                     cancel=cancel)}
-        for f in features:
-            if not infos[f].numeric:
-                raise DataError(f"{name}: feature column '{one_line(f)}' is not numeric (e.g. "
-                                f"'{one_line(_example(df[f], decimal), 40)}'). Choose numeric feature "
-                                f"columns.")
-    else:
-        features = suggest_features(df, label, decimal, cancel=cancel)
-        if not features:
-            raise DataError(f"{name} has no numeric feature column besides the label "
-                            f"'{one_line(label)}': a network needs numbers as input, so add columns of "
-                            f"numbers or choose another label column.")
-
-    X = np.empty((len(df), len(features)), dtype=np.float64)
-    # NaN, inf, and numbers beyond float32 (the network's) are out; column by column, in one buffer
-    finite = np.empty(X.shape, dtype=bool)
-    buffer = np.empty(len(df), dtype=np.float64)
-    for j, f in enumerate(features):
-        check_cancel(cancel, path)
-        X[:, j] = column = numeric_column(df[f], decimal).to_numpy()
-        np.less_equal(np.abs(column, out=buffer), _FLOAT32_MAX, out=finite[:, j])
-        if step is not None:  # the label's text codes take about as long as two numeric columns
-            step((j + 1) / (len(features) + 3))
+    features, notes = _features(df, label, features, path, decimal, cancel)
+    X, finite = _feature_matrix(df, features, decimal, cancel, path, step)
     check_cancel(cancel, path)
-    lab = df[label]
-    codes, texts = _text_codes(lab)
+    codes, texts = _text_codes(df[label])
     if step is not None:
         step((len(features) + 2) / (len(features) + 3))
     check_cancel(cancel, path)
@@ -133,26 +97,134 @@ def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, c
     n_total = int(len(df))
     n_keep = int(keep.sum())
     if n_keep < MIN_ROWS:
-        worst = sorted((k, c) for c, k in dropped_by.items() if k)[::-1][:3]
-        why = "; ".join(f"'{one_line(c)}' is {'missing' if c == label else 'missing or not a finite number'}"
-                        f" in {k} rows" for k, c in worst)
-        raise DataError(f"{name} has only {n_keep} usable rows (of {n_total}; rows with missing or "
-                        f"non-finite values are dropped{': ' + why if why else ''}): at least "
-                        f"{MIN_ROWS} are needed.")
+        raise DataError(_too_few_rows(name, label, n_keep, n_total, dropped_by))
     y, classes = _encode_labels(codes[keep], texts, label, name)
+    _check_classes(name, label, classes, n_keep)
+    X = (X if n_keep == n_total else X[keep]).astype(np.float32)
+    notes += _constant_note(X, features)
+    return Dataset(X=read_only(X), y=read_only(y), feature_names=tuple(features),
+                   class_names=tuple(classes), label_name=str(label), rows_total=n_total,
+                   rows_dropped=n_total - n_keep, dropped_by_column=dropped_by,
+                   source=str(path) if path is not None else None, warnings=tuple(notes))
+
+
+def _checked_shape(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The table, with clean unique column names, or DataError if it has too few rows or columns."""
+    if df.shape[1] == 0:
+        raise DataError(f"{name} has no columns: it needs feature columns and a label column.")
+    if df.shape[0] == 0:
+        raise DataError(f"{name} has a header but no rows of data: add at least {MIN_ROWS} rows.")
+    if df.shape[1] < 2:
+        raise DataError(f"{name} has only one column ('{one_line(df.columns[0])}'): it needs feature "
+                        f"columns and a label column, separated by commas, semicolons or tabs.")
+    if not all(isinstance(c, str) for c in df.columns) or df.columns.duplicated().any():
+        df = df.set_axis(clean_names(df.columns), axis=1)  # a frame not from read_table
+    return df
+
+
+def _features(df: pd.DataFrame, label: str, features, path, decimal: str, cancel
+              ) -> tuple[list[str], list[str]]:
+    """The feature columns (those named, checked, else the default choice) and warnings on them."""
+    name = display_name(path)
+    if not features:
+        features, only_ids = choose_features(df, label, decimal, cancel=cancel)
+        if not features:
+            raise DataError(f"{name} has no numeric feature column besides the label "
+                            f"'{one_line(label)}': a network needs numbers as input, so add columns of "
+                            f"numbers or choose another label column.")
+        return features, [_id_note(features, only=True)] if only_ids else []
+    features = [find_column(list(df.columns), f, path, "feature") for f in features]
+    if label in features:
+        raise DataError(f"{name}: '{one_line(label)}' is the label column and cannot also be a "
+                        f"feature: choose other features or another label.")
+    twice = next((f for i, f in enumerate(features) if f in features[:i]), None)
+    if twice is not None:
+        raise DataError(f"{name}: the feature column '{one_line(twice)}' is named twice: name each "
+                        f"feature once.")
+    infos = {c.name: c for c in describe_columns(df[features], decimal, distinct=False, cancel=cancel)}
+    for f in features:
+        if not infos[f].numeric:
+            raise DataError(f"{name}: feature column '{one_line(f)}' is not numeric (e.g. "
+                            f"'{one_line(_example(df[f], decimal), 40)}'). Choose numeric feature "
+                            f"columns.")
+    ids = [f for f in features if infos[f].id_like]
+    if not ids:
+        return features, []
+    # every feature ID-like: are they all there is (as the default choice would find)?
+    only = len(ids) == len(features) and choose_features(df, label, decimal, cancel=cancel)[1]
+    return features, [_id_note(ids, only)]
+
+
+def _id_note(ids: list[str], only: bool) -> str:
+    """The warning for features that look like row numbers or IDs."""
+    one = len(ids) == 1
+    what = "a row number or an ID" if one else "row numbers or IDs"
+    it = "it" if one else "them"
+    harm = (f"a network can learn from {it} only where a row sits in the file, which says nothing "
+            f"about new data")
+    if only:
+        used = "it is used as a feature" if one else "they are used as features"
+        return (f"{quoted(ids)} {'looks' if one else 'look'} like {what}, but every numeric column "
+                f"here does (besides the label), so {used}: {harm}. Add columns of measurements, or "
+                f"choose another label column.")
+    return f"{quoted(ids)} {'looks' if one else 'look'} like {what}: {harm}."
+
+
+def _feature_matrix(df: pd.DataFrame, features: list[str], decimal: str, cancel, path, step
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The features as float64 (n, f), and where they are finite numbers within float32's range
+    (NaN, inf and numbers beyond float32, the network's, are out); column by column, in one buffer."""
+    X = np.empty((len(df), len(features)), dtype=np.float64)
+    finite = np.empty(X.shape, dtype=bool)
+    buffer = np.empty(len(df), dtype=np.float64)
+    for j, f in enumerate(features):
+        check_cancel(cancel, path)
+        X[:, j] = column = numeric_column(df[f], decimal).to_numpy()
+        np.less_equal(np.abs(column, out=buffer), _FLOAT32_MAX, out=finite[:, j])
+        if step is not None:  # the label's text codes take about as long as two numeric columns
+            step((j + 1) / (len(features) + 3))
+    return X, finite
+
+
+def _too_few_rows(name: str, label: str, n_keep: int, n_total: int, dropped_by: dict) -> str:
+    worst = sorted((k, c) for c, k in dropped_by.items() if k)[::-1][:3]
+    why = "; ".join(f"'{one_line(c)}' is {'missing' if c == label else 'missing or not a finite number'}"
+                    f" in {plural(k, 'row')}" for k, c in worst)
+    return (f"{name} has only {plural(n_keep, 'usable row')} (of {n_total:,}; rows with missing or "
+            f"non-finite values are dropped{': ' + why if why else ''}): at least {MIN_ROWS} are "
+            f"needed.")
+
+
+def _check_classes(name: str, label: str, classes: list[str], n_keep: int):
+    """DataError unless the label holds a few classes, each on several rows."""
     if len(classes) < 2:
         raise DataError(f"{name}: the label column '{one_line(label)}' holds a single class "
                         f"('{one_line(classes[0])}'): classification needs at least two. Choose another "
                         f"label column.")
+    if len(classes) == n_keep:
+        raise DataError(f"{name}: every one of the {n_keep:,} usable rows has a different value in the "
+                        f"label column '{one_line(label)}', so there are as many classes as rows and "
+                        f"nothing to learn (a name, an ID or a measurement?): a class must be shared by "
+                        f"many rows. Choose another label column.")
     if len(classes) > MAX_CLASSES or len(classes) * 2 > n_keep:
-        raise DataError(f"{name}: the label column '{one_line(label)}' has {len(classes)} distinct values in "
-                        f"{n_keep} rows: too many to be classes (an ID or a measurement?). Choose "
-                        f"another label column.")
-    X = (X if n_keep == n_total else X[keep]).astype(np.float32)
-    return Dataset(X=read_only(X), y=read_only(y), feature_names=tuple(features),
-                   class_names=tuple(classes), label_name=str(label), rows_total=n_total,
-                   rows_dropped=n_total - n_keep, dropped_by_column=dropped_by,
-                   source=str(path) if path is not None else None)
+        raise DataError(f"{name}: the label column '{one_line(label)}' has {len(classes):,} distinct "
+                        f"values in {plural(n_keep, 'row')}: too many to be classes (an ID or a "
+                        f"measurement?). Choose another label column.")
+
+
+def _constant_note(X: np.ndarray, features: list[str]) -> list[str]:
+    """A warning naming the features that hold one value on every usable row, if any."""
+    if not len(X):
+        return []
+    same = np.flatnonzero(X.min(axis=0) == X.max(axis=0))
+    if not len(same):
+        return []
+    names = [features[j] for j in same]
+    values = "; ".join(f"{X[0, j]:g}" for j in same[:5])
+    one = len(same) == 1
+    return [f"{quoted(names)} {'has' if one else 'each have'} the same value on every usable row "
+            f"({values}): {'it' if one else 'they'} cannot help tell the classes apart. Leave "
+            f"{'it' if one else 'them'} out of the features."]
 
 
 def _example(series: pd.Series, decimal: str) -> str:

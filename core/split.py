@@ -21,9 +21,14 @@ class Scaler:
     @classmethod
     def fit(cls, X: np.ndarray) -> Scaler:
         X = np.asarray(X, dtype=np.float64)  # float32 squares overflow from about 1e19
-        mean = X.mean(axis=0).astype(np.float32)
+        if not len(X):
+            raise ValueError("Scaler.fit needs at least one row")
+        constant = X.min(axis=0) == X.max(axis=0)
+        # a constant column (one value on every training row) becomes 0 exactly: its own value as the
+        # mean, and 1 as the spread, never a division by 0 or by a rounding error's tiny std
+        mean = np.where(constant, X[0], X.mean(axis=0)).astype(np.float32)
         std = X.std(axis=0).astype(np.float32)
-        std = np.where(std > 1e-12, std, 1.0).astype(np.float32)  # constant column: no division by 0
+        std = np.where(constant | ~(std > 0), 1.0, std).astype(np.float32)
         return cls(read_only(mean), read_only(std))
 
     def transform(self, X: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError, LoadCancelled
+from core.wording import plural
 
 NA_VALUES = ["?", "NA", "N/A", "na", "n/a", "nan", "NaN", "null", "NULL", "None", "none", "-", ""]
 DELIMITERS = (",", ";", "\t")
@@ -37,12 +38,6 @@ PROGRESS_INTERVAL = 0.1  # seconds: progress is reported at most ~10 times a sec
 
 def display_name(path) -> str:
     return str(path) if path is not None else "the table"
-
-
-def one_line(value, limit: int = 60) -> str:
-    """A column name or cell for a one-line message: line breaks and other controls escaped, cut short."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -414,8 +409,8 @@ def _extra_fields(p: Path, name: str, kwargs: dict, columns: list, watch: Watch)
     if len(rows):
         fields = len(columns) + np.flatnonzero(filled[rows[0]])[-1] + 1
         raise DataError(f"{name}: data row {rows[0] + 1} has {fields} fields but the header names only "
-                        f"{len(columns)} columns. Remove the extra values (or a stray delimiter), or "
-                        f"add names for them to the header.")
+                        f"{plural(len(columns), 'column')}. Remove the extra values (or a stray delimiter), "
+                        f"or add names for them to the header.")
     out = full.iloc[:, :len(columns)]
     out.columns = columns
     return out
@@ -570,5 +565,5 @@ def read_observations(path, *, progress=None, cancel=None) -> tuple[pd.DataFrame
 
 
 __all__ = ["CsvFormat", "NA_VALUES", "READ_BLOCK", "Watch", "check_cancel", "clean_names",
-           "data_row_lines", "display_name", "one_line", "one_line_per_row", "read_observations",
+           "data_row_lines", "display_name", "one_line_per_row", "read_observations",
            "read_table", "read_with_watch"]

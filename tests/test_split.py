@@ -30,3 +30,22 @@ def test_stratified_split_is_seeded_and_keeps_proportions(penguins_path):
         assert abs(frac - 0.3) < 0.02
     tr0, va0 = stratified_indices(ds.y, 0.0, seed=0)
     assert len(va0) == 0 and len(tr0) == len(ds.y)
+
+
+def test_scaler_constant_columns_become_zero_and_small_spreads_are_scaled():
+    """A column constant on the training rows (at any magnitude) scales to 0 exactly, with std 1;
+    a column of tiny but different values is standardised like any other (no absolute cut-off)."""
+    rng = np.random.default_rng(0)
+    n = 1001
+    X = np.column_stack([np.full(n, 3.3e38), np.full(n, 0.1), np.full(n, -7.0),
+                         rng.normal(0, 1e-14, n), rng.normal(5, 2, n)]).astype(np.float32)
+    s = Scaler.fit(X)
+    assert list(s.std[:3]) == [1.0, 1.0, 1.0]
+    z = s.transform(X)
+    assert np.isfinite(z).all() and (z[:, :3] == 0).all()
+    assert abs(z[:, 3].std() - 1) < 1e-3 and abs(z[:, 4].std() - 1) < 1e-3
+    assert np.allclose(s.inverse(z)[:, 1:3], X[:, 1:3])
+    other = X[:1].copy()
+    other[0, :3] = (1.0, 0.2, -6.0)  # values the training rows never had: their distance, unscaled
+    z1 = s.transform(other)
+    assert np.isfinite(z1).all() and z1[0, 1] == pytest.approx(0.1) and z1[0, 2] == 1.0
