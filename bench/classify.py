@@ -21,8 +21,9 @@ import pandas as pd  # noqa: E402
 
 
 def make_model():
-    from core.dataset import load_csv, penguins_path, split
+    from core.dataset import load_csv, penguins_path
     from core.model import model_from_training
+    from core.split import split
     from core.trainer import TrainConfig, Trainer
 
     t = Trainer(split(load_csv(penguins_path()), 0.3, 0), TrainConfig())

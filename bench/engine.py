@@ -62,7 +62,8 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
-from core.dataset import Dataset, Split, load_csv, penguins_path, split  # noqa: E402
+from core.dataset import Dataset, load_csv, penguins_path  # noqa: E402
+from core.split import Split, split  # noqa: E402
 from core.trainer import TrainConfig, Trainer  # noqa: E402
 
 BATCH_SIZE = 16

@@ -63,8 +63,8 @@ from bench.engine import (  # noqa: E402
     reference_epoch,
     synthetic_split,
 )
-from core.dataset import Split  # noqa: E402
 from core.network import NetworkSpec  # noqa: E402
+from core.split import Split  # noqa: E402
 from core.trainer import TrainConfig, Trainer, configure_threads, resolve_device  # noqa: E402
 
 LEARNING_RATE = 0.001  # Adam's usual rate for a network this wide (the app's default 0.01 is for 4-5-5-3)

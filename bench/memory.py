@@ -20,7 +20,8 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 import numpy as np
-from core.dataset import Dataset, load_csv, penguins_path, split
+from core.dataset import Dataset, load_csv, penguins_path
+from core.split import split
 from core.history import History
 from core.trainer import Trainer, TrainConfig, configure_threads
 

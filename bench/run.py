@@ -37,7 +37,8 @@ TARGETS = {
 
 
 def accuracy(quick: bool) -> dict:
-    from core.dataset import load_csv, penguins_path, split
+    from core.dataset import load_csv, penguins_path
+    from core.split import split
     from core.trainer import TrainConfig, Trainer, configure_threads
 
     ds = load_csv(penguins_path())

@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from core.dataset import _find_column, numeric_column, read_observations
+from core.columns import find_column, numeric_column
 from core.errors import DataError
 from core.model import TrainedModel
+from core.table import read_observations
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Predictions:
     class_names: tuple[str, ...]
     features: np.ndarray  # (n, f) the raw feature values used, in the model's order
     # where each row is in its file: on line `first_line + row`, or, where located() found blank
-    # lines or quoted line breaks, on lines[row] (core.dataset.data_row_lines)
+    # lines or quoted line breaks, on lines[row] (core.table.data_row_lines)
     first_line: int = 2
     lines: np.ndarray | None = None
 
@@ -48,7 +49,7 @@ class Predictions:
     def located(self, fmt, path) -> Predictions:
         """These predictions with the file lines of their rows, from how the file was read (a count
         of its newlines: 1 ms for 200k rows; a csv-module scan where rows and lines differ)."""
-        from core.dataset import data_row_lines
+        from core.table import data_row_lines
 
         first = 2 if fmt.header else 1
         lines = data_row_lines(path, fmt, len(self.valid))
@@ -78,7 +79,7 @@ def feature_matrix(model: TrainedModel, df: pd.DataFrame, path=None, decimal: st
                         f"Add or rename the column.")
     columns = list(df.columns)
     # by position: a frame may name two columns alike (df[name] would then be a table, not a column)
-    at = [columns.index(_find_column(columns, f, path, "feature")) for f in model.feature_names]
+    at = [columns.index(find_column(columns, f, path, "feature")) for f in model.feature_names]
     X_t = np.empty((len(at), len(df)), dtype=np.float64)
     for j, i in enumerate(at):
         X_t[j] = _float_values(df.iloc[:, i], decimal)

@@ -13,6 +13,7 @@ import sys
 import time
 
 from core.errors import UserError
+from core.wording import plural
 
 EXIT_BAD_INPUT = 2
 
@@ -105,12 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_train(a) -> int:
     from core.config import TrainConfig
-    from core.dataset import load_csv, split
+    from core.dataset import load_csv
+    from core.split import split
 
     if a.out:
         _check_writable(a.out)
     features = [f.strip() for f in a.features.split(",") if f.strip()] if a.features else None
     ds = load_csv(a.data, label=a.label, features=features)  # bad data is refused before torch loads
+    for warning in ds.warnings:  # also with --quiet: they are about the data, not progress
+        print(f"main.py train: warning: {warning}", file=sys.stderr, flush=True)
     from core.model import model_from_training, save_model
     from core.trainer import Trainer, configure_threads
 
@@ -151,7 +155,7 @@ def cmd_train(a) -> int:
         "label": ds.label_name, "layer_sizes": list(trainer.spec.layer_sizes),
         "rows_used": int(len(ds.y)), "rows_dropped": ds.rows_dropped,
         "seconds": round(seconds, 4), "model": a.out if a.out and trainer.epoch > 0 else None,
-        "diverged": status != 0,
+        "diverged": status != 0, "warnings": list(ds.warnings),
     }
     if a.json:
         print(json.dumps(result))
@@ -187,13 +191,15 @@ def cmd_classify(a) -> int:
     if pred.n_invalid:
         rows = pred.invalid_rows()
         shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
-        print(f"main.py classify: {pred.n_invalid} rows of {a.data} have a feature that is missing, "
-              f"not a number or out of range, and were left unclassified (lines {shown}).",
-              file=sys.stderr)
+        have = "has" if pred.n_invalid == 1 else "have"
+        print(f"main.py classify: {plural(pred.n_invalid, 'row')} of {a.data} {have} a feature that is "
+              f"missing, not a number or out of range, and {'was' if pred.n_invalid == 1 else 'were'} "
+              f"left unclassified (line{'' if len(rows) == 1 else 's'} {shown}).", file=sys.stderr)
     if a.out:
         _write_csv_atomic(frame, a.out)
         counts = ", ".join(f"{c}: {n}" for c, n in pred.counts().items())
-        print(f"classified {len(frame) - pred.n_invalid} rows ({counts}) -> {a.out}", file=sys.stderr)
+        print(f"classified {plural(len(frame) - pred.n_invalid, 'row')} ({counts}) -> {a.out}",
+              file=sys.stderr)
     else:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0

@@ -1,652 +1,30 @@
-"""Tables from CSV files, turned into features, labels, scaling and a train/validation split.
+"""The Dataset to train on: a table's usable rows as features and class labels.
 
-pandas does the parsing; the checks on top turn every way a file can be unusable into a DataError
-that names the file, the row or the column, and what to do.
-
-Reading can report progress and be cancelled halfway (read_table and load_csv take `progress` and
-`cancel`): pandas' C parser pulls the file through a handle of ours, one block of READ_BLOCK bytes
-at a time, and each block checks `cancel` and measures progress. The parse itself is the one
-whole-file read it always was, so no result depends on where the blocks fall.
+dataset_from_frame builds it from a table read by core.table (the columns chosen as in
+core.columns) and refuses, with a DataError naming the file and the column, a table that cannot be
+trained on; load_csv reads a file and builds it, with progress and cancel. Splitting and scaling
+are in core.split.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import math
-import re
-import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from core.columns import choose_features, default_label, describe_columns, find_column, numeric_column
 from core.errors import DataError, LoadCancelled
+from core.table import Watch, check_cancel, clean_names, display_name, read_with_watch
+from core.wording import one_line, plural, quoted
 
-LABEL_NAMES = ("label", "class", "target", "species", "y")
-NA_VALUES = ["?", "NA", "N/A", "na", "n/a", "nan", "NaN", "null", "NULL", "None", "none", "-", ""]
-DELIMITERS = (",", ";", "\t")
 MIN_ROWS = 5
 MAX_CLASSES = 1000
-MAX_COLUMNS = 10_000
-# Tables are held in memory, parsed, and again as numbers: a file this size needs several GB.
-MAX_FILE_BYTES = 1024 * 1024 * 1024
-SNIFF_BYTES = 64 * 1024
-READ_BLOCK = 1 << 20  # bytes the parser pulls per read: `cancel` is checked once per block
-PROGRESS_INTERVAL = 0.1  # seconds: progress is reported at most ~10 times a second
 # load_csv's progress: reading the bytes fills this share, converting the columns the rest (on a
 # 500 MB numeric file the conversion takes about as long as the parse)
 LOAD_READ_SHARE = 0.6
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-_ID_NAME = re.compile(r"(^|[\s_\-.])(id|idx|index|no|nr|number|row|rowid)$", re.IGNORECASE)
-
-
-def _display(path) -> str:
-    return str(path) if path is not None else "the table"
-
-
-def _show(value, limit: int = 60) -> str:
-    """A column name or cell for a one-line message: line breaks and other controls escaped, cut short."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-@dataclass(frozen=True)
-class CsvFormat:
-    """How a file was read: shown to the person so surprises are visible."""
-
-    encoding: str
-    delimiter: str
-    decimal: str
-    header: bool
-
-
-def _sniff(sample: str) -> tuple[str, str, bool]:
-    """Delimiter, decimal mark and whether the first line is a header, from a text sample."""
-    lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
-    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
-        lines = lines[:-1]  # the sample may cut the last line in half
-    best, best_score = ",", -1.0
-    for d in DELIMITERS:
-        try:
-            counts = [len(r) for r in csv.reader(lines, delimiter=d)]
-        except csv.Error:
-            continue
-        if not counts or max(counts) < 2:
-            continue
-        common = max(set(counts), key=counts.count)
-        # consistent field counts first, then more fields
-        score = counts.count(common) / len(counts) * 1000 + common
-        if score > best_score:
-            best, best_score = d, score
-    decimal = "."
-    if best == ";" and re.search(r"(^|;)\s*-?\d+,\d+\s*(;|$)", "\n".join(lines[1:]), re.M):
-        decimal = ","
-    header = True
-    if lines:
-        try:
-            rows = list(csv.reader(lines, delimiter=best))
-        except csv.Error:
-            rows = [next(csv.reader([lines[0]], delimiter=best), [])]
-        first = rows[0] if rows else []
-        if first and all(_is_number(c, decimal) for c in first):
-            header = False
-        elif len(rows) > 1 and _first_row_is_data(rows, decimal):
-            header = False
-    return best, decimal, header
-
-
-def _first_row_is_data(rows: list[list[str]], decimal: str) -> bool:
-    """A first line with numbers whose words all recur further down (e.g. 5.1,3.5,Iris-setosa) is
-    data, not a header; a word over a column of numbers, or a word never seen again, is a name."""
-    has_number = False
-    for j, cell in enumerate(rows[0]):
-        f = cell.strip()
-        if not f or f in NA_VALUES:
-            continue
-        if _is_number(f, decimal):
-            has_number = True
-            continue
-        below = [r[j].strip() for r in rows[1:] if j < len(r) and r[j].strip()]
-        if sum(_is_number(c, decimal) for c in below) * 2 > len(below) or f not in below:
-            return False
-    return has_number
-
-
-def _is_number(text: str, decimal: str = ".") -> bool:
-    t = text.strip()
-    if decimal == ",":
-        t = t.replace(",", ".")
-    try:
-        float(t)
-    except ValueError:
-        return False
-    return True
-
-
-class _Watch:
-    """One load's progress and cancellation, both optional.
-
-    progress(fraction) is told the share of the file's bytes read so far (times `share`, when the
-    reading is only part of the work): rising, at most every PROGRESS_INTERVAL seconds, below 1.0
-    while working, and 1.0 exactly once, when done() says the result is ready. cancel is anything
-    with is_set() (threading.Event, multiprocessing.Event); check() raises LoadCancelled once set.
-    """
-
-    def __init__(self, path, progress=None, cancel=None, share: float = 1.0):
-        self.name = _display(path)
-        self.progress, self.cancel = progress, cancel
-        self.share = share
-        self.size = 1
-        self.shown = 0.0  # the last fraction reported
-        self._when = -math.inf  # and when
-        self._base = 0.0  # where a second pass over the file starts
-
-    def check(self):
-        if self.cancel is not None and self.cancel.is_set():
-            raise LoadCancelled(f"Reading {self.name} was cancelled; the current data and network are "
-                                f"unchanged.")
-
-    def read(self, n: int):
-        """n bytes of the file are read (in this pass)."""
-        if self.progress is not None:
-            self.at(self.share * (self._base + (1.0 - self._base) * min(n / self.size, 1.0)))
-
-    def at(self, fraction: float):
-        """Report this much done, unless it is too soon after the last report or not more."""
-        now = time.monotonic()
-        if self.progress is not None and now - self._when >= PROGRESS_INTERVAL:
-            fraction = min(fraction, 0.99)
-            if fraction > self.shown:
-                self._report(fraction, now)
-
-    def again(self):
-        """The file is read once more (another encoding, a closer look): progress goes on from here."""
-        self._base = self.shown / self.share
-
-    def done(self):
-        if self.progress is not None and self.shown < 1.0:
-            self._report(1.0, time.monotonic())
-
-    def _report(self, fraction: float, now: float):
-        self.shown, self._when = fraction, now
-        self.progress(fraction)
-
-
-class _WatchedFile(io.RawIOBase):
-    """The file as pandas reads it: every block it pulls checks for cancel and counts as progress."""
-
-    def __init__(self, path: Path, watch: _Watch):
-        super().__init__()
-        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in close()
-        self._watch = watch
-        self._read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        self._watch.check()
-        n = self._file.readinto(buffer)
-        self._read += n or 0
-        self._watch.read(self._read)
-        return n
-
-    def close(self):
-        self._file.close()
-        super().close()
-
-
-def _watched(p: Path, watch: _Watch) -> io.BufferedReader:
-    return io.BufferedReader(_WatchedFile(p, watch), buffer_size=READ_BLOCK)
-
-
-def read_table(path, *, progress=None, cancel=None, rows: int | None = None
-               ) -> tuple[pd.DataFrame, CsvFormat]:
-    """Read a CSV into a DataFrame of raw values, or raise DataError saying why not.
-
-    progress: called as progress(fraction) with the share of the file's bytes read so far, at most
-    ~10 times a second (from the reading thread), rising, and with 1.0 exactly once at the end.
-    cancel: anything with is_set() (a threading.Event or multiprocessing Event), checked before each
-    block of READ_BLOCK bytes is parsed; once it is set, LoadCancelled (a UserError) is raised and
-    nothing is kept. rows: read only the first `rows` data rows (a preview of a big file).
-    """
-    watch = _Watch(path, progress, cancel)
-    out = _read_table(path, watch, rows)
-    watch.done()
-    return out
-
-
-def _read_table(path, watch: _Watch, rows: int | None = None) -> tuple[pd.DataFrame, CsvFormat]:
-    name = _display(path)
-    p = Path(path)
-    watch.check()
-    if p.is_dir():
-        raise DataError(f"{name} is a folder, not a CSV file: choose a file.")
-    try:
-        size = p.stat().st_size
-        with open(p, "rb") as f:
-            head = f.read(SNIFF_BYTES)
-    except FileNotFoundError:
-        raise DataError(f"{name}: no such file. Check the path.") from None
-    except OSError as e:
-        raise DataError(f"{name} cannot be read ({e.strerror or e}). Check the path and its "
-                        f"permissions.") from None
-    watch.size = max(size, 1)
-    if size > MAX_FILE_BYTES:
-        raise DataError(f"{name} is {size / 2**20:,.0f} MB, over the {MAX_FILE_BYTES // 2**20:,} MB "
-                        f"this program can hold in memory: use a sample of its rows.")
-    if size == 0 or not head.strip():
-        raise DataError(f"{name} is empty: a CSV needs a header line and rows of data.")
-    encoding = _wide_encoding(head)
-    if encoding:  # UTF-16 or UTF-32: NUL bytes are part of the text
-        sample = head.decode(encoding, errors="ignore")
-        if _looks_binary(sample.encode("utf-8", errors="ignore")):
-            raise DataError(f"{name} is not a text CSV file (it holds binary data): export it as "
-                            f"CSV first.")
-    else:
-        if b"\x00" in head or _looks_binary(head):
-            raise DataError(f"{name} is not a text CSV file ({_binary_kind(head)}): "
-                            f"export it as CSV first.")
-        encoding = "utf-8-sig"
-        try:
-            sample = head.decode(encoding)
-        except UnicodeDecodeError as e:
-            cut = len(head) == SNIFF_BYTES and e.reason == "unexpected end of data"
-            if not cut:  # not just a multi-byte character cut by the sample's end
-                encoding = "latin-1"
-            sample = head.decode(encoding, errors="ignore")
-    if not sample.strip():
-        raise DataError(f"{name} is empty: a CSV needs a header line and rows of data.")
-    delimiter, decimal, header = _sniff(sample)
-    _check_width(p, name, head, sample, delimiter, encoding)
-    kwargs = dict(
-        sep=delimiter,
-        decimal=decimal,
-        header=0 if header else None,
-        index_col=False,  # never take the first column as row names (see _extra_fields)
-        na_values=NA_VALUES,
-        keep_default_na=True,
-        # spaces after delimiters cost a slower tokenizer pass: only ask for it when the file has them
-        skipinitialspace=bool(re.search(re.escape(delimiter) + r"[ ]", sample)),
-        skip_blank_lines=True,
-        encoding=encoding,
-        encoding_errors="strict",
-        nrows=rows,
-    )
-    try:
-        try:
-            df, extra = _read_csv(p, kwargs, watch)
-        except UnicodeDecodeError:
-            if encoding != "utf-8-sig":  # latin-1 decodes any byte: a UTF-16/32 file is damaged
-                raise DataError(f"{name} is not valid {encoding.upper()} text (damaged or cut "
-                                f"short): save it again as UTF-8 CSV.") from None
-            if head.startswith(codecs.BOM_UTF8) or not sample.isascii():  # UTF-8, then not
-                where = _first_bad_utf8(p, watch)
-                raise DataError(f"{name} mixes text encodings: {where} is not UTF-8 although the "
-                                f"lines before it are. Save the file again as UTF-8.") from None
-            kwargs["encoding"] = encoding = "latin-1"
-            watch.again()
-            df, extra = _read_csv(p, kwargs, watch)
-        if extra:  # a data row has more fields than the header (read again to see what they hold)
-            watch.again()
-            df = _extra_fields(p, name, kwargs, list(df.columns), watch)
-        else:
-            df = _unmix(p, df, kwargs, watch)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{name} has no columns: it is empty or holds only blank lines.") from None
-    except pd.errors.ParserError as e:
-        width = _header_width(sample, delimiter) if header else None
-        raise DataError(f"{name}: {_parser_message(str(e), header, width)}") from None
-    except (OSError, ValueError, MemoryError) as e:
-        raise DataError(f"{name} cannot be read as CSV ({(str(e).splitlines() or [''])[0][:200]}): "
-                        f"check it is a CSV file.") from None
-    watch.check()
-    if df.shape[1] == 0:
-        raise DataError(f"{name} has no columns: it is empty or holds only blank lines.")
-    # a delimiter at the end of every line makes an empty, unnamed last column: it holds nothing
-    while df.shape[1] > 1 and (not header or _unnamed(df.columns[-1])) and df.iloc[:, -1].isna().all():
-        df = df.iloc[:, :-1]
-    if not header:
-        df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
-    else:
-        df.columns = _clean_names(df.columns)
-    return df, CsvFormat(encoding=encoding.replace("-sig", ""), delimiter=delimiter, decimal=decimal,
-                         header=header)
-
-
-def one_line_per_row(path, fmt: CsvFormat, rows: int) -> bool:
-    """Whether the file holds exactly one line per data row (and the header's), so that row i is on
-    line i + 2 (i + 1 without a header): no blank lines, no quoted line breaks. Counts the newline
-    bytes (numpy: 0.15 ms a MB); False, unknown, for UTF-16/32 text."""
-    if fmt.encoding.startswith(("utf-16", "utf-32")):
-        return False
-    newlines, last = 0, b""
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(READ_BLOCK):
-                newlines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
-                last = chunk[-1:]
-    except OSError:
-        return False
-    return newlines + (last != b"\n") == rows + fmt.header
-
-
-def data_row_lines(path, fmt: CsvFormat, rows: int) -> np.ndarray:
-    """The file line (1-based) of each of the table's `rows` data rows, as read_table numbered them.
-
-    Where one_line_per_row(), simple arithmetic; else the file is read once more with the csv
-    module, skipping blank lines as pandas does and counting a quoted line break as a line, so a
-    message can name the line an editor shows. If that reading finds another number of rows than
-    pandas did (it should not), the arithmetic is returned: a near guess rather than no number."""
-    first = 2 if fmt.header else 1
-    simple = np.arange(first, first + rows, dtype=np.int64)
-    if one_line_per_row(path, fmt, rows):
-        return simple
-    starts = []
-    try:
-        with open(path, encoding=fmt.encoding, errors="replace", newline="") as f:
-            reader = csv.reader(f, delimiter=fmt.delimiter)
-            before, header_left = 0, fmt.header
-            for record in reader:
-                if record and not (len(record) == 1 and not record[0].strip()):
-                    if header_left:
-                        header_left = False
-                    else:
-                        starts.append(before + 1)
-                before = reader.line_num
-    except (OSError, csv.Error, UnicodeError):
-        return simple
-    return np.asarray(starts, dtype=np.int64) if len(starts) == rows else simple
-
-
-def _read_csv(p: Path, kwargs: dict, watch: _Watch) -> tuple[pd.DataFrame, bool]:
-    """The table, and whether pandas warned that a data row has more fields than the header."""
-    with warnings.catch_warnings(record=True) as caught, _watched(p, watch) as f:
-        warnings.simplefilter("always", pd.errors.ParserWarning)
-        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-        df = pd.read_csv(f, **kwargs)
-    extra = any(issubclass(w.category, pd.errors.ParserWarning) and "does not match" in str(w.message)
-                for w in caught)
-    return df, extra
-
-
-def _unmix(p: Path, df: pd.DataFrame, kwargs: dict, watch: _Watch) -> pd.DataFrame:
-    """Columns of numbers in one stretch of the file and text in another, read again as text.
-
-    pandas parses a big file in stretches and infers each stretch's types on its own, so such a
-    column comes out holding numbers and strings side by side: a label column then has the class
-    '1.0' in one part of the file and '1' in another. As text throughout it is what a whole-file
-    inference gives (low_memory=False, too costly in memory for big files)."""
-    mixed = [j for j in range(df.shape[1]) if pd.api.types.is_object_dtype(df.dtypes.iloc[j])
-             and pd.api.types.infer_dtype(df.iloc[:, j], skipna=True).startswith("mixed")]
-    if not mixed:
-        return df
-    watch.again()
-    with _watched(p, watch) as f:
-        text = pd.read_csv(f, **{**kwargs, "usecols": mixed, "dtype": str})
-    if text.shape[0] != df.shape[0]:  # cannot happen; if it did, keep what the first read gave
-        return df
-    df = df.copy()
-    for k, j in enumerate(mixed):
-        df.isetitem(j, text.iloc[:, k].set_axis(df.index))
-    return df
-
-
-def _extra_fields(p: Path, name: str, kwargs: dict, columns: list, watch: _Watch) -> pd.DataFrame:
-    """The first data row has more fields than the header. Delimiters at the end of every line
-    (empty extra fields) are harmless and dropped; values there are an error, not silently lost."""
-    try:
-        with _watched(p, watch) as f:  # pandas puts the extra fields in the index
-            df = pd.read_csv(f, **{**kwargs, "index_col": None})
-    except pd.errors.ParserError as e:  # pandas counts against the first data row, not the header
-        m = re.search(r"Expected \d+ fields in line (\d+), saw (\d+)", str(e))
-        if not m:
-            raise
-        raise DataError(f"{name}: line {m.group(1)} has {m.group(2)} fields but the header has "
-                        f"{len(columns)}. Fix that line (a stray delimiter, or a text value with a comma "
-                        f"that needs quotes) and open the file again.") from None
-    lead = df.index.to_frame(index=False)
-    k = lead.shape[1]
-    body = df.reset_index(drop=True)
-    lead.columns = range(k)
-    body.columns = range(k, k + body.shape[1])
-    full = pd.concat([lead, body], axis=1)  # every row's fields, left to right, as in the file
-    extras = full.iloc[:, len(columns):]
-    filled = extras.notna().to_numpy() & (extras.astype("string").apply(lambda s: s.str.strip())
-                                          != "").fillna(False).to_numpy()
-    rows = np.flatnonzero(filled.any(axis=1))
-    if len(rows):
-        fields = len(columns) + np.flatnonzero(filled[rows[0]])[-1] + 1
-        raise DataError(f"{name}: data row {rows[0] + 1} has {fields} fields but the header names only "
-                        f"{len(columns)} columns. Remove the extra values (or a stray delimiter), or "
-                        f"add names for them to the header.")
-    out = full.iloc[:, :len(columns)]
-    out.columns = columns
-    return out
-
-
-def _wide_encoding(head: bytes) -> str | None:
-    """UTF-32/UTF-16 by byte order mark, or UTF-16 without one (ASCII text has every other byte 0)."""
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    h = head[:4096]
-    if len(h) >= 8:
-        even, odd = h[0::2], h[1::2]
-        if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
-            return "utf-16-le"
-        if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
-            return "utf-16-be"
-    return None
-
-
-def _binary_kind(head: bytes) -> str:
-    kinds = ((b"PK\x03\x04", "it is a ZIP archive, e.g. an Excel .xlsx or .ods workbook"),
-             (b"\xd0\xcf\x11\xe0", "it is an old Excel .xls workbook"),
-             (b"%PDF", "it is a PDF document"),
-             (b"\x1f\x8b", "it is gzip-compressed"))
-    for magic, kind in kinds:
-        if head.startswith(magic):
-            return kind
-    return "it holds binary data"
-
-
-def _check_width(p: Path, name: str, head: bytes, sample: str, delimiter: str, encoding: str):
-    """Refuse a first line with more than MAX_COLUMNS fields before pandas spends minutes on it."""
-    first = re.split(r"\r\n|\r|\n", sample, maxsplit=1)
-    if len(first) > 1 or len(head) < SNIFF_BYTES:  # the whole first line is in the sample
-        n = first[0].count(delimiter) + 1
-        ended = True
-    else:  # a first line longer than the sample: count on through the file, in bytes
-        n, ended = _count_first_line(p, delimiter.encode(_byte_order(encoding, head)))
-    if n > MAX_COLUMNS:
-        if not ended:
-            raise DataError(f"{name} is a single line of over {MAX_COLUMNS:,} values: a CSV needs one "
-                            f"row per line. Export it again with line breaks.")
-        raise DataError(f"{name} has {n:,} columns, over the {MAX_COLUMNS:,} this program reads: "
-                        f"keep only the columns you need and save it again.")
-
-
-def _byte_order(encoding: str, head: bytes) -> str:
-    """The codec that encodes like the file, without a byte order mark: e.g. 'utf-16-be'."""
-    if encoding in ("utf-16", "utf-32"):
-        le = head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF16_LE))
-        return f"{encoding}-{'le' if le else 'be'}"
-    return encoding.replace("-sig", "")
-
-
-def _count_first_line(p: Path, mark: bytes) -> tuple[int, bool]:
-    """Fields on the first line (delimiters + 1, stopping past MAX_COLUMNS), and whether it ends."""
-    n = 1
-    with open(p, "rb") as f:
-        while chunk := f.read(1 << 20):
-            cut = min((i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0), default=-1)
-            n += chunk[:cut].count(mark) if cut >= 0 else chunk.count(mark)
-            if cut >= 0 or n > MAX_COLUMNS:
-                return n, cut >= 0
-    return n, False
-
-
-def _first_bad_utf8(p: Path, watch: _Watch) -> str:
-    """'line N (byte 0xAB)': where a file first stops being UTF-8."""
-    line, carry = 1, b""
-    with open(p, "rb") as f:
-        while chunk := f.read(1 << 20):
-            watch.check()
-            data = carry + chunk
-            try:
-                data.decode("utf-8")
-                carry = b""
-            except UnicodeDecodeError as e:
-                if e.reason == "unexpected end of data" and e.start >= len(data) - 3:
-                    line += data.count(b"\n", 0, e.start)
-                    carry = data[e.start:]
-                    continue
-                line += data.count(b"\n", 0, e.start)
-                return f"line {line} (byte 0x{data[e.start]:02x})"
-            line += data.count(b"\n")
-    return "a line near the end"
-
-
-def _looks_binary(head: bytes) -> bool:
-    control = sum(1 for b in head[:4096] if b < 9 or 13 < b < 32)
-    return control > max(8, len(head[:4096]) // 100)
-
-
-def _header_width(sample: str, delimiter: str) -> int | None:
-    """Fields on the first line of the sample (None if it cannot be told)."""
-    try:
-        return len(next(csv.reader(sample.splitlines()[:1], delimiter=delimiter)))
-    except (csv.Error, StopIteration):
-        return None
-
-
-def _parser_message(text: str, header: bool = True, header_width: int | None = None) -> str:
-    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
-    if m:
-        want, line, saw = m.groups()
-        # pandas counts against the first data row, which may itself be longer than the header
-        before = ("the first line has" if not header else "the header has"
-                  if header_width in (None, int(want)) else "the lines before it have")
-        return (f"line {line} has {saw} fields but {before} {want}. Fix that line (a stray "
-                f"delimiter, or a text value with a comma that needs quotes) and open the file again.")
-    m = re.search(r"EOF inside string starting at row (\d+)", text)
-    if m:
-        return (f"a quote (\") opened on line {int(m.group(1)) + 1} is never closed, so the rest of "
-                f"the file reads as one value. Close or remove that quote and open the file again.")
-    return f"cannot be parsed as CSV ({text.strip().splitlines()[0][:200]}). Check it is a CSV file."
-
-
-def _unnamed(column) -> bool:
-    name = str(column).strip()
-    return not name or name.lower().startswith("unnamed:")
-
-
-def _clean_names(cols) -> list[str]:
-    out, seen = [], {}
-    for i, c in enumerate(cols):
-        name = str(c).strip()
-        if _unnamed(name):
-            name = f"column_{i + 1}"
-        base = re.sub(r"\.\d+$", "", name) if name not in seen else name
-        if name in seen or (base != name and base in seen):
-            k = seen.get(base, 1) + 1
-            seen[base] = k
-            name = f"{base}_{k}"
-        seen[name] = 1
-        out.append(name)
-    return out
-
-
-def numeric_column(series: pd.Series, decimal: str = ".") -> pd.Series:
-    """Values as float64; cells that are not numbers become NaN."""
-    if series.dtype != object and pd.api.types.is_numeric_dtype(series):
-        return series.astype("float64")
-    codes, uniques = pd.factorize(series)  # text is parsed once per distinct value, not per row
-    s = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string").str.strip()
-    if decimal == ",":
-        s = s.str.replace(",", ".", regex=False)
-    values = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
-    values = np.append(values, np.nan)  # code -1 (a missing cell) picks this NaN
-    return pd.Series(values[codes], index=series.index, name=series.name, dtype="float64")
-
-
-def _text_codes(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """(codes, texts): stripped text per distinct value, and each row's index into it (-1: missing)."""
-    codes, uniques = pd.factorize(series)
-    texts = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
-    return codes, texts.astype(object)
-
-
-@dataclass(frozen=True)
-class ColumnInfo:
-    name: str
-    numeric: bool
-    id_like: bool
-    missing: int
-    distinct: int
-
-
-def describe_columns(df: pd.DataFrame, decimal: str = ".", distinct: bool = True, *, cancel=None
-                     ) -> list[ColumnInfo]:
-    """What each column holds: numeric or not, ID-like or not, missing cells, distinct values
-    (-1 with distinct=False, which skips counting them: a hash of every cell). `cancel` as in
-    load_csv, checked before each column."""
-    return _describe_columns(df, decimal, distinct, cancel)
-
-
-def _describe_columns(df: pd.DataFrame, decimal: str, distinct: bool, cancel, skip=None
-                      ) -> list[ColumnInfo]:
-    infos = []
-    for name in df.columns:
-        if skip is not None and name == skip:
-            continue
-        _check_cancel(cancel, None)
-        col = df[name]
-        present = col.notna()
-        n_present = int(present.sum())
-        nums = numeric_column(col, decimal)
-        parsed = int(nums.notna().sum())
-        numeric = n_present > 0 and parsed >= 0.9 * n_present
-        id_like = False
-        if numeric:
-            v = nums.to_numpy()
-            v = v[np.isfinite(v)]
-            if bool(_ID_NAME.search(str(name))):
-                id_like = True
-            elif len(v) > 10 and _consecutive_whole(v[:1024]) and _consecutive_whole(v):
-                id_like = True  # (the first 1,024 values settle it cheaply for most columns)
-        infos.append(ColumnInfo(name=str(name), numeric=numeric, id_like=id_like,
-                                missing=int(len(col) - n_present),
-                                distinct=int(col.nunique()) if distinct else -1))
-    return infos
-
-
-def _consecutive_whole(v: np.ndarray) -> bool:
-    return bool(np.all(np.mod(v, 1) == 0) and np.all(np.diff(v) == 1))
-
-
-def default_label(columns) -> str:
-    for c in columns:
-        if str(c).strip().lower() in LABEL_NAMES:
-            return c
-    return columns[-1]
-
-
-def _find_column(columns, name: str, path, role: str) -> str:
-    if name in columns:
-        return name
-    for c in columns:
-        if str(c).strip().lower() == name.strip().lower():
-            return c
-    shown = ", ".join(_show(c, 40) for c in list(columns)[:20]) + (", …" if len(columns) > 20 else "")
-    raise DataError(f"{_display(path)} has no {role} column named '{_show(name)}'. Its columns are: "
-                    f"{shown}.")
 
 
 @dataclass(frozen=True)
@@ -662,6 +40,9 @@ class Dataset:
     rows_dropped: int
     dropped_by_column: dict = field(default_factory=dict)
     source: str | None = None
+    # things that train but deserve a look (ID-like or constant features), one sentence each, shown
+    # by the import dialog's summary and on the command line's stderr
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_features(self) -> int:
@@ -683,17 +64,6 @@ class Dataset:
                 f"values ({parts})")
 
 
-def suggest_features(df: pd.DataFrame, label: str, decimal: str = ".", *, cancel=None) -> list[str]:
-    """Default features: every numeric column but the label and ID-like columns."""
-    return [c.name for c in _describe_columns(df, decimal, False, cancel, skip=label)
-            if c.name != label and c.numeric and not c.id_like]
-
-
-def _check_cancel(cancel, path):
-    if cancel is not None and cancel.is_set():
-        _Watch(path, cancel=cancel).check()
-
-
 def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None, path=None,
                        decimal: str = ".", *, cancel=None) -> Dataset:
     """The Dataset to train on from a table, or DataError saying why it cannot be used.
@@ -702,64 +72,24 @@ def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None
     try:
         return _dataset_from_frame(df, label, features, path, decimal, cancel, None)
     except LoadCancelled:
-        _Watch(path, cancel=cancel).check()  # the same, naming the file
+        Watch(path, cancel=cancel).check()  # the same, naming the file
         raise
 
 
 def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, cancel, step
                         ) -> Dataset:
     """dataset_from_frame; step(fraction), if given, is told how much of the conversion is done."""
-    name = _display(path)
-    if df.shape[1] == 0:
-        raise DataError(f"{name} has no columns: it needs feature columns and a label column.")
-    if df.shape[0] == 0:
-        raise DataError(f"{name} has a header but no rows of data: add at least {MIN_ROWS} rows.")
-    if df.shape[1] < 2:
-        raise DataError(f"{name} has only one column ('{_show(df.columns[0])}'): it needs feature "
-                        f"columns and a label column, separated by commas, semicolons or tabs.")
-    if not all(isinstance(c, str) for c in df.columns) or df.columns.duplicated().any():
-        df = df.set_axis(_clean_names(df.columns), axis=1)  # a frame not from read_table
+    name = display_name(path)
+    df = _checked_shape(df, name)
     columns = list(df.columns)
-    label = _find_column(columns, label, path, "label") if label else default_label(columns)
-    if features:
-        features = [_find_column(columns, f, path, "feature") for f in features]
-        if label in features:
-            raise DataError(f"{name}: '{_show(label)}' is the label column and cannot also be a "
-                            f"feature: choose other features or another label.")
-        twice = next((f for i, f in enumerate(features) if f in features[:i]), None)
-        if twice is not None:
-            raise DataError(f"{name}: the feature column '{_show(twice)}' is named twice: name each "
-                            f"feature once.")
-        infos = {c.name: c for c in describe_columns(df[features], decimal, distinct=False,
-                                                     cancel=cancel)}
-        for f in features:
-            if not infos[f].numeric:
-                raise DataError(f"{name}: feature column '{_show(f)}' is not numeric (e.g. "
-                                f"'{_show(_example(df[f], decimal), 40)}'). Choose numeric feature "
-                                f"columns.")
-    else:
-        features = suggest_features(df, label, decimal, cancel=cancel)
-        if not features:
-            raise DataError(f"{name} has no numeric feature column besides the label "
-                            f"'{_show(label)}': a network needs numbers as input, so add columns of "
-                            f"numbers or choose another label column.")
-
-    X = np.empty((len(df), len(features)), dtype=np.float64)
-    # NaN, inf, and numbers beyond float32 (the network's) are out; column by column, in one buffer
-    finite = np.empty(X.shape, dtype=bool)
-    buffer = np.empty(len(df), dtype=np.float64)
-    for j, f in enumerate(features):
-        _check_cancel(cancel, path)
-        X[:, j] = column = numeric_column(df[f], decimal).to_numpy()
-        np.less_equal(np.abs(column, out=buffer), _FLOAT32_MAX, out=finite[:, j])
-        if step is not None:  # the label's text codes take about as long as two numeric columns
-            step((j + 1) / (len(features) + 3))
-    _check_cancel(cancel, path)
-    lab = df[label]
-    codes, texts = _text_codes(lab)
+    label = find_column(columns, label, path, "label") if label else default_label(columns)
+    features, notes = _features(df, label, features, path, decimal, cancel)
+    X, finite = _feature_matrix(df, features, decimal, cancel, path, step)
+    check_cancel(cancel, path)
+    codes, texts = _text_codes(df[label])
     if step is not None:
         step((len(features) + 2) / (len(features) + 3))
-    _check_cancel(cancel, path)
+    check_cancel(cancel, path)
     lab_ok = (codes >= 0) & np.append((texts != "").to_numpy(dtype=bool), False)[codes]
     keep = finite.all(axis=1) & lab_ok
     dropped_by = {f: int((~finite[:, i]).sum()) for i, f in enumerate(features)}
@@ -767,26 +97,134 @@ def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, c
     n_total = int(len(df))
     n_keep = int(keep.sum())
     if n_keep < MIN_ROWS:
-        worst = sorted((k, c) for c, k in dropped_by.items() if k)[::-1][:3]
-        why = "; ".join(f"'{_show(c)}' is {'missing' if c == label else 'missing or not a finite number'}"
-                        f" in {k} rows" for k, c in worst)
-        raise DataError(f"{name} has only {n_keep} usable rows (of {n_total}; rows with missing or "
-                        f"non-finite values are dropped{': ' + why if why else ''}): at least "
-                        f"{MIN_ROWS} are needed.")
+        raise DataError(_too_few_rows(name, label, n_keep, n_total, dropped_by))
     y, classes = _encode_labels(codes[keep], texts, label, name)
-    if len(classes) < 2:
-        raise DataError(f"{name}: the label column '{_show(label)}' holds a single class "
-                        f"('{_show(classes[0])}'): classification needs at least two. Choose another "
-                        f"label column.")
-    if len(classes) > MAX_CLASSES or len(classes) * 2 > n_keep:
-        raise DataError(f"{name}: the label column '{_show(label)}' has {len(classes)} distinct values in "
-                        f"{n_keep} rows: too many to be classes (an ID or a measurement?). Choose "
-                        f"another label column.")
+    _check_classes(name, label, classes, n_keep)
     X = (X if n_keep == n_total else X[keep]).astype(np.float32)
-    return Dataset(X=_frozen(X), y=_frozen(y), feature_names=tuple(features),
+    notes += _constant_note(X, features)
+    return Dataset(X=read_only(X), y=read_only(y), feature_names=tuple(features),
                    class_names=tuple(classes), label_name=str(label), rows_total=n_total,
                    rows_dropped=n_total - n_keep, dropped_by_column=dropped_by,
-                   source=str(path) if path is not None else None)
+                   source=str(path) if path is not None else None, warnings=tuple(notes))
+
+
+def _checked_shape(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The table, with clean unique column names, or DataError if it has too few rows or columns."""
+    if df.shape[1] == 0:
+        raise DataError(f"{name} has no columns: it needs feature columns and a label column.")
+    if df.shape[0] == 0:
+        raise DataError(f"{name} has a header but no rows of data: add at least {MIN_ROWS} rows.")
+    if df.shape[1] < 2:
+        raise DataError(f"{name} has only one column ('{one_line(df.columns[0])}'): it needs feature "
+                        f"columns and a label column, separated by commas, semicolons or tabs.")
+    if not all(isinstance(c, str) for c in df.columns) or df.columns.duplicated().any():
+        df = df.set_axis(clean_names(df.columns), axis=1)  # a frame not from read_table
+    return df
+
+
+def _features(df: pd.DataFrame, label: str, features, path, decimal: str, cancel
+              ) -> tuple[list[str], list[str]]:
+    """The feature columns (those named, checked, else the default choice) and warnings on them."""
+    name = display_name(path)
+    if not features:
+        features, only_ids = choose_features(df, label, decimal, cancel=cancel)
+        if not features:
+            raise DataError(f"{name} has no numeric feature column besides the label "
+                            f"'{one_line(label)}': a network needs numbers as input, so add columns of "
+                            f"numbers or choose another label column.")
+        return features, [_id_note(features, only=True)] if only_ids else []
+    features = [find_column(list(df.columns), f, path, "feature") for f in features]
+    if label in features:
+        raise DataError(f"{name}: '{one_line(label)}' is the label column and cannot also be a "
+                        f"feature: choose other features or another label.")
+    twice = next((f for i, f in enumerate(features) if f in features[:i]), None)
+    if twice is not None:
+        raise DataError(f"{name}: the feature column '{one_line(twice)}' is named twice: name each "
+                        f"feature once.")
+    infos = {c.name: c for c in describe_columns(df[features], decimal, distinct=False, cancel=cancel)}
+    for f in features:
+        if not infos[f].numeric:
+            raise DataError(f"{name}: feature column '{one_line(f)}' is not numeric (e.g. "
+                            f"'{one_line(_example(df[f], decimal), 40)}'). Choose numeric feature "
+                            f"columns.")
+    ids = [f for f in features if infos[f].id_like]
+    if not ids:
+        return features, []
+    # every feature ID-like: are they all there is (as the default choice would find)?
+    only = len(ids) == len(features) and choose_features(df, label, decimal, cancel=cancel)[1]
+    return features, [_id_note(ids, only)]
+
+
+def _id_note(ids: list[str], only: bool) -> str:
+    """The warning for features that look like row numbers or IDs."""
+    one = len(ids) == 1
+    what = "a row number or an ID" if one else "row numbers or IDs"
+    it = "it" if one else "them"
+    harm = (f"a network can learn from {it} only where a row sits in the file, which says nothing "
+            f"about new data")
+    if only:
+        used = "it is used as a feature" if one else "they are used as features"
+        return (f"{quoted(ids)} {'looks' if one else 'look'} like {what}, but every numeric column "
+                f"here does (besides the label), so {used}: {harm}. Add columns of measurements, or "
+                f"choose another label column.")
+    return f"{quoted(ids)} {'looks' if one else 'look'} like {what}: {harm}."
+
+
+def _feature_matrix(df: pd.DataFrame, features: list[str], decimal: str, cancel, path, step
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The features as float64 (n, f), and where they are finite numbers within float32's range
+    (NaN, inf and numbers beyond float32, the network's, are out); column by column, in one buffer."""
+    X = np.empty((len(df), len(features)), dtype=np.float64)
+    finite = np.empty(X.shape, dtype=bool)
+    buffer = np.empty(len(df), dtype=np.float64)
+    for j, f in enumerate(features):
+        check_cancel(cancel, path)
+        X[:, j] = column = numeric_column(df[f], decimal).to_numpy()
+        np.less_equal(np.abs(column, out=buffer), _FLOAT32_MAX, out=finite[:, j])
+        if step is not None:  # the label's text codes take about as long as two numeric columns
+            step((j + 1) / (len(features) + 3))
+    return X, finite
+
+
+def _too_few_rows(name: str, label: str, n_keep: int, n_total: int, dropped_by: dict) -> str:
+    worst = sorted((k, c) for c, k in dropped_by.items() if k)[::-1][:3]
+    why = "; ".join(f"'{one_line(c)}' is {'missing' if c == label else 'missing or not a finite number'}"
+                    f" in {plural(k, 'row')}" for k, c in worst)
+    return (f"{name} has only {plural(n_keep, 'usable row')} (of {n_total:,}; rows with missing or "
+            f"non-finite values are dropped{': ' + why if why else ''}): at least {MIN_ROWS} are "
+            f"needed.")
+
+
+def _check_classes(name: str, label: str, classes: list[str], n_keep: int):
+    """DataError unless the label holds a few classes, each on several rows."""
+    if len(classes) < 2:
+        raise DataError(f"{name}: the label column '{one_line(label)}' holds a single class "
+                        f"('{one_line(classes[0])}'): classification needs at least two. Choose another "
+                        f"label column.")
+    if len(classes) == n_keep:
+        raise DataError(f"{name}: every one of the {n_keep:,} usable rows has a different value in the "
+                        f"label column '{one_line(label)}', so there are as many classes as rows and "
+                        f"nothing to learn (a name, an ID or a measurement?): a class must be shared by "
+                        f"many rows. Choose another label column.")
+    if len(classes) > MAX_CLASSES or len(classes) * 2 > n_keep:
+        raise DataError(f"{name}: the label column '{one_line(label)}' has {len(classes):,} distinct "
+                        f"values in {plural(n_keep, 'row')}: too many to be classes (an ID or a "
+                        f"measurement?). Choose another label column.")
+
+
+def _constant_note(X: np.ndarray, features: list[str]) -> list[str]:
+    """A warning naming the features that hold one value on every usable row, if any."""
+    if not len(X):
+        return []
+    same = np.flatnonzero(X.min(axis=0) == X.max(axis=0))
+    if not len(same):
+        return []
+    names = [features[j] for j in same]
+    values = "; ".join(f"{X[0, j]:g}" for j in same[:5])
+    one = len(same) == 1
+    return [f"{quoted(names)} {'has' if one else 'each have'} the same value on every usable row "
+            f"({values}): {'it' if one else 'they'} cannot help tell the classes apart. Leave "
+            f"{'it' if one else 'them'} out of the features."]
 
 
 def _example(series: pd.Series, decimal: str) -> str:
@@ -807,8 +245,8 @@ def _encode_labels(codes: np.ndarray, texts: pd.Series, label: str, name: str
         finite = np.isfinite(nums)
         whole = finite & (np.mod(np.where(finite, nums, 0.0), 1) == 0)
         if not whole.all():
-            raise DataError(f"{name}: the label column '{_show(label)}' holds non-integer numbers "
-                            f"(e.g. {_show(t[np.flatnonzero(~whole)[0]], 30)}): it looks like a "
+            raise DataError(f"{name}: the label column '{one_line(label)}' holds non-integer numbers "
+                            f"(e.g. {one_line(t[np.flatnonzero(~whole)[0]], 30)}): it looks like a "
                             f"measurement, not a class. Choose the column that names the class.")
         if np.abs(nums).max() < 2.0**53:  # exact as float64: equal numbers are equal classes
             uniq = np.unique(nums)
@@ -844,8 +282,8 @@ def load_csv(path, label: str | None = None, features=None, *, progress=None, ca
         assembling the columns, cannot be interrupted), and nothing is kept.
     Bad input raises DataError (also a UserError) naming the file, line or column.
     """
-    watch = _Watch(path, progress, cancel, share=LOAD_READ_SHARE)
-    df, fmt = _read_table(path, watch)
+    watch = Watch(path, progress, cancel, share=LOAD_READ_SHARE)
+    df, fmt = read_with_watch(path, watch)
     try:
         ds = _dataset_from_frame(df, label, features, path, fmt.decimal, cancel,
                                  lambda f: watch.at(LOAD_READ_SHARE + (1 - LOAD_READ_SHARE) * f))
@@ -856,77 +294,16 @@ def load_csv(path, label: str | None = None, features=None, *, progress=None, ca
     return ds
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, texts): stripped text per distinct value, and each row's index into it (-1: missing)."""
+    codes, uniques = pd.factorize(series)
+    texts = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
+    return codes, texts.astype(object)
+
+
+def read_only(a: np.ndarray) -> np.ndarray:
     a.setflags(write=False)
     return a
-
-
-@dataclass(frozen=True)
-class Scaler:
-    """Standardisation: (x - mean) / std, fitted on the training split only."""
-
-    mean: np.ndarray
-    std: np.ndarray
-
-    @classmethod
-    def fit(cls, X: np.ndarray) -> Scaler:
-        X = np.asarray(X, dtype=np.float64)  # float32 squares overflow from about 1e19
-        mean = X.mean(axis=0).astype(np.float32)
-        std = X.std(axis=0).astype(np.float32)
-        std = np.where(std > 1e-12, std, 1.0).astype(np.float32)  # constant column: no division by 0
-        return cls(_frozen(mean), _frozen(std))
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        # in float64: x - mean can exceed float32's range even where both are within it
-        return ((np.asarray(X, dtype=np.float64) - self.mean) / self.std).astype(np.float32)
-
-    def inverse(self, Z: np.ndarray) -> np.ndarray:
-        return (Z * self.std + self.mean).astype(np.float32)
-
-
-@dataclass(frozen=True)
-class Split:
-    """Scaled training and validation arrays, ready for the trainer."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    scaler: Scaler
-    feature_names: tuple[str, ...]
-    class_names: tuple[str, ...]
-    train_index: np.ndarray
-    val_index: np.ndarray
-    label_name: str = "label"
-
-
-def stratified_indices(y: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per class, a shuffled val_fraction goes to validation; each class keeps a training row."""
-    if not 0.0 <= val_fraction < 1.0:
-        raise DataError(f"the validation fraction must be at least 0 and below 1, not {val_fraction}.")
-    rng = np.random.default_rng(seed)
-    train, val = [], []
-    for c in np.unique(y):
-        idx = np.flatnonzero(y == c)
-        rng.shuffle(idx)
-        k = int(round(len(idx) * val_fraction))
-        k = min(k, len(idx) - 1)
-        val.append(idx[:k])
-        train.append(idx[k:])
-    tr = np.sort(np.concatenate(train))
-    va = np.sort(np.concatenate(val)) if val else np.array([], dtype=np.int64)
-    return tr, va
-
-
-def split(ds: Dataset, val_fraction: float = 0.3, seed: int = 0) -> Split:
-    tr, va = stratified_indices(ds.y, val_fraction, seed)
-    scaler = Scaler.fit(ds.X[tr])
-    return Split(
-        X_train=_frozen(scaler.transform(ds.X[tr])), y_train=_frozen(ds.y[tr].copy()),
-        X_val=_frozen(scaler.transform(ds.X[va])), y_val=_frozen(ds.y[va].copy()),
-        scaler=scaler, feature_names=ds.feature_names, class_names=ds.class_names,
-        train_index=_frozen(tr), val_index=_frozen(va), label_name=ds.label_name,
-    )
 
 
 def resource_path(name: str) -> Path:
@@ -937,16 +314,5 @@ def penguins_path() -> Path:
     return resource_path("penguins.csv")
 
 
-def read_observations(path, *, progress=None, cancel=None) -> tuple[pd.DataFrame, CsvFormat]:
-    """A table of observations to classify (same reading rules as training data; progress and
-    cancel as read_table's)."""
-    df, fmt = read_table(path, progress=progress, cancel=cancel)
-    if df.shape[0] == 0:
-        raise DataError(f"{_display(path)} has a header but no rows to classify.")
-    return df, fmt
-
-
-__all__ = ["Dataset", "Split", "Scaler", "CsvFormat", "ColumnInfo", "load_csv", "read_table",
-           "dataset_from_frame", "split", "describe_columns", "suggest_features", "default_label",
-           "penguins_path", "read_observations", "numeric_column", "data_row_lines",
-           "one_line_per_row"]
+__all__ = ["Dataset", "MIN_ROWS", "dataset_from_frame", "load_csv", "penguins_path",
+           "read_only", "resource_path"]

@@ -146,7 +146,8 @@ class Engine:
     def setup(self, generation: int, req: SetupRequest):
         import torch
 
-        from core.dataset import load_csv, split
+        from core.dataset import load_csv
+        from core.split import split
         from core.trainer import Trainer, configure_threads
 
         self.cancel.clear()

@@ -15,7 +15,7 @@ class DataError(UserError):
 
 
 class LoadCancelled(UserError):
-    """Reading a file was cancelled on request (core.dataset's `cancel`): nothing was changed."""
+    """Reading a file was cancelled on request (`cancel` in core.table, core.dataset): nothing was changed."""
 
 
 class ModelFileError(UserError):

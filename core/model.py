@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from core.atomic import atomic_open
-from core.dataset import Scaler
 from core.errors import ModelFileError
 from core.network import NetworkSpec, forward_probabilities
+from core.split import Scaler
 
 FORMAT = "neurowatch-model"
 FORMAT_VERSION = 1

@@ -19,11 +19,11 @@ import torch
 import torch.nn.functional as F
 
 from core.config import DEVICES, OPTIMIZERS, TrainConfig  # noqa: F401 - re-exported
-from core.dataset import Split
 from core.errors import DivergenceError, EpochCancelled, UserError
 from core.network import NetworkSpec
 from core.optim import make_optimizer
 from core.snapshot import EpochSnapshot
+from core.split import Split
 
 # Below this many multiply-adds per epoch, kernel launches cost more than the arithmetic: the CPU wins.
 GPU_WORTHWHILE_MACS = 5e8

@@ -224,7 +224,7 @@ class ClassifyWorker(QObject):
 
     def _classify(self, job: _Job) -> _Result | None:
         from core.classify import Predictions, classify_frame
-        from core.dataset import read_observations
+        from core.table import read_observations
 
         if job.cancel.is_set():
             return None

@@ -1,6 +1,6 @@
 """File → Open data…: look at a CSV, choose the label and the feature columns, then train on it.
 
-The dialog reads the file once (core.dataset.read_table) and keeps the table; every change of the
+The dialog reads the file once (core.table.read_table) and keeps the table; every change of the
 label or of a feature tick rebuilds the Dataset with core.dataset.dataset_from_frame, so the summary
 (usable rows, dropped rows, classes, network shape) and any error are exactly what training will see.
 
@@ -43,18 +43,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.dataset import (
-    ColumnInfo,
-    CsvFormat,
-    Dataset,
-    dataset_from_frame,
-    default_label,
-    describe_columns,
-    numeric_column,
-    read_table,
-    suggest_features,
-)
+from core.columns import ColumnInfo, default_label, describe_columns, numeric_column, suggest_features
+from core.dataset import Dataset, dataset_from_frame
 from core.errors import DataError, LoadCancelled, UserError
+from core.table import CsvFormat, read_table
 from gui import theme
 
 PREVIEW_ROWS = 50
@@ -70,6 +62,7 @@ OK_TEXT = "Train on this data"
 _GREY = QColor(150, 150, 150)
 _MISSING = QColor(185, 185, 185)
 _ERROR = "#b00020"
+_WARNING = "#8a5300"  # dark amber: trains, but deserves a look (Dataset.warnings)
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _DECIMALS = {".": "point (.)", ",": "comma (,)"}
 
@@ -206,7 +199,7 @@ class _WholeRead:
     """A big file read whole in a thread (core only, no Qt): progress, then the table or an error.
 
     The default choice's Dataset is built there too, so the dialog's first summary costs the GUI
-    thread nothing. `cancel` stops it between blocks of the file (core.dataset.READ_BLOCK)."""
+    thread nothing. `cancel` stops it between blocks of the file (core.table.READ_BLOCK)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -229,6 +222,8 @@ class _WholeRead:
             infos = describe_columns(df, fmt.decimal, distinct=len(df) <= BIG_TABLE_ROWS, cancel=self.cancel)
             label = str(default_label(list(df.columns)))
             features = [c.name for c in infos if c.name != label and c.numeric and not c.id_like]
+            if not features:  # as core.columns.choose_features: the ID-like ones rather than none
+                features = [c.name for c in infos if c.name != label and c.numeric]
             dataset, error = None, None
             if features:
                 try:
@@ -588,8 +583,9 @@ class ImportDialog(QDialog):
             return (f"'{info.name}' is not numeric{f' (e.g. {example!r})' if example else ''}: a network "
                     f"needs numbers as input, so it cannot be a feature. It can be the label.")
         if info.id_like:
-            return (f"'{info.name}' looks like an ID (a row number or identifier), so it is unticked: it "
-                    f"says nothing about the class. Tick it to use it anyway.")
+            return (f"'{info.name}' looks like an ID (a row number or identifier), so it is unticked "
+                    f"(unless no other column holds numbers): it says nothing about the class. Tick it "
+                    f"to use it anyway.")
         missing = (f" {info.missing:,} rows have no value here and are dropped if it is ticked."
                    if info.missing else "")
         return f"Use '{info.name}' as an input of the network.{missing}"
@@ -694,8 +690,11 @@ class ImportDialog(QDialog):
         drop = html.escape(ds.drop_note())
         drop_style = "" if ds.rows_dropped else " style='color:#666'"
         net = html.escape(network_text(ds.n_features, ds.n_classes, self.hidden))
-        lines = (f"<b>{usable:,}</b> usable rows of {ds.rows_total:,} · <span{drop_style}>{drop}</span>",
+        lines = (f"<b>{usable:,}</b> usable {'row' if usable == 1 else 'rows'} of {ds.rows_total:,} · "
+                 f"<span{drop_style}>{drop}</span>",
                  f"<b>{_plural(ds.n_classes, 'class', 'classes')}</b> in "
                  f"'{html.escape(ds.label_name)}': {classes}",
-                 f"<b>{net}</b>")
+                 f"<b>{net}</b>",
+                 *(f"<span style='color:{_WARNING}'><b>Warning:</b> {html.escape(w)}</span>"
+                   for w in ds.warnings))
         return "".join(f"<p style='margin:0 0 4px 0'>{line}</p>" for line in lines)

@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from core.dataset import MAX_COLUMNS, MAX_FILE_BYTES, load_csv, read_table, split
+from core.dataset import load_csv
 from core.errors import DataError, LoadCancelled, UserError
+from core.split import split
+from core.table import MAX_COLUMNS, MAX_FILE_BYTES, read_table
 
 
 def rows(n, make):
@@ -46,7 +48,10 @@ CORPUS = {
     "empty": (b"", Refused(("is empty", "needs a header line and rows of data"))),
     "only_whitespace": (" \n\t\n   \r\n\n", Refused(("is empty", "needs a header line"))),
     "header_only": ("a,b,label\n", Refused(("has a header but no rows of data", "add at least 5 rows"))),
-    "one_row": ("a,b,label\n1,2,x\n", Refused(("only 1 usable rows (of 1", "at least 5 are needed"))),
+    "one_row": ("a,b,label\n1,2,x\n", Refused(("only 1 usable row (of 1", "at least 5 are needed"))),
+    "one_class_per_row": ("a,b,name\n" + rows(10, lambda i: f"{i % 3},{i % 4},n{i}\n"),
+                          Refused(("every one of the 10 usable rows has a different value in the label "
+                                   "column 'name'", "Choose another label column"))),
     "one_class": ("a,b,label\n" + rows(10, lambda i: f"{i},{i % 3},x\n"),
                   Refused(("holds a single class ('x')", "Choose another label column"))),
     "no_numeric_column": ("name,town,label\n" + rows(10, lambda i: f"n{i},t{i % 3},{'xy'[i % 2]}\n"),
@@ -85,10 +90,10 @@ CORPUS = {
     "constant_column": ("a,const,label\n" + rows(10, lambda i: f"{i * 7 % 13},3,{'xy'[i % 2]}\n"),
                         Loads(10, ("a", "const"), "label", ("x", "y"))),
     "thousands_of_classes": ("a,b,label\n" + rows(5000, lambda i: f"{i % 97},{i * 2 % 89},c{i % 2500}\n"),
-                             Refused(("2500 distinct values in 5000 rows",
+                             Refused(("2,500 distinct values in 5,000 rows",
                                       "Choose another label column"))),
     "over_a_thousand_classes": ("a,b,label\n" + rows(4500, lambda i: f"{i % 97},{i % 89},c{i % 1500}\n"),
-                                Refused(("1500 distinct values", "too many to be classes"))),
+                                Refused(("1,500 distinct values", "too many to be classes"))),
     "huge_single_line": (",".join(f"{i * 0.001:.6f}" for i in range(300_000)),
                          Refused((f"a single line of over {MAX_COLUMNS:,} values",
                                   "Export it again with line breaks"))),

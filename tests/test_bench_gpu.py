@@ -62,7 +62,8 @@ def test_cuda_run_is_skipped_cleanly_without_a_device():
 def test_auto_keeps_penguins_on_cpu_even_with_a_gpu(monkeypatch):
     """The small-network rule, checked without a GPU by pretending one is there."""
     from core import trainer as tr
-    from core.dataset import load_csv, penguins_path, split
+    from core.dataset import load_csv, penguins_path
+    from core.split import split
 
     monkeypatch.setattr(tr.torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(tr.torch.cuda, "get_device_name", lambda *a: "Pretend GPU")

@@ -8,9 +8,10 @@ import pytest
 
 import core.model as cm
 from core.classify import _argmax_rows, classify_frame
-from core.dataset import load_csv, split
+from core.dataset import load_csv
 from core.model import model_from_training
 from core.network import activate, forward
+from core.split import split
 from core.trainer import TrainConfig, Trainer
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)

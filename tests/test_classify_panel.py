@@ -10,8 +10,10 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from core.classify import classify_frame
-from core.dataset import load_csv, read_observations, split
+from core.dataset import load_csv
 from core.model import model_from_training
+from core.split import split
+from core.table import read_observations
 from core.trainer import TrainConfig, Trainer
 from gui import classify_panel as cp
 from gui.classify_panel import PROB_ROLE, UNTRAINED_TEXT, ClassifyPanel
@@ -264,11 +266,11 @@ def test_cancel_midway_keeps_the_earlier_table(panel, penguins_path, big_csv, mo
 
 
 def test_reading_shows_progress_and_cancel_stops_it(panel, penguins_path, big_csv, monkeypatch):
-    import core.dataset as ds
+    import core.table as table
 
     load(panel, penguins_path)
     before = panel.predictions
-    real = ds.read_table
+    real = table.read_table
     gate, reached, seen = threading.Event(), threading.Event(), []
 
     def gated(path, *, progress=None, cancel=None, rows=None):
@@ -280,7 +282,7 @@ def test_reading_shows_progress_and_cancel_stops_it(panel, penguins_path, big_cs
                 gate.wait(20)
         return real(path, progress=first_block_then_wait, cancel=cancel, rows=rows)
 
-    monkeypatch.setattr(ds, "read_table", gated)
+    monkeypatch.setattr(table, "read_table", gated)
     acknowledged = []
     panel._worker.cancelled.connect(lambda n: acknowledged.append(n))
     assert panel.load_file(big_csv)

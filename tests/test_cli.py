@@ -73,3 +73,34 @@ def test_classify_with_a_missing_column(tmp_path):
     obs.write_text("bill_length_mm,bill_depth_mm,body_mass_g\n1,2,3\n")
     r = run("classify", model, obs)
     assert r.returncode == 2 and "flipper_length_mm" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_warns_about_doubtful_features_on_stderr(tmp_path):
+    """Real data: the raw penguins' 'Sample Number' (an ID) alone, then beside a constant column:
+    they train, and each warning is one 'warning:' line on stderr (also with --quiet) and an entry
+    in the JSON's warnings."""
+    import pandas as pd
+
+    from conftest import DATA
+
+    df = pd.read_csv(DATA / "penguins_raw.csv")[["Sample Number", "Species"]]
+    data = tmp_path / "ids.csv"
+    df.to_csv(data, index=False)
+    r = run("train", data, "--epochs", "1", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.startswith("main.py train: warning: 'Sample Number' looks like a row number or an "
+                               "ID, but every numeric column here does (besides the label), so it is "
+                               "used as a feature:"), r.stderr
+    assert len(r.stderr.splitlines()) == 1
+    df["tag"] = 1
+    df.to_csv(data, index=False)
+    r = run("train", data, "--features", "Sample Number,tag", "--epochs", "2", "--json", "--quiet")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert lines == [
+        "main.py train: warning: 'Sample Number' looks like a row number or an ID: a network can learn "
+        "from it only where a row sits in the file, which says nothing about new data.",
+        "main.py train: warning: 'tag' has the same value on every usable row (1): it cannot help tell "
+        "the classes apart. Leave it out of the features."], r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["features"] == ["Sample Number", "tag"] and res["warnings"] == [w[24:] for w in lines]

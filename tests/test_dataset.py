@@ -1,22 +1,12 @@
-import threading
+"""core.dataset: building the Dataset to train on, and refusing tables that cannot be trained on."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import core.dataset as dataset
-from core.dataset import (
-    Scaler,
-    data_row_lines,
-    dataset_from_frame,
-    describe_columns,
-    load_csv,
-    one_line_per_row,
-    read_table,
-    split,
-    stratified_indices,
-)
-from core.errors import DataError, LoadCancelled, UserError
+from core.dataset import dataset_from_frame, load_csv
+from core.errors import DataError
+from core.split import split
 
 PENGUIN_FEATURES = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
 
@@ -41,13 +31,6 @@ def test_raw_penguins_with_explicit_features():
     assert ds.n_classes == 3 and ds.n_features == 4 and ds.rows_dropped == 2
 
 
-def test_label_default_names_any_case_else_last(write_csv):
-    ds = load_csv(write_csv("a,TARGET,b\n" + "".join(f"{i},{i % 2},{i * 2}\n" for i in range(10))))
-    assert ds.label_name == "TARGET" and ds.feature_names == ("a", "b")
-    ds = load_csv(write_csv("a,b,kind\n" + "".join(f"{i},{i * 3 % 7},k{i % 2}\n" for i in range(10))))
-    assert ds.label_name == "kind"
-
-
 def test_label_by_name_and_integer_labels_kept_in_order(write_csv):
     text = "x1,x2,grade\n" + "".join(f"{i},{-i},{[10, 2, 7][i % 3]}\n" for i in range(12))
     ds = load_csv(write_csv(text), label="grade")
@@ -64,43 +47,16 @@ def test_missing_and_nonfinite_rows_dropped_and_counted(write_csv):
     assert np.isfinite(ds.X).all()
 
 
-def test_semicolon_decimal_comma_and_latin1(write_csv):
-    rows = "".join(f"{i},5;{i * 2},25;{'é' if i % 2 else 'ö'}\n" for i in range(10))
-    p = write_csv(("a;b;label\n" + rows).encode("latin-1"))
-    df, fmt = read_table(p)
-    assert fmt.delimiter == ";" and fmt.decimal == "," and fmt.encoding == "latin-1"
-    ds = load_csv(p)
-    assert ds.X[1, 0] == pytest.approx(1.5) and ds.class_names == ("é", "ö")
-
-
-def test_tab_bom_crlf(write_csv):
-    text = "\ufeffa\tb\tclass\r\n" + "".join(f"{i}\t{i % 3}\tc{i % 2}\r\n" for i in range(10))
-    p = write_csv(text.encode("utf-8"))
-    ds = load_csv(p)
-    assert ds.feature_names == ("a", "b") and ds.label_name == "class"
-
-
-def test_headerless_file_gets_column_names(write_csv):
-    ds = load_csv(write_csv("".join(f"{i},{i * 2},{i % 2}\n" for i in range(10))))
-    assert ds.feature_names == ("column_1", "column_2") and ds.label_name == "column_3"
-
-
-def test_id_like_columns_are_not_default_features(write_csv):
-    text = "id,a,b,label\n" + "".join(f"{i},{i % 5},{i * 7 % 3},{i % 2}\n" for i in range(20))
-    ds = load_csv(write_csv(text))
-    assert ds.feature_names == ("a", "b")
-    info = {c.name: c for c in describe_columns(read_table(write_csv(text))[0])}
-    assert info["id"].id_like and not info["a"].id_like
-
-
 @pytest.mark.parametrize("text,needle", [
     ("", "is empty"),
     ("a,b,label\n", "no rows"),
-    ("a,b,label\n1,2,x\n", "only 1 usable rows"),
+    ("a,b,label\n1,2,x\n", "has only 1 usable row (of 1;"),
+    ("a,b,label\n1,2,x\n,3,y\n", "'a' is missing or not a finite number in 1 row)"),
     ("a,b,label\n" + "1,2,x\n" * 10, "single class"),
     ("name,label\n" + "".join(f"n{i},{i % 2}\n" for i in range(10)), "no numeric feature"),
     ("a,b,label\n" + "".join(f"{i},{i},{i * 0.37}\n" for i in range(10)), "non-integer"),
-    ("a,b,label\n" + "".join(f"{i},{i},c{i}\n" for i in range(10)), "too many to be classes"),
+    ("a,b,label\n" + "".join(f"{i},{i},c{i % 7}\n" for i in range(10)),
+     "7 distinct values in 10 rows: too many"),
     ("a,b,label\n1,2,x\n3,4,y,5\n" + "1,2,x\n" * 5, "line 3 has 4 fields"),
 ])
 def test_bad_files_give_clear_errors(write_csv, text, needle):
@@ -120,165 +76,79 @@ def test_bad_columns_named(write_csv):
         load_csv(p, features=["a", "b"])
 
 
-def test_binary_and_missing_files(tmp_path, write_csv):
-    with pytest.raises(DataError, match="binary"):
-        load_csv(write_csv(bytes(range(256)) * 10))
-    with pytest.raises(DataError, match="no such file"):
-        load_csv(tmp_path / "nope.csv")
-    with pytest.raises(DataError, match="folder"):
-        load_csv(tmp_path)
+# -- tables that train, with a warning; and one label per row ------------------------------------
+
+def _penguins_raw():
+    from conftest import DATA
+
+    return pd.read_csv(DATA / "penguins_raw.csv")
 
 
-def test_scaler_uses_training_split_only_and_survives_constant_column(write_csv):
-    text = "a,const,label\n" + "".join(f"{i * 7 % 13},3,{i % 2}\n" for i in range(20))
-    ds = load_csv(write_csv(text))
-    sp = split(ds, 0.3, seed=1)
-    assert np.isfinite(sp.X_train).all() and np.isfinite(sp.X_val).all()
-    assert sp.scaler.mean[0] == pytest.approx(ds.X[sp.train_index, 0].mean())
-    assert sp.scaler.std[1] == 1.0
-    s = Scaler.fit(np.array([[1.0, 2.0], [3.0, 2.0]], dtype=np.float32))
-    assert np.allclose(s.inverse(s.transform(np.array([[5.0, 2.0]]))), [[5.0, 2.0]])
+def test_only_id_like_columns_are_kept_as_features_with_a_warning(write_csv):
+    """Real data: the raw penguins' 'Sample Number' (an ID by its name) is its only numeric column
+    besides the label: it is used, and the Dataset says why that is doubtful."""
+    p = write_csv(_penguins_raw()[["Sample Number", "Species"]].to_csv(index=False))
+    ds = load_csv(p, label="Species")
+    assert ds.feature_names == ("Sample Number",) and ds.n_classes == 3 and len(ds.y) == 344
+    assert ds.warnings == (
+        "'Sample Number' looks like a row number or an ID, but every numeric column here does (besides "
+        "the label), so it is used as a feature: a network can learn from it only where a row sits in "
+        "the file, which says nothing about new data. Add columns of measurements, or choose another "
+        "label column.",)
+    sp = split(ds, 0.3, seed=0)
+    assert np.isfinite(sp.X_train).all() and len(sp.X_val) > 0
+    # consecutive whole numbers under any name, two of them: both kept, named in one warning
+    rows = "".join(f"{i},{i + 100},{'ab'[i % 2]}\n" for i in range(1, 31))
+    ds = load_csv(write_csv("n,serial,label\n" + rows))
+    assert ds.feature_names == ("n", "serial")
+    assert ds.warnings[0].startswith("'n' and 'serial' look like row numbers or IDs, but every numeric")
+    # chosen by name (as the import dialog passes its ticks): the same warning
+    assert load_csv(write_csv("n,serial,label\n" + rows), features=["n"]).warnings == (
+        ds.warnings[0].replace("'n' and 'serial' look like row numbers or IDs", "'n' looks like a row "
+                               "number or an ID").replace("they are used as features", "it is used as a "
+                                                          "feature").replace("from them", "from it"),)
 
 
-def test_stratified_split_is_seeded_and_keeps_proportions(penguins_path):
-    ds = load_csv(penguins_path)
-    tr, va = stratified_indices(ds.y, 0.3, seed=0)
-    tr2, va2 = stratified_indices(ds.y, 0.3, seed=0)
-    tr3, _ = stratified_indices(ds.y, 0.3, seed=1)
-    assert np.array_equal(tr, tr2) and np.array_equal(va, va2) and not np.array_equal(tr, tr3)
-    assert len(set(tr) & set(va)) == 0 and len(tr) + len(va) == len(ds.y)
-    for c in range(3):
-        frac = (ds.y[va] == c).sum() / (ds.y == c).sum()
-        assert abs(frac - 0.3) < 0.02
-    tr0, va0 = stratified_indices(ds.y, 0.0, seed=0)
-    assert len(va0) == 0 and len(tr0) == len(ds.y)
+def test_an_id_chosen_beside_real_features_is_warned_about(penguins_path):
+    df = pd.read_csv(penguins_path)
+    df.insert(0, "row", range(1, len(df) + 1))
+    ds = dataset_from_frame(df, "species", ["row", "bill_length_mm"], path="penguins+row.csv")
+    assert ds.warnings == ("'row' looks like a row number or an ID: a network can learn from it only "
+                           "where a row sits in the file, which says nothing about new data.",)
+    assert dataset_from_frame(df, "species", path="p.csv").feature_names == PENGUIN_FEATURES  # not a default
+    assert load_csv(penguins_path).warnings == ()
 
 
-# -- progress and cancel --------------------------------------------------------------------------
-
-def _progress_everywhere(monkeypatch):
-    """Every 4 KB block reports (no rate limit), so small files show the whole course of a read."""
-    monkeypatch.setattr(dataset, "READ_BLOCK", 4096)
-    monkeypatch.setattr(dataset, "PROGRESS_INTERVAL", 0.0)
-
-
-def _check_course(seen):
-    assert seen == sorted(seen) and len(set(seen)) == len(seen), seen  # always rising
-    assert seen[-1] == 1.0 and seen.count(1.0) == 1 and all(0.0 <= f <= 1.0 for f in seen)
-
-
-def test_mixed_column_comes_out_as_a_whole_file_read(write_csv):
-    """pandas infers types per stretch of a big file: a column of numbers whose text starts 400,000
-    rows in, and a label with a gap at the top (floats) and a word at the end, come out as a
-    whole-file inference gives them: text throughout, one class per label, not '1.0' and '1'."""
-    lines = ["a,b,label", "1,2,"] + [f"{i % 97},{i % 89},{i % 2}" for i in range(400_000)]
-    lines += ["oops,3,x"] + [f"{i % 97},{i % 89},{i % 2}" for i in range(20)]
-    p = write_csv("\n".join(lines) + "\n")
-    cancel, seen = threading.Event(), []
-    df, _ = read_table(p, progress=seen.append, cancel=cancel)
-    whole = pd.read_csv(p, low_memory=False, na_values=dataset.NA_VALUES, index_col=False)
-    pd.testing.assert_frame_equal(df, whole)
-    assert df["a"].iloc[-21] == "oops" and df["a"].iloc[0] == "1" and df["label"].iloc[1] == "0"
-    ds = load_csv(p, features=["b"])
-    assert ds.class_names == ("0", "1", "x") and ds.class_counts() == {"0": 200_010, "1": 200_010, "x": 1}
-    _check_course(seen)
+def test_one_class_per_row_is_refused_plainly(penguins_path):
+    """Real data with a label column that names each penguin: as many classes as rows."""
+    df = pd.read_csv(penguins_path)
+    df["name"] = [f"penguin {i}" for i in range(len(df))]
+    with pytest.raises(DataError) as e:
+        dataset_from_frame(df, "name", path="penguins.csv")
+    assert str(e.value) == (
+        "penguins.csv: every one of the 342 usable rows has a different value in the label column "
+        "'name', so there are as many classes as rows and nothing to learn (a name, an ID or a "
+        "measurement?): a class must be shared by many rows. Choose another label column.")
+    df["number"] = range(len(df))  # numbers: the same
+    with pytest.raises(DataError, match="every one of the 342 usable rows .* 'number'"):
+        dataset_from_frame(df, "number", ["bill_length_mm"], path="penguins.csv")
 
 
-def test_progress_rises_to_one_and_the_result_is_unchanged(monkeypatch, penguins_path):
-    plain = load_csv(penguins_path)
-    _progress_everywhere(monkeypatch)
-    seen = []
-    ds = load_csv(penguins_path, progress=seen.append, cancel=threading.Event())
-    _check_course(seen)
-    assert len(seen) > 3  # penguins.csv is 13 KB: a few blocks
-    assert np.array_equal(ds.X, plain.X) and np.array_equal(ds.y, plain.y)
-    assert ds.class_names == plain.class_names and ds.feature_names == plain.feature_names
-    seen.clear()
-    read_table(penguins_path, progress=seen.append)
-    _check_course(seen)
+def test_a_constant_feature_is_warned_about(write_csv):
+    """Real data (iris) with a column that is the same on every usable row: it trains, with a
+    warning naming it and its value, and scales to 0, not to a division by zero."""
+    from sklearn.datasets import load_iris
 
-
-def test_a_second_pass_keeps_progress_rising(monkeypatch, write_csv):
-    """ASCII for the first 64 KB, then Latin-1: read again as Latin-1, progress never falls back."""
-    _progress_everywhere(monkeypatch)
-    rows = "".join(f"{i},{i * 2},{'xy'[i % 2]}\n" for i in range(20_000))
-    p = write_csv(("a,b,label\n" + rows + "5,5,é\n6,6,ö\n").encode("latin-1"))
-    seen = []
-    df, fmt = read_table(p, progress=seen.append)
-    assert fmt.encoding == "latin-1" and df["label"].iloc[-1] == "ö"
-    _check_course(seen)
-
-
-@pytest.mark.parametrize("kind", ["threading", "multiprocessing"])
-def test_a_cancel_already_set_reads_nothing(tmp_path, write_csv, kind):
-    import multiprocessing
-
-    cancel = threading.Event() if kind == "threading" else multiprocessing.get_context("spawn").Event()
-    cancel.set()
-    p = write_csv("a,b,label\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(10)))
-    for call in (lambda: load_csv(p, cancel=cancel), lambda: read_table(p, cancel=cancel)):
-        with pytest.raises(LoadCancelled) as e:
-            call()
-        assert isinstance(e.value, UserError)
-        assert str(e.value) == f"Reading {p} was cancelled; the current data and network are unchanged."
-    with pytest.raises(LoadCancelled, match="Reading .*nope.csv was cancelled"):
-        load_csv(tmp_path / "nope.csv", cancel=cancel)  # before anything else
-
-
-def test_cancel_while_building_the_dataset(monkeypatch, penguins_path):
-    """Set after the last byte is read: the conversion stops between columns."""
-    _progress_everywhere(monkeypatch)
-    cancel = threading.Event()
-    df, fmt = read_table(penguins_path)
-
-    def progress(fraction):
-        if fraction > dataset.LOAD_READ_SHARE:
-            cancel.set()
-
-    with pytest.raises(LoadCancelled, match="penguins.csv was cancelled"):
-        load_csv(penguins_path, progress=progress, cancel=cancel)
-    with pytest.raises(LoadCancelled, match="penguins.csv was cancelled"):
-        dataset_from_frame(df, path=penguins_path, cancel=cancel)
-
-
-def test_head_of_a_file(write_csv):
-    text = "a,b,label\n" + "".join(f"{i},{i * 2},{'xy'[i % 2]}\n" for i in range(1000)) + "1,2,x,oops\n"
-    df, fmt = read_table(write_csv(text), rows=50)
-    assert df.shape == (50, 3) and list(df.columns) == ["a", "b", "label"] and fmt.header
-    with pytest.raises(DataError, match="line 1002 has 4 fields"):
-        read_table(write_csv(text))
-
-
-@pytest.mark.parametrize("text, consecutive, lines", [
-    ("a,b\n1,2\n3,4\n", True, [2, 3]),
-    ("a,b\n1,2\n3,4", True, [2, 3]),  # no newline at the end
-    ("a,b\r\n1,2\r\n3,4\r\n", True, [2, 3]),
-    ("a,b\n1,2\n\n  \n3,4\n", False, [2, 5]),  # blank and whitespace-only lines are skipped
-    ("\n\na,b\n1,2\n3,4\n", False, [4, 5]),  # blank lines before the header
-    ("a,b\n1,2\n3,4\n\n\n", False, [2, 3]),  # trailing blank lines: counted, no harm
-    ('a,b\n1,"x\ny"\n3,4\n', False, [2, 4]),  # a quoted line break
-    ("a,b\r\n1,2\r\n\r\n3,4\r\n", False, [2, 4]),
-    ("1,2\n\n3,4\n", False, [1, 3]),  # no header
-])
-def test_data_row_lines_name_the_line_an_editor_shows(write_csv, text, consecutive, lines):
-    path = write_csv(text.encode())
-    df, fmt = read_table(path)
-    assert len(df) == 2 and one_line_per_row(path, fmt, len(df)) is consecutive
-    assert data_row_lines(path, fmt, len(df)).tolist() == lines
-
-
-def test_data_row_lines_in_utf16_and_big_files(write_csv, tmp_path):
-    path = write_csv("a;b\n1;2\n\n3;4\n".encode("utf-16"))
-    df, fmt = read_table(path)
-    assert fmt.encoding.startswith("utf-16") and not one_line_per_row(path, fmt, 2)  # scanned
-    assert data_row_lines(path, fmt, len(df)).tolist() == [2, 4]
-    big = tmp_path / "big.csv"  # many read blocks: the newline count spans them
-    body = "".join(f"{i},{i % 7}\n" + ("\n" if i == 150_000 else "") for i in range(200_000))
-    big.write_text("x,y\n" + body)
-    df, fmt = read_table(big)
-    assert len(df) == 200_000 and not one_line_per_row(big, fmt, len(df))
-    lines = data_row_lines(big, fmt, len(df))
-    assert lines[150_000] == 150_002 and lines[150_001] == 150_004 and lines[-1] == 200_002
-    big.write_text("x,y\n" + body.replace("\n\n", "\n"))
-    df, fmt = read_table(big)
-    assert one_line_per_row(big, fmt, len(df)) and data_row_lines(big, fmt, len(df))[-1] == 200_001
+    iris = load_iris(as_frame=True).frame
+    iris["lab"] = 7.5
+    iris.loc[3, "lab"] = np.nan  # a missing cell drops its row: still constant on every used row
+    ds = load_csv(write_csv(iris.to_csv(index=False)), label="target")
+    assert ds.feature_names[-1] == "lab" and ds.rows_dropped == 1
+    assert ds.warnings == ("'lab' has the same value on every usable row (7.5): it cannot help tell "
+                           "the classes apart. Leave it out of the features.",)
+    sp = split(ds, 0.3, seed=0)
+    assert (sp.X_train[:, -1] == 0).all() and (sp.X_val[:, -1] == 0).all()
+    iris["zero"] = 0
+    ds = load_csv(write_csv(iris.to_csv(index=False)), label="target")
+    assert ds.warnings == ("'lab' and 'zero' each have the same value on every usable row (7.5; 0): "
+                           "they cannot help tell the classes apart. Leave them out of the features.",)

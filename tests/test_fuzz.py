@@ -13,9 +13,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from core.classify import classify_file, classify_frame
-from core.dataset import NA_VALUES, load_csv, numeric_column, split
+from core.columns import numeric_column
+from core.dataset import load_csv
 from core.errors import UserError
 from core.model import model_from_training
+from core.split import split
+from core.table import NA_VALUES
 from core.trainer import TrainConfig, Trainer
 
 # Deterministic and quick by default; FUZZ_EXAMPLES=5000 fuzzes longer, with fresh random examples.

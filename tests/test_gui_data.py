@@ -72,8 +72,9 @@ def test_save_load_network_gives_identical_predictions(qtbot, tmp_path):
 
 
 def test_mismatched_network_is_refused(qtbot, tmp_path):
-    from core.dataset import load_csv, split
+    from core.dataset import load_csv
     from core.model import model_from_training, save_model
+    from core.split import split
     from core.trainer import TrainConfig, Trainer
 
     w = make_window(qtbot, tmp_path)

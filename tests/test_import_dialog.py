@@ -252,3 +252,34 @@ def test_big_file_read_for_real(qtbot, write_csv, monkeypatch):
     assert wait_until(lambda: not dlg.reading(), 30)
     ds = dlg.dataset()
     assert ds.rows_total == 300_000 and ds.class_names == ("a", "b", "c") and dlg.ok_button.isEnabled()
+
+
+def test_doubtful_features_train_with_a_warning_in_the_summary(qtbot, write_csv):
+    """Real data: the raw penguins' 'Sample Number' (an ID) is the only numeric column: it is
+    ticked, OK works, and the summary says why that is doubtful; a constant column ticked too adds
+    its own warning."""
+    import pandas as pd
+
+    from conftest import DATA
+
+    df = pd.read_csv(DATA / "penguins_raw.csv")[["Sample Number", "Species", "Region"]]
+    df["tag"] = "x"
+    dlg = make(qtbot, write_csv(df.to_csv(index=False)))
+    assert dlg.label() == "Species" and dlg.features() == ["Sample Number"]
+    assert dlg.ok_button.isEnabled() and dlg.dataset().warnings
+    text = summary(dlg)
+    assert "<b>Warning:</b> 'Sample Number' looks like a row number or an ID, but every numeric column" in (
+        text.replace("&#x27;", "'"))
+    assert "color:#8a5300" in text.replace(" ", "") and text.count("Warning:") == 1
+    df["tag"] = 1.5
+    dlg = make(qtbot, write_csv(df.to_csv(index=False), name="tag.csv"))
+    assert dlg.features() == ["tag"]  # a real (if constant) number beats an ID
+    dlg.feature_boxes["Sample Number"].setChecked(True)
+    text = summary(dlg).replace("&#x27;", "'")
+    assert text.count("Warning:") == 2 and "'tag' has the same value on every usable row (1.5)" in text
+    assert "'Sample Number' looks like a row number or an ID: a network can learn" in text
+    dlg.setStyleSheet(theme.STYLE)
+    dlg.resize(900, 600)
+    dlg.show()
+    assert wait_until(dlg.isVisible, 5)
+    assert dlg.grab().save("/tmp/import_dialog_warnings.png")

@@ -3,9 +3,10 @@ import pandas as pd
 import pytest
 
 from core.classify import classify_file, classify_frame
-from core.dataset import load_csv, split
+from core.dataset import load_csv
 from core.errors import DataError, ModelFileError
 from core.model import load_model, model_from_training, save_model
+from core.split import split
 from core.trainer import TrainConfig, Trainer
 
 

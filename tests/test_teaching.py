@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from conftest import PENGUINS
-from core.dataset import load_csv, split
+from core.dataset import load_csv
 from core.errors import UserError
+from core.split import split
 from core.teaching import LossSlice, loss_slice
 from core.trainer import TrainConfig, Trainer
 

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.dataset import load_csv, split
+from core.dataset import load_csv
 from core.errors import DivergenceError, UserError
 from core.network import forward, mse_against_one_hot
+from core.split import split
 from core.trainer import TrainConfig, Trainer, resolve_device
 
 
