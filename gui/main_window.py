@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
     def _build_views(self):
         """The second stage of start-up: the network view, plots and panels replace the placeholders."""
         from core.history import History
-        from gui.classify_panel import ClassifyPanel
+        from gui.classify import ClassifyPanel
         from gui.network_view import NetworkPanel
         from gui.plots import GradientView, LossPlot
         from gui.regions import RegionsView

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 from core.classify import classify_frame
 from core.dataset import load_csv, read_observations, split
 from core.model import model_from_training
+from core.predictions import write_predictions_csv
 from core.trainer import TrainConfig, Trainer
-from gui import classify_panel as cp
-from gui.classify_panel import PROB_ROLE, UNTRAINED_TEXT, ClassifyPanel
+from gui.classify import PROB_ROLE, UNTRAINED_TEXT, ClassifyPanel
 from gui.waiting import wait_until
 
 BIG_ROWS = 200_000
@@ -235,7 +235,7 @@ def test_export_cancelled_between_chunks_leaves_nothing(panel, penguins_path, tm
 
     out = tmp_path / "p.csv"
     out.write_text("old")
-    assert not cp.write_predictions_csv(panel.predictions, out, cancel, progress, chunk_rows=100)
+    assert not write_predictions_csv(panel.predictions, out, cancel, progress, chunk_rows=100)
     assert done == [100] and out.read_text() == "old" and [f.name for f in tmp_path.iterdir()] == ["p.csv"]
 
 

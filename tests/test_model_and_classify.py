@@ -120,3 +120,22 @@ def test_failed_save_leaves_old_file(trained, tmp_path, monkeypatch):
         save_model(m, p)
     assert p.read_bytes() == before
     assert sorted(f.name for f in tmp_path.iterdir()) == ["m.safetensors"]
+
+
+def test_predictions_csv_keeps_the_mode_of_the_file_it_replaces(trained, tmp_path):
+    import os
+
+    from core.atomic import current_umask
+    from core.predictions import write_predictions_csv
+
+    model = trained[1]
+    pred = classify_frame(model, pd.DataFrame({f: [40.0, 45.0] for f in model.feature_names}))
+    new = tmp_path / "new.csv"
+    assert write_predictions_csv(pred, new)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~current_umask()  # not mkstemp's private 0600
+    old = tmp_path / "old.csv"
+    old.write_text("x")
+    os.chmod(old, 0o640)
+    assert write_predictions_csv(pred, old, chunk_rows=1)
+    assert old.stat().st_mode & 0o777 == 0o640 and len(pd.read_csv(old)) == 2
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["new.csv", "old.csv"]
