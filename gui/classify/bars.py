@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui import theme
@@ -47,6 +47,11 @@ class ProbabilityBars(QWidget):
         if resize:
             self.setMinimumHeight(self.sizeHint().height())
             self.updateGeometry()
+        # the names are elided to fit: the tooltip has them whole
+        tip = "\n".join(f"{c}: {'—' if self.probabilities is None else f'{self.probabilities[j]:.3f}'}"
+                         for j, c in enumerate(class_names[:50]))
+        if self.toolTip() != tip:
+            self.setToolTip(tip)
         self.update()
 
     def _rows(self) -> list[int]:
@@ -60,7 +65,31 @@ class ProbabilityBars(QWidget):
         return QSize(240, max(2, min(len(self.class_names), self.MAX_SHOWN) + 1) * h + 6)
 
     def minimumSizeHint(self):
-        return QSize(160, self.fontMetrics().height() * 3)
+        return QSize(140, self.fontMetrics().height() * 3)
+
+    def _fonts(self):
+        bold = QFont(self.font())
+        bold.setBold(True)
+        return bold, QFontMetrics(bold)
+
+    def name_width(self) -> int:
+        """Width of the names' column: the longest name in bold, at most half the widget."""
+        _, bold_fm = self._fonts()
+        return min(max([bold_fm.horizontalAdvance(c) for c in self.class_names] + [40]) + 12,
+                   int(self.width() * 0.5))
+
+    def shown_names(self) -> list[tuple[int, str, bool]]:
+        """(class, the name as drawn, bold) for each row: elided in the middle with the metrics of
+        the font it is drawn in (the bold predicted class lost its first letter when elided with the
+        plain font's)."""
+        _, bold_fm = self._fonts()
+        fm = self.fontMetrics()
+        best = int(np.argmax(self.probabilities)) if self.probabilities is not None and len(
+            self.probabilities) else -1
+        room = self.name_width() - 6
+        middle = Qt.TextElideMode.ElideMiddle
+        return [(j, (bold_fm if j == best else fm).elidedText(self.class_names[j], middle, room), j == best)
+                for j in self._rows()]
 
     def paintEvent(self, _ev):
         p = QPainter(self)
@@ -70,20 +99,18 @@ class ProbabilityBars(QWidget):
         w = self.width()
         text = QColor(*theme.TEXT)
         rows = self._rows()
-        name_w = min(max([fm.horizontalAdvance(c) for c in self.class_names] + [40]) + 12, int(w * 0.45))
+        bold, _ = self._fonts()
+        name_w = self.name_width()
         num_w = fm.horizontalAdvance("0.000") + 10
         best = -1
         if self.probabilities is not None and len(self.probabilities):
             best = int(np.argmax(self.probabilities))
         y = 2
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for j in rows:
-            p.setFont(bold if j == best else self.font())
+        for j, name, is_bold in self.shown_names():
+            p.setFont(bold if is_bold else self.font())
             p.setPen(text)
             p.drawText(QRectF(0, y, name_w - 6, h),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(self.class_names[j], Qt.TextElideMode.ElideRight, name_w - 6))
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             bar = QRectF(name_w, y + 4, max(10, w - name_w - num_w), h - 8)
             c = class_colour(j)
             track = QColor(c)

@@ -25,11 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from gui.classify.bars import ProbabilityBars, class_colour, html_escape
+from gui.classify.elided import ElidedLabel
 from gui.classify.table import FLOAT32_MAX
 
 PENGUIN_FEATURES = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
 PENGUIN_EXAMPLE = {"bill_length_mm": 37.3, "bill_depth_mm": 16.8, "flipper_length_mm": 192.0,
                    "body_mass_g": 3000.0}
+EDIT_MAX_WIDTH = 120  # px: a longer number scrolls in its field (its tooltip has it whole)
+BAD_STYLE = "background: #fde2cc;"  # not a number
+FAR_STYLE = "background: #ffe7a8;"  # far outside the training range
 
 
 def fmt_number(v: float) -> str:
@@ -64,19 +68,31 @@ class ObservationForm(QGroupBox):
     and the network's probabilities for it."""
 
     edited = Signal(object)  # the typed observation (1-D raw feature values, model order), or None
+    hint_shown = Signal(bool)  # the far-outside-the-training-range line appeared or went
 
     def __init__(self, parent=None):
         super().__init__("One observation", parent)
         self.model = None  # core.model.TrainedModel
         self.inputs: list[QLineEdit] = []
+        self.labels: list[ElidedLabel] = []
+        self.far: list[int] = []  # features of the typed observation far outside the training range
         self.features: tuple[str, ...] = ()
         self.values: np.ndarray | None = None  # the last evaluated observation (None: none valid)
         self._build()
         self._rebuild(None)
 
     def _build(self):
-        fl = QHBoxLayout(self)
-        fl.setContentsMargins(8, 8, 8, 8)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        fl = QHBoxLayout()
+        outer.addLayout(fl, 1)
+        # far-outside-the-training-range hint, the group's whole width; wraps, never widens the dock
+        self.hint = QLabel("")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #8a4b00;")
+        self.hint.setMinimumWidth(1)
+        self.hint.hide()
+        outer.addWidget(self.hint)
         left = QVBoxLayout()
         self.form_area = QScrollArea()
         self.form_area.setWidgetResizable(True)
@@ -110,9 +126,9 @@ class ObservationForm(QGroupBox):
         right.addWidget(self.prediction)
         right.addWidget(self.bars, 1)
         left.addLayout(buttons)
-        fl.addLayout(left, 4)
+        fl.addLayout(left, 5)  # the fields' side a little wider: feature names are longer
         fl.addSpacing(10)
-        fl.addLayout(right, 5)
+        fl.addLayout(right, 4)
 
     # -- the model ------------------------------------------------------------------------------------
     def set_model(self, model) -> bool:
@@ -133,6 +149,8 @@ class ObservationForm(QGroupBox):
                 item.widget().hide()
                 item.widget().deleteLater()
         self.inputs = []
+        self.labels = []
+        self.far: list[int] = []
         self.features = tuple(model.feature_names) if model is not None else ()
         self.values = None
         self.form_area.setMinimumHeight(0)
@@ -145,21 +163,22 @@ class ObservationForm(QGroupBox):
             cols = 1
             validator = NumberValidator(self)
             for k, name in enumerate(self.features):
-                label = QLabel(name)
+                label = ElidedLabel(name)
                 label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                label.setToolTip(self._describe(k))
                 edit = QLineEdit(f"{mean[k]:.5g}")
                 edit.setValidator(validator)
                 edit.setAlignment(Qt.AlignmentFlag.AlignRight)
-                edit.setMinimumWidth(60)
-                edit.setToolTip(f"{name} (training mean {mean[k]:.5g})")
                 edit.textChanged.connect(self._changed)
                 label.setBuddy(edit)
                 r, c = divmod(k, cols)
                 self.form_grid.addWidget(label, r, 2 * c)
                 self.form_grid.addWidget(edit, r, 2 * c + 1)
                 self.inputs.append(edit)
+                self.labels.append(label)
+            self._fit_edits()
             for c in range(cols):
-                self.form_grid.setColumnStretch(2 * c + 1, 1)
+                self.form_grid.setColumnStretch(2 * c, 1)  # the labels give way; the fields fit their text
             self.form_grid.setRowStretch(self.form_grid.rowCount(), 1)
             shown = min(len(self.inputs), 6)  # more features scroll
             row_h = self.inputs[0].sizeHint().height() if self.inputs else 0
@@ -194,16 +213,83 @@ class ObservationForm(QGroupBox):
             return None
         vals = [parse_number(e.text()) for e in self.inputs]
         for e, v in zip(self.inputs, vals, strict=True):
-            bad = v is None
-            if bool(e.property("bad")) != bad:
-                e.setProperty("bad", bad)
-                e.setStyleSheet("background: #fde2cc;" if bad else "")
+            self._mark(e, "bad" if v is None else "")
         if any(v is None for v in vals):
             return None
         return np.array(vals, dtype=np.float64)
 
     def _changed(self, *_):
+        self._fit_edits()
         self.evaluate(emit=True)
+
+    def _fit_edits(self):
+        """Every field as wide as the longest value typed (so 43.965 shows whole), within
+        [a 6-digit number, EDIT_MAX_WIDTH]; each field's tooltip holds its value and its range."""
+        if not self.inputs:
+            return
+        fm = self.inputs[0].fontMetrics()
+        need = max(fm.horizontalAdvance(e.text()) for e in self.inputs) + 16  # frame and margins
+        w = min(EDIT_MAX_WIDTH, max(need, fm.horizontalAdvance("000000") + 16))
+        for k, e in enumerate(self.inputs):
+            if e.width() != w or e.minimumWidth() != w:
+                e.setFixedWidth(w)
+            tip = f"{e.text()}\n{self._describe(k)}"
+            if e.toolTip() != tip:
+                e.setToolTip(tip)
+
+    def _describe(self, k: int) -> str:
+        """A feature's full name with its training range and mean."""
+        model = self.model
+        name = self.features[k]
+        mean = float(np.asarray(model.scaler.mean, dtype=np.float64)[k])
+        if model.feature_range is None:
+            return f"{name} (training mean {mean:.5g})"
+        lo, hi = (float(a[k]) for a in model.feature_range)
+        return f"{name} (training range {lo:.6g}–{hi:.6g}, mean {mean:.5g})"
+
+    def _fit_hint_height(self):
+        """The wrapped hint's height at the form's width, as its minimum: the group's minimum height
+        then counts all its lines (a layout asks a label's height for its width only in part)."""
+        width = max(self.hint.width(), self.contentsRect().width() - 16, 50)
+        h = self.hint.heightForWidth(width) if self.hint.text() else 0
+        if self.hint.minimumHeight() != max(h, 0):
+            self.hint.setMinimumHeight(max(h, 0))
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._fit_hint_height()
+
+    @staticmethod
+    def _mark(edit: QLineEdit, state: str):
+        """'bad' (not a number), 'far' (far outside the training range) or '' (fine)."""
+        if (edit.property("state") or "") != state:
+            edit.setProperty("state", state)
+            edit.setStyleSheet({"bad": BAD_STYLE, "far": FAR_STYLE}.get(state, ""))
+
+    def _update_far(self, x: np.ndarray | None):
+        """Mark the fields far outside the training range and say so under the form."""
+        from core.model import far_outside
+
+        far = [] if x is None or self.model is None else far_outside(self.model, x)
+        self.far = [k for k, _, _ in far]
+        if x is not None:
+            for k, e in enumerate(self.inputs):
+                self._mark(e, "far" if k in self.far else "")
+        what = "training range" if self.model is not None and self.model.feature_range is not None \
+            else "typical training values"
+        lines = [f"{self.features[k]} {fmt_number(x[k])} is far outside the {what} {lo:.6g}–{hi:.6g}"
+                 for k, lo, hi in far[:3]]
+        if len(far) > 3:
+            lines.append(f"… and {len(far) - 3} more")
+        text = ("⚠ " + "; ".join(lines) + ": the network has never seen such values, its answer is a "
+                "guess.") if lines else ""
+        if self.hint.text() != text:
+            self.hint.setText(text)
+            self.hint.setToolTip(text)
+            self._fit_hint_height()
+        if self.hint.isHidden() == bool(text):
+            self.hint.setVisible(bool(text))
+            self.hint_shown.emit(bool(text))
 
     def evaluate(self, emit: bool) -> np.ndarray | None:
         """Probabilities for the typed observation; emits `edited` when asked."""
@@ -224,16 +310,19 @@ class ObservationForm(QGroupBox):
                 probs, x = None, None
                 message = "A value is too far outside the training data to compute."
         self.values = x
+        self._update_far(x)
         names = model.class_names if model is not None else ()
         self.bars.set_values(names, probs, message)
         if probs is not None:
             j = int(np.argmax(probs))
             text = (f"Predicted: <b style='color:{class_colour(j).name()}'>{html_escape(names[j])}</b> "
                     f"({probs[j]:.1%})")
+            tip = f"Predicted: {names[j]} ({probs[j]:.1%})"
         else:
-            text = "Predicted: —"
+            text, tip = "Predicted: —", ""
         if self.prediction.text() != text:
             self.prediction.setText(text)
+            self.prediction.setToolTip(tip)
         if emit:
             self.edited.emit(None if x is None else x.copy())
         return x

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.classify.bars import class_colour, html_escape
+from gui.classify.elided import ElidedLabel
 from gui.classify.form import ObservationForm
 from gui.classify.table import FLAG_TINT, PredictionTable
 from gui.classify.worker import (
@@ -112,6 +113,7 @@ class ClassifyPanel(QWidget):
         sl = QHBoxLayout(self.stale_banner)
         sl.setContentsMargins(6, 2, 2, 2)
         self.stale_label = QLabel("")
+        self.stale_label.setWordWrap(True)  # never widens the dock
         self.stale_label.setStyleSheet("color: #1f3f60;")
         self.reclassify_button = QPushButton("Re-classify")
         self.reclassify_button.setToolTip("Classify the table again with the network as it is now")
@@ -135,7 +137,7 @@ class ClassifyPanel(QWidget):
         self.progress_row = QWidget()
         pl = QHBoxLayout(self.progress_row)
         pl.setContentsMargins(6, 0, 0, 0)
-        self.progress_label = QLabel("")
+        self.progress_label = ElidedLabel("", auto_tooltip=True)  # a long file name never widens the dock
         self.progress_label.setStyleSheet("color: #444;")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
@@ -165,6 +167,8 @@ class ClassifyPanel(QWidget):
 
         self.form = ObservationForm()
         self.form.edited.connect(self._form_edited)
+        # after the form's layout has taken the hint in
+        self.form.hint_shown.connect(lambda _: QTimer.singleShot(0, self._fit_form_height))
         form_box = self.form
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -374,6 +378,14 @@ class ClassifyPanel(QWidget):
     def _form_edited(self, x):
         self._last_from_table = False
         self.observationSelected.emit(x)
+
+    def _fit_form_height(self, *_):
+        """The splitter keeps the form's height when the hint line appears: take what it needs from
+        the table, so the fields are never squeezed under it."""
+        sizes = self.splitter.sizes()
+        need = self.form.minimumSizeHint().height()
+        if len(sizes) == 2 and sizes[1] < need and sum(sizes) > need:
+            self.splitter.setSizes([sum(sizes) - need, need])
 
     @property
     def inputs(self) -> list:

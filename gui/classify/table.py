@@ -84,6 +84,7 @@ class PredictionTableModel(QAbstractTableModel):
         self._order: np.ndarray | None = None  # view row -> table row (None: file order)
         self._positions: list[int] = []
         self._titles: list[str] = []
+        self._shown: dict[int, str] = {}  # column -> its title as fitted to the column's width
         self._colours: list[QColor] = []
         self._sort = (-1, Qt.SortOrder.AscendingOrder)
         self._sorted = None  # the predictions _order was made for
@@ -104,6 +105,7 @@ class PredictionTableModel(QAbstractTableModel):
         self.feature_names = tuple(feature_names) if pred is not None else ()
         self._positions = _column_positions(pred.table.columns, self.feature_names) if pred else []
         self._titles = [two_lines(n) for n in self.feature_names]
+        self._shown = {}
         self._colours = [class_colour(j) for j in range(len(pred.class_names))] if pred else []
         self._order = None
         self._sorted = None
@@ -130,13 +132,9 @@ class PredictionTableModel(QAbstractTableModel):
             return None
         f = len(self.feature_names)
         if role == Qt.ItemDataRole.DisplayRole:
-            if section == 0:
-                return "line"
-            if section <= f:
-                return self._titles[section - 1]
-            if section == f + 1:
-                return "predicted"
-            return f"P({self.pred.class_names[section - f - 2]})"
+            if section in self._shown:
+                return self._shown[section]
+            return self.title(section)
         if role == Qt.ItemDataRole.ToolTipRole:
             if section == 0:
                 return "Line in the file (its first line is 1)"
@@ -146,6 +144,23 @@ class PredictionTableModel(QAbstractTableModel):
                 name = self.pred.class_names[section - f - 2]
                 return f"The network's probability that the observation is {name}"
         return None
+
+    def title(self, section: int) -> str:
+        """A column's whole title (a long feature name on two lines)."""
+        f = len(self.feature_names)
+        if section == 0:
+            return "line"
+        if section <= f:
+            return self._titles[section - 1]
+        if section == f + 1:
+            return "predicted"
+        return f"P({self.pred.class_names[section - f - 2]})"
+
+    def set_shown_title(self, section: int, text: str):
+        """Show `text` (the title elided to fit the column) as the column's title."""
+        if self._shown.get(section, self.title(section)) != text:
+            self._shown[section] = text
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, section, section)
 
     def reason(self, i: int) -> tuple[str, str]:
         """Why table row i was not classified: (short, long)."""
@@ -192,8 +207,11 @@ class PredictionTableModel(QAbstractTableModel):
             return self._colours[c - f - 2] if c > f + 1 else None
         if role == _FOREGROUND:
             return FLAG_TEXT if c == f + 1 and not pred.valid[i] else None
-        if role == _TOOLTIP and not pred.valid[i]:
-            return f"Line {self.pred.line(i)} was not classified: {self.reason(i)[1]}."
+        if role == _TOOLTIP:
+            if not pred.valid[i]:
+                return f"Line {self.pred.line(i)} was not classified: {self.reason(i)[1]}."
+            if c == f + 1:  # the class name, whole (the cell may elide it)
+                return str(pred.predicted[i])
         return None
 
     def sort_key(self, column: int) -> np.ndarray | None:
@@ -321,6 +339,7 @@ class PredictionTable(QTableView):
         hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
         self.delegate = ProbabilityDelegate(self.table_model, self)
+        hh.sectionResized.connect(self._fit_title)  # the person widens or narrows a column
 
     def size_columns(self):
         """Widths from the header texts (never from the cells: that would visit every row)."""
@@ -329,7 +348,7 @@ class PredictionTable(QTableView):
         m = self.table_model
         digits = fm.horizontalAdvance("0" * max(4, len(str(m.rowCount() + 1)))) + 14
         for c in range(m.columnCount()):
-            title = m.headerData(c, Qt.Orientation.Horizontal) or ""
+            title = m.title(c)
             w = max(fm.horizontalAdvance(t) for t in title.split("\n")) + 10  # margins
             if c == 0:
                 w = max(w, digits)
@@ -340,8 +359,21 @@ class PredictionTable(QTableView):
             else:  # long names are on two lines, cut past 130 px (the tooltip has them whole)
                 w = max(min(w, 130), fm.horizontalAdvance("0000.00") + 14)
             hh.resizeSection(c, w)
+            self._fit_title(c)
         for c in range(m.columnCount()):
             self.setItemDelegateForColumn(c, self.delegate if c >= m.first_prob_column else None)
+
+    def _fit_title(self, c: int, *_):
+        """A title wider than its column is elided in the middle, line by line (the header's tooltip
+        has it whole): QHeaderView would show its middle, cut at both ends."""
+        m = self.table_model
+        if not 0 <= c < m.columnCount():
+            return
+        hh = self.horizontalHeader()
+        fm = hh.fontMetrics()
+        room = hh.sectionSize(c) - 2 * hh.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, hh)
+        m.set_shown_title(c, "\n".join(fm.elidedText(t, Qt.TextElideMode.ElideMiddle, room)
+                                       for t in m.title(c).split("\n")))
 
     def selected_table_row(self) -> int | None:
         rows = self.selectionModel().selectedRows()
