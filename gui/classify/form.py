@@ -259,6 +259,10 @@ class ObservationForm(QGroupBox):
         super().resizeEvent(ev)
         self._fit_hint_height()
 
+    def field_state(self, k: int) -> str:
+        """'bad', 'far' or '' for the k-th field."""
+        return self.inputs[k].property("state") or ""
+
     @staticmethod
     def _mark(edit: QLineEdit, state: str):
         """'bad' (not a number), 'far' (far outside the training range) or '' (fine)."""

@@ -47,6 +47,9 @@ from gui.dialogs import open_warning
 if TYPE_CHECKING:
     from core.classify import Predictions
 
+# the width the panel asks for: below the left dock's (gui/main_window.py CONTROLS_WIDTH, 402 px),
+# which a dock grows to fit its widget's size hint (long class and feature names asked for 470 px)
+WIDTH_HINT = 380
 UNTRAINED_TEXT = "The network is untrained (epoch 0): its predictions are noise. Train it first."
 
 
@@ -143,6 +146,7 @@ class ClassifyPanel(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
+        self.progress.setMinimumWidth(60)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop classifying; the table keeps what it showed before")
         self.cancel_button.clicked.connect(self.cancel)
@@ -178,6 +182,11 @@ class ClassifyPanel(QWidget):
         self.splitter.setStretchFactor(1, 0)  # the form keeps its natural height
         self.splitter.setChildrenCollapsible(False)
         lay.addWidget(self.splitter, 1)
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        hint.setWidth(min(hint.width(), max(WIDTH_HINT, self.minimumSizeHint().width())))
+        return hint
 
     # -- the network --------------------------------------------------------------------------------
     def set_model(self, model, epoch: int):
@@ -281,7 +290,13 @@ class ClassifyPanel(QWidget):
 
     def _set_busy(self, busy: bool):
         self.busy = busy
+        # the progress takes the Export button's place in the row (it cannot be used meanwhile):
+        # the row with both was 476 px wide and widened the dock while a file loaded. Hidden first,
+        # so that the row is never both at once, not even for a layout pass.
+        if busy:
+            self.export_button.setVisible(False)
         self.progress_row.setVisible(busy)
+        self.export_button.setVisible(not busy)
         self.cancel_button.setEnabled(busy)
         self.export_button.setEnabled(not busy and self.predictions is not None)
         self.reclassify_button.setEnabled(not busy and self.model is not None)
