@@ -149,12 +149,18 @@ def _argmax_rows(P: np.ndarray, index: np.ndarray) -> np.ndarray:
     return index
 
 
-def classify_file(model: TrainedModel, path) -> Predictions:
-    df, fmt = read_observations(path)
-    if not fmt.header and not all(_has_column(df, f) for f in model.feature_names):
+def check_header(model: TrainedModel, df: pd.DataFrame, header: bool, path) -> None:
+    """A file read without a header line is told so, not that it lacks the feature columns (they
+    are named column_1, column_2... then). Raises DataError."""
+    if not header and not all(_has_column(df, f) for f in model.feature_names):
         raise DataError(f"{path} has no header line (its first line holds values, not column names): "
                         f"add one naming the columns the network needs, "
                         f"{', '.join(model.feature_names)}.")
+
+
+def classify_file(model: TrainedModel, path) -> Predictions:
+    df, fmt = read_observations(path)
+    check_header(model, df, fmt.header, path)
     pred = classify_frame(model, df, path=path, decimal=fmt.decimal)
     # the lines of unclassified rows are named in messages: find them past any blank lines (the
     # window's table shows every row's line and always locates; here it would cost 2% of a clean run)

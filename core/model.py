@@ -8,6 +8,7 @@ names, the training scaling, class names and the settings it was trained with.
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,8 @@ class TrainedModel:
     label_name: str = "label"
     epochs_trained: int = 0
     settings: dict = field(default_factory=dict)
+    # (min, max) of each raw feature over the training rows; None in files written before it was kept
+    feature_range: tuple[np.ndarray, np.ndarray] | None = None
 
     def probabilities(self, X_raw: np.ndarray) -> np.ndarray:
         """Softmax probabilities (n, classes), float32, for unscaled feature rows (n, features)."""
@@ -103,6 +106,9 @@ class TrainedModel:
             "feature_names": list(self.feature_names), "class_names": list(self.class_names),
             "label_name": self.label_name, "epochs_trained": int(self.epochs_trained),
             "settings": self.settings,
+            **({} if self.feature_range is None else {
+                "feature_min": [float(v) for v in self.feature_range[0]],
+                "feature_max": [float(v) for v in self.feature_range[1]]}),
         }
 
 
@@ -179,6 +185,12 @@ def _from_parts(meta: dict, tensors: dict, path) -> TrainedModel:
         settings = dict(meta.get("settings") or {})
         label = str(meta.get("label_name", "label"))
         epochs = int(meta.get("epochs_trained", 0))
+        feature_range = None
+        if "feature_min" in meta or "feature_max" in meta:  # absent from older files
+            lo, hi = (np.array(meta[k], dtype=np.float64) for k in ("feature_min", "feature_max"))
+            if lo.shape != (len(features),) or hi.shape != lo.shape:
+                raise ValueError("feature_min/feature_max do not match the features")
+            feature_range = (lo, hi)
     except ModelFileError:
         raise
     except Exception as e:  # any malformed metadata is the same answer
@@ -209,7 +221,34 @@ def _from_parts(meta: dict, tensors: dict, path) -> TrainedModel:
         ro.append(a)
     return TrainedModel(spec=spec, weights=tuple(ro[2::2]), biases=tuple(ro[3::2]),
                         scaler=Scaler(ro[0], ro[1]), feature_names=features, class_names=classes,
-                        label_name=label, epochs_trained=epochs, settings=settings)
+                        label_name=label, epochs_trained=epochs, settings=settings,
+                        feature_range=feature_range)
+
+
+_RANGES: dict[int, tuple] = {}  # id(split) -> (weak reference to it, its training range)
+
+
+def training_range(data) -> tuple[np.ndarray, np.ndarray] | None:
+    """(min, max) of each raw feature over a Split's training rows (computed once per Split: the
+    window makes a model from every snapshot)."""
+    hit = _RANGES.get(id(data))
+    if hit is not None and hit[0]() is data:
+        return hit[1]
+    X = getattr(data, "X_train", None)
+    result = None
+    if X is not None and len(X):
+        std = np.asarray(data.scaler.std, dtype=np.float64)
+        mean = np.asarray(data.scaler.mean, dtype=np.float64)
+        result = (X.min(axis=0) * std + mean, X.max(axis=0) * std + mean)
+        for a in result:
+            a.setflags(write=False)
+    for k in [k for k, (ref, _) in _RANGES.items() if ref() is None]:
+        del _RANGES[k]
+    try:
+        _RANGES[id(data)] = (weakref.ref(data), result)
+    except TypeError:  # not weak-referenceable: not cached
+        pass
+    return result
 
 
 def model_from_training(trainer, epochs: int | None = None) -> TrainedModel:
@@ -220,7 +259,7 @@ def model_from_training(trainer, epochs: int | None = None) -> TrainedModel:
                         class_names=trainer.data.class_names,
                         label_name=trainer.data.label_name,
                         epochs_trained=trainer.epoch if epochs is None else epochs,
-                        settings=trainer.config.to_dict())
+                        settings=trainer.config.to_dict(), feature_range=training_range(trainer.data))
 
 
 def model_from_snapshot(snap, data, config) -> TrainedModel:
@@ -229,4 +268,21 @@ def model_from_snapshot(snap, data, config) -> TrainedModel:
     return TrainedModel(spec=spec, weights=snap.weights, biases=snap.biases, scaler=data.scaler,
                         feature_names=data.feature_names, class_names=data.class_names,
                         label_name=data.label_name, epochs_trained=snap.epoch,
-                        settings=config.to_dict())
+                        settings=config.to_dict(), feature_range=training_range(data))
+
+
+def far_outside(model: TrainedModel, x, margin: float = 0.5) -> list[tuple[int, float, float]]:
+    """The features of one raw observation `x` that lie outside the training range by more than
+    `margin` times its width, as (index, low, high). Without a training range (older model files):
+    outside mean ± 3 sd by that margin."""
+    x = np.asarray(x, dtype=np.float64)
+    if model.feature_range is not None:
+        lo, hi = (np.asarray(a, dtype=np.float64) for a in model.feature_range)
+    else:
+        mean = np.asarray(model.scaler.mean, dtype=np.float64)
+        std = np.asarray(model.scaler.std, dtype=np.float64)
+        lo, hi = mean - 3 * std, mean + 3 * std
+    pad = margin * (hi - lo)
+    with np.errstate(invalid="ignore", over="ignore"):
+        far = (x < lo - pad) | (x > hi + pad)
+    return [(int(k), float(lo[k]), float(hi[k])) for k in np.flatnonzero(far)]

@@ -59,3 +59,21 @@ def test_the_first_frame_imports_nothing_heavy():
                          cwd=str(ROOT))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_gui_writes_no_files_itself():
+    """Writing CSV and files' permissions are core's work (core.predictions, core.atomic): gui/ calls
+    them, it does not write tables, make temporary files or set modes itself."""
+    forbidden_calls = {"to_csv", "writer", "DictWriter", "mkstemp", "NamedTemporaryFile", "umask", "chmod"}
+    offenders = []
+    for path in (ROOT / "gui").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if name in forbidden_calls:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} calls {name}")
+            elif isinstance(node, ast.Import) and any(a.name in ("csv", "tempfile") for a in node.names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports csv/tempfile")
+    assert not offenders, offenders

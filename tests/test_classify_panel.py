@@ -7,16 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QMessageBox
 
 from core.classify import classify_frame
 from core.dataset import load_csv
 from core.model import model_from_training
+from core.predictions import write_predictions_csv
 from core.split import split
 from core.table import read_observations
 from core.trainer import TrainConfig, Trainer
-from gui import classify_panel as cp
-from gui.classify_panel import PROB_ROLE, UNTRAINED_TEXT, ClassifyPanel
+from gui.classify import PROB_ROLE, UNTRAINED_TEXT, ClassifyPanel
 from gui.waiting import wait_until
 
 BIG_ROWS = 200_000
@@ -237,7 +238,7 @@ def test_export_cancelled_between_chunks_leaves_nothing(panel, penguins_path, tm
 
     out = tmp_path / "p.csv"
     out.write_text("old")
-    assert not cp.write_predictions_csv(panel.predictions, out, cancel, progress, chunk_rows=100)
+    assert not write_predictions_csv(panel.predictions, out, cancel, progress, chunk_rows=100)
     assert done == [100] and out.read_text() == "old" and [f.name for f in tmp_path.iterdir()] == ["p.csv"]
 
 
@@ -417,3 +418,141 @@ def test_destroying_the_panel_mid_load_stops_its_thread(qtbot, model, big_csv, m
     threading.Timer(0.2, gate.set).start()
     shiboken6.delete(p)  # no shutdown(): the destroyed hook stops the thread
     assert not thread.isRunning()
+
+
+# -- the panel in the 402-px left dock (issue 17, items 8, 9 and 18) -------------------------------
+
+WINE_FEATURES = ("alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols",
+                 "flavanoids", "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue",
+                 "od280/od315_of_diluted_wines", "proline")
+LONG_CLASSES = {"Adelie": "Adelie Penguin (Pygoscelis adeliae)",
+                "Chinstrap": "Chinstrap penguin (Pygoscelis antarctica)",
+                "Gentoo": "Gentoo penguin (Pygoscelis papua)"}
+
+
+def _trained(path, epochs=3):
+    tr = Trainer(split(load_csv(path), 0.3, 0), TrainConfig())
+    for _ in range(epochs):
+        tr.train_epoch(snapshot=False)
+    return model_from_training(tr)
+
+
+@pytest.fixture
+def docked(qtbot):
+    """A ClassifyPanel in a left dock of the controls' width, the centre taking the rest."""
+    from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow
+
+    from gui.main_window import CONTROLS_WIDTH
+
+    win = QMainWindow()
+    centre = QLabel("centre")
+    centre.setMinimumWidth(600)
+    win.setCentralWidget(centre)
+    dock = QDockWidget("Classify")
+    panel = ClassifyPanel()
+    dock.setWidget(panel)
+    win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    win.resizeDocks([dock], [CONTROLS_WIDTH], Qt.Orientation.Horizontal)
+    assert wait_until(lambda: dock.width() == CONTROLS_WIDTH, 5)
+    yield panel, dock, CONTROLS_WIDTH
+    panel.shutdown()
+
+
+def _settle():
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(4):
+        QApplication.processEvents()
+
+
+def _field_shows_all(edit) -> bool:
+    fm = edit.fontMetrics()
+    return edit.width() >= fm.horizontalAdvance(edit.text()) + 8
+
+
+def test_thirteen_features_fit_the_dock(docked, tmp_path):
+    panel, dock, width = docked
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(10, 3, (90, 13)).round(3), columns=list(WINE_FEATURES))
+    df["cultivar"] = np.repeat(["class_0", "class_1", "class_2"], 30)
+    path = tmp_path / "wine.csv"
+    df.to_csv(path, index=False)
+    panel.set_model(_trained(path), 3)
+    _settle()
+    assert dock.width() == width  # the dock never grows for this panel
+    form = panel.form
+    viewport = form.form_area.viewport()
+    assert len(panel.inputs) == 13 and form.form_area.verticalScrollBar().isVisible()  # the rest scroll
+    for label, edit, name in zip(form.labels, panel.inputs, WINE_FEATURES, strict=True):
+        right = edit.mapTo(viewport, edit.rect().topRight()).x()
+        assert edit.width() >= 50 and right <= viewport.width(), name  # the field is there, whole
+        assert _field_shows_all(edit), (name, edit.text())
+        assert name in label.toolTip() and name in edit.toolTip()
+        shown = label.shown_text()
+        assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+        assert shown == name or ("…" in shown and shown[0] == name[0] and shown[-1] == name[-1]), shown
+    assert form.labels[11].is_elided()  # od280/od315_of_diluted_wines does not fit: elided in the middle
+
+
+def test_long_class_names_never_widen_the_dock(docked, tmp_path, penguins_path):
+    panel, dock, width = docked
+    df = pd.read_csv(penguins_path)
+    df["species"] = df["species"].map(LONG_CLASSES)
+    path = tmp_path / "long.csv"
+    df.to_csv(path, index=False)
+    model = _trained(path)
+    panel.set_model(model, 3)
+    load(panel, path)
+    panel.set_observation([43.965, 17.233, 200.81, 4199.8])
+    panel.set_model(model, 4)  # the stale banner with its Re-classify button
+    _settle()
+    assert panel.stale_banner.isVisible() and dock.width() == width
+    # the form's fields show the whole value
+    assert [e.text() for e in panel.inputs] == ["43.965", "17.233", "200.81", "4199.8"]
+    assert all(_field_shows_all(e) for e in panel.inputs)
+    # bars: each name elided in the middle in the font it is drawn in, its first letter kept
+    bars = panel.bars
+    bold = QFont(bars.font())
+    bold.setBold(True)
+    for j, shown, is_bold in bars.shown_names():
+        full = model.class_names[j]
+        fm = QFontMetrics(bold) if is_bold else bars.fontMetrics()
+        assert fm.horizontalAdvance(shown) <= bars.name_width() - 6
+        assert shown[0] == full[0] and shown[-1] == full[-1] and full in bars.toolTip()
+    assert any(b for _, _, b in bars.shown_names())
+    # table headers: P(name) elided in the middle to their column, the tooltip whole
+    m, hh = panel.table_model, panel.table.horizontalHeader()
+    for j, full in enumerate(model.class_names):
+        c = m.first_prob_column + j
+        shown = m.headerData(c, Qt.Orientation.Horizontal)
+        assert shown.startswith("P(") and shown.endswith(")") and "…" in shown
+        assert hh.fontMetrics().horizontalAdvance(shown) <= hh.sectionSize(c)
+        assert full in m.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    hh.resizeSection(m.first_prob_column, 600)  # widened by hand: the whole name
+    assert m.headerData(m.first_prob_column, Qt.Orientation.Horizontal) == f"P({model.class_names[0]})"
+    valid = int(np.flatnonzero(panel.predictions.valid)[0])
+    cell = m.index(valid, m.predicted_column)
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) in model.class_names
+
+
+def test_a_value_far_outside_the_training_range_is_pointed_out(panel, model):
+    form = panel.form
+    lo, hi = model.feature_range
+    assert lo[0] < 35 < 55 < hi[0]  # bill length: 32.1-59.6 in the training rows, or near it
+    panel.fill_mean()
+    assert form.hint.isHidden() and form.far == []
+    panel.set_observation([99999, 17.2, 200.8, 4199.8])
+    assert not form.hint.isHidden() and form.far == [0]
+    text = form.hint.text()
+    assert f"bill_length_mm 99999 is far outside the training range {lo[0]:.6g}–{hi[0]:.6g}" in text
+    assert form.field_state(0) == "far" and form.field_state(1) == ""
+    assert panel.form_probabilities is not None  # still answered, with the warning
+    panel.set_observation([hi[0] * 1.05, 17.2, 200.8, 4199.8])  # a little past the range: no alarm
+    assert form.hint.isHidden() and form.field_state(0) == ""
+    panel.inputs[2].setText("-5000")
+    assert form.far == [2] and "flipper_length_mm -5000" in form.hint.text()
+    panel.inputs[2].setText("abc")
+    assert form.field_state(2) == "bad" and form.hint.isHidden()

@@ -121,3 +121,46 @@ def test_failed_save_leaves_old_file(trained, tmp_path, monkeypatch):
         save_model(m, p)
     assert p.read_bytes() == before
     assert sorted(f.name for f in tmp_path.iterdir()) == ["m.safetensors"]
+
+
+def test_predictions_csv_keeps_the_mode_of_the_file_it_replaces(trained, tmp_path):
+    import os
+
+    from core.atomic import current_umask
+    from core.predictions import write_predictions_csv
+
+    model = trained[1]
+    pred = classify_frame(model, pd.DataFrame({f: [40.0, 45.0] for f in model.feature_names}))
+    new = tmp_path / "new.csv"
+    assert write_predictions_csv(pred, new)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~current_umask()  # not mkstemp's private 0600
+    old = tmp_path / "old.csv"
+    old.write_text("x")
+    os.chmod(old, 0o640)
+    assert write_predictions_csv(pred, old, chunk_rows=1)
+    assert old.stat().st_mode & 0o777 == 0o640 and len(pd.read_csv(old)) == 2
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["new.csv", "old.csv"]
+
+
+def test_training_range_is_saved_and_old_files_load_without_it(trained, tmp_path):
+    import dataclasses
+
+    from core.model import far_outside
+
+    tr, m = trained
+    lo, hi = m.feature_range
+    X = tr.data.scaler.inverse(tr.data.X_train)
+    assert np.allclose(lo, X.min(axis=0), rtol=1e-5) and np.allclose(hi, X.max(axis=0), rtol=1e-5)
+    save_model(m, tmp_path / "m.safetensors")
+    back = load_model(tmp_path / "m.safetensors")
+    assert np.array_equal(back.feature_range[0], lo) and np.array_equal(back.feature_range[1], hi)
+    x = np.array(m.scaler.mean, dtype=np.float64)
+    assert far_outside(m, x) == []
+    x[0] = 99999
+    assert [k for k, _, _ in far_outside(back, x)] == [0]
+    old = dataclasses.replace(m, feature_range=None)  # as written before the range was kept
+    assert "feature_min" not in old.metadata()
+    save_model(old, tmp_path / "old.safetensors")
+    loaded = load_model(tmp_path / "old.safetensors")
+    assert loaded.feature_range is None
+    assert [k for k, _, _ in far_outside(loaded, x)] == [0]  # mean ± 3 sd stands in for the range

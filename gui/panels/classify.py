@@ -9,7 +9,7 @@ class ClassifyDockPanel(Panel):
     name, title, area, tab_with = "classify", "Classify", LEFT, "controls"
 
     def create(self):
-        from gui.classify_panel import ClassifyPanel
+        from gui.classify import ClassifyPanel
 
         self.widget = ClassifyPanel()
         return self.widget
