@@ -458,7 +458,7 @@ class GradientView(QWidget):
         self.note.setStyleSheet("color: #444; padding: 2px 6px;")
         # never below a frame with its axes and a few ticks (at 900×600 they collapsed to a line)
         self.norms.setMinimumHeight(70)
-        self.dist.setMinimumHeight(55)
+        self.dist.setMinimumHeight(52)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
