@@ -19,6 +19,26 @@ class OpaqueGridAxis(pg.AxisItem):
     every range change. On the plot's plain background the look is the same.
     """
 
+    MIN_LABEL_PX = 20  # vertical axes: a label's height and a little air
+
+    def tickValues(self, minVal, maxVal, size):
+        """pyqtgraph's ticks, with labelled ticks thinned on a short vertical axis (0.3, 0.2 and
+        0.1 overlapped in a 25 px histogram)."""
+        levels = super().tickValues(minVal, maxVal, size)
+        if self.orientation not in ("left", "right") or not levels or self.logMode:
+            return levels
+        fit = max(2, int(size // self.MIN_LABEL_PX))
+        spacing, values = levels[0]
+        if len(values) <= fit:
+            return levels
+        for k in (2, 5, 10, 20, 50):
+            step = spacing * k
+            kept = [v for v in values if abs(v / step - round(v / step)) < 1e-6]
+            if len(kept) <= fit:
+                rest = [v for v in values if v not in kept]  # grid lines, labelled if room
+                return [(step, kept), (spacing, rest)] + list(levels[1:])
+        return levels
+
     def generateDrawSpecs(self, p):
         specs = super().generateDrawSpecs(p)
         if specs is None or self.grid is False:
@@ -83,12 +103,12 @@ def plot_title(text: str) -> QLabel:
 
 
 def legend_html(items, group: str | None = None) -> str:
-    """A legend row: (swatch, colour, label) items; a swatch never wraps away from its label.
-    With `group`, the items follow it as one piece that does not wrap at all."""
+    """A legend row: (swatch, colour, label) items; a swatch never wraps away from its label, nor
+    `group` (a heading such as 'loss:') from the first item."""
     parts = [f"<span style='color:{theme.hex_colour(col)}'>{sw}</span>&nbsp;"
              f"{label.replace(' ', '&nbsp;')}" for sw, col, label in items]
-    if group is not None:
-        return group.replace(" ", "&nbsp;") + "&nbsp;" + "&nbsp;&nbsp;".join(parts)
+    if group is not None and parts:
+        parts[0] = group.replace(" ", "&nbsp;") + "&nbsp;" + parts[0]
     return " &nbsp; ".join(parts)
 
 
@@ -437,13 +457,17 @@ class GradientView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        # titles of one line at 300 px that say what the axes show: at 900×600 the dock has about
+        # titles of one line at 260 px that say what the axes show: at 900×600 the dock has about
         # 200 px for both plots, and axis labels took height
-        self.norms_title = plot_title("Gradient norm ‖dL/dW‖ per layer by epoch")
+        self.norms_title = plot_title("‖dL/dW‖ per layer by epoch (log axis)")
+        self.norms_title.setToolTip("The gradient norm of each weight layer, ‖dL/dW‖, after each "
+                                    "epoch, on a logarithmic axis.")
         self.norms = _plot(left_axis=Pow10Axis)
         # the layers' colours in a row above the plots (a legend inside covered the curves)
         self.norm_legend = legend_label()
-        self.dist_title = plot_title("This epoch: share of weights by log10 |dL/dw|")
+        self.dist_title = plot_title("This epoch: share by log10 |dL/dw|")
+        self.dist_title.setToolTip("For each layer, the share of its weights whose gradient "
+                                   "|dL/dw| falls in each bin of log10 |dL/dw|, this epoch.")
         self.dist = _plot()
         # 30 bins need no clipping or downsampling; clipping a stepMode curve to a view that does not
         # hold all its bins leaves one bin edge too few, and pyqtgraph raises
