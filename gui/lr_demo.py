@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
 
 from gui import theme
+from gui.plots import legend_html, legend_label
 
 COLOURS = {"too low": (0, 114, 178), "good": (0, 158, 115), "too high": (213, 94, 0)}
 
@@ -22,9 +23,11 @@ class LearningRateDemo(QDialog):
         p = plot.getPlotItem()
         p.setLabel("bottom", "epoch")
         p.setLabel("left", "training loss")
-        p.addLegend(offset=(-10, 10))
+        for ax in ("left", "bottom"):  # plain numbers, no "(x0.001)" scale
+            p.getAxis(ax).enableAutoSIPrefix(False)
         self.curves = {}
         lines = []
+        items = []
         for r in runs:
             ep = np.arange(1, len(r.train_loss) + 1)
             name = f"{r.label}: lr = {r.learning_rate:g}"
@@ -32,6 +35,7 @@ class LearningRateDemo(QDialog):
                 name += f" (diverged at epoch {r.diverged_at})"
             self.curves[r.label] = p.plot(ep, r.train_loss, pen=pg.mkPen(COLOURS[r.label], width=2.5),
                                           name=name, connect="finite")
+            items.append(("━━", COLOURS[r.label], name))
             finite = r.train_loss[np.isfinite(r.train_loss)]
             end = f"{finite[-1]:.4f}" if finite.size else "—"
             lines.append(f"<b>{r.label}</b> (lr {r.learning_rate:g}): final loss {end}"
@@ -41,6 +45,9 @@ class LearningRateDemo(QDialog):
             f"tiny steps, the loss creeps down. Good: it falls quickly and settles. Too high: steps "
             f"overshoot the minimum, so the loss jumps around or blows up.<br>" + "<br>".join(lines))
         note.setWordWrap(True)
+        # the legend in a row above the plot: inside it, it covered the curves' first epochs
+        self.legend = legend_label(legend_html(items))
         lay = QVBoxLayout(self)
+        lay.addWidget(self.legend)
         lay.addWidget(plot, 1)
         lay.addWidget(note)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -18,6 +18,26 @@ class OpaqueGridAxis(pg.AxisItem):
     those about twice as slowly as the same lines in opaque colours, and the grid is drawn again on
     every range change. On the plot's plain background the look is the same.
     """
+
+    MIN_LABEL_PX = 20  # vertical axes: a label's height and a little air
+
+    def tickValues(self, minVal, maxVal, size):
+        """pyqtgraph's ticks, with labelled ticks thinned on a short vertical axis (0.3, 0.2 and
+        0.1 overlapped in a 25 px histogram)."""
+        levels = super().tickValues(minVal, maxVal, size)
+        if self.orientation not in ("left", "right") or not levels or self.logMode:
+            return levels
+        fit = max(2, int(size // self.MIN_LABEL_PX))
+        spacing, values = levels[0]
+        if len(values) <= fit:
+            return levels
+        for k in (2, 5, 10, 20, 50):
+            step = spacing * k
+            kept = [v for v in values if abs(v / step - round(v / step)) < 1e-6]
+            if len(kept) <= fit:
+                rest = [v for v in values if v not in kept]  # grid lines, labelled if room
+                return [(step, kept), (spacing, rest)] + list(levels[1:])
+        return levels
 
     def generateDrawSpecs(self, p):
         specs = super().generateDrawSpecs(p)
@@ -39,28 +59,65 @@ class OpaqueGridAxis(pg.AxisItem):
         return axis_spec, out, text_specs
 
 
-def _plot(title: str, left_axis: type[pg.AxisItem] = OpaqueGridAxis) -> pg.PlotWidget:
+def _plot(title: str | None = None, left_axis: type[pg.AxisItem] = OpaqueGridAxis) -> pg.PlotWidget:
+    """A plot on the app's background with plain-number axes.
+
+    No pyqtgraph title: a title item is as wide as its text, and a plot item wider than its view
+    (a long title in a 400 px dock) cut the right of the plot off, and Qt's device cache of the
+    axes then repainted only the newly exposed strip, so the tick labels stayed those of an
+    earlier height (the y axis disagreed with the curve). Titles are `plot_title` labels, which
+    wrap. (`title` is accepted and ignored, for old callers.)
+    """
     w = pg.PlotWidget(background=theme.BACKGROUND,
                       axisItems={"left": left_axis("left"), "bottom": OpaqueGridAxis("bottom"),
                                  "right": OpaqueGridAxis("right"), "top": OpaqueGridAxis("top")})
     for ax in ("right", "top"):  # given axes are shown; the loss plot shows its right axis itself
         w.hideAxis(ax)
-    # room on the right for the frame and the last tick's label (they touched the dock's edge)
-    w.getPlotItem().layout.setContentsMargins(1, 1, 14, 1)
+    # room on the right for the frame and the last tick's label (they touched the dock's edge),
+    # and above for the top tick's label (half of it lies above the frame)
+    w.getPlotItem().layout.setContentsMargins(1, 8, 14, 1)
     w.setMenuEnabled(False)
     # thousands of epochs: draw what is in view, at most about one point per pixel
     w.getPlotItem().setClipToView(True)
     w.getPlotItem().setDownsampling(auto=True, mode="peak")
     w.showGrid(x=True, y=True, alpha=0.15)
-    w.setTitle(title, color=theme.TEXT, size="9pt")
     for ax in ("left", "bottom"):
         w.getAxis(ax).setTextPen(pg.mkPen(theme.TEXT))
         w.getAxis(ax).setPen(pg.mkPen(150, 150, 150))
     for ax in ("left", "bottom", "right", "top"):
+        # plain numbers: a loss of 0.68 read as 682.5-684 under "loss (x0.001)"
+        w.getAxis(ax).enableAutoSIPrefix(False)
         cache_axis(w.getAxis(ax))
         # under the view box (z -100): the grid, now opaque, goes behind the curves and the legend
         w.getAxis(ax).setZValue(-200)
     return w
+
+
+def plot_title(text: str) -> QLabel:
+    """A plot's title above it: centred, wrapping instead of widening the dock."""
+    t = QLabel(text)
+    t.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    t.setWordWrap(True)
+    t.setStyleSheet(f"color: {theme.hex_colour(theme.TEXT)}; font-size: 9pt; padding: 3px 6px 0 6px;")
+    return t
+
+
+def legend_html(items, group: str | None = None) -> str:
+    """A legend row: (swatch, colour, label) items; a swatch never wraps away from its label, nor
+    `group` (a heading such as 'loss:') from the first item."""
+    parts = [f"<span style='color:{theme.hex_colour(col)}'>{sw}</span>&nbsp;"
+             f"{label.replace(' ', '&nbsp;')}" for sw, col, label in items]
+    if group is not None and parts:
+        parts[0] = group.replace(" ", "&nbsp;") + "&nbsp;" + parts[0]
+    return " &nbsp; ".join(parts)
+
+
+def legend_label(html: str = "") -> QLabel:
+    lab = QLabel(html)
+    lab.setWordWrap(True)
+    lab.setTextFormat(Qt.TextFormat.RichText)
+    lab.setStyleSheet("color: #444; padding: 0 6px;")
+    return lab
 
 
 def cache_axis(axis: pg.AxisItem):
@@ -165,13 +222,39 @@ class SteppedRange:
 class Pow10Axis(OpaqueGridAxis):
     """An axis for log10 data: ticks at whole decades, labelled 0.01, 0.1, 1, ..."""
 
+    MIN_TICK_PX = 22  # a label's height and a little air: 8 decades in 70 px overlapped
+
     def tickValues(self, minVal, maxVal, size):
-        lo, hi = int(np.floor(minVal)), int(np.ceil(maxVal))
-        step = max(1, (hi - lo) // 6)
-        return [(step, [float(v) for v in range(lo, hi + 1, step) if minVal <= v <= maxVal])]
+        lo, hi = int(np.ceil(minVal)), int(np.floor(maxVal))  # the decades in view
+        fit = max(2, int(size // self.MIN_TICK_PX))  # labels that fit on the axis
+        for step in (1, 2, 3, 4, 5, 10, 20, 50, 100, 10 ** 9):
+            first = -(-lo // step) * step  # whole multiples: 1e-06, 0.001, 1 for every 3rd decade
+            values = [float(v) for v in range(first, hi + 1, step)]
+            if len(values) <= fit:
+                return [(step, values)]
+        return [(1, [])]
 
     def tickStrings(self, values, scale, spacing):
         return [f"{10.0 ** v:g}" for v in values]
+
+
+TRAIN_ACC = theme.faded(theme.TRAIN, 0.9)  # opaque (see theme.faded) and close to the full colour:
+VALID_ACC = theme.faded(theme.VALID, 0.9)  # at 0.6-0.75 the 1 px accuracy curves were too faint
+HOVER_HINT = "Hover the plot to read an epoch's values."
+
+
+class _Leave(QObject):
+    """Calls `fn` when the watched widget loses the mouse."""
+
+    def __init__(self, widget: QWidget, fn):
+        super().__init__(widget)
+        self.fn = fn
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Leave:
+            self.fn()
+        return False
 
 
 class LossPlot(QWidget):
@@ -179,13 +262,14 @@ class LossPlot(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot = _plot("Loss and accuracy per epoch")
+        self.title = plot_title("Loss and accuracy per epoch")
+        self.plot = _plot()
         p = self.plot.getPlotItem()
         self.range = SteppedRange(p, min_x_span=10)
         p.setLabel("bottom", "epoch")
         p.setLabel("left", "loss")
         p.showAxis("right")
-        p.layout.setContentsMargins(1, 1, 1, 1)  # the right axis gives the room
+        p.layout.setContentsMargins(1, 8, 1, 1)  # the right axis gives the room
         p.setLabel("right", "accuracy")
         self.acc_view = pg.ViewBox()
         p.scene().addItem(self.acc_view)
@@ -196,26 +280,21 @@ class LossPlot(QWidget):
         p.vb.sigResized.connect(self._sync)
         self.train = p.plot(pen=pg.mkPen(theme.TRAIN, width=2))
         self.val = p.plot(pen=pg.mkPen(theme.VALID, width=2, style=Qt.PenStyle.DashLine))
-        # light, thin and opaque: a translucent 1.5 px dotted curve of 1,000 epochs took 16 ms to
-        # draw, this 0.3 ms (see theme.faded)
-        self.train_acc = pg.PlotDataItem(pen=pg.mkPen(theme.faded(theme.TRAIN, 0.6), width=1))
-        self.val_acc = pg.PlotDataItem(pen=pg.mkPen(theme.faded(theme.VALID, 0.75), width=1,
-                                                    style=Qt.PenStyle.DotLine))
+        # thin and opaque: a translucent 1.5 px dotted curve of 1,000 epochs took 16 ms to draw,
+        # this 0.3 ms (see theme.faded)
+        self.train_acc = pg.PlotDataItem(pen=pg.mkPen(TRAIN_ACC, width=1))
+        self.val_acc = pg.PlotDataItem(pen=pg.mkPen(VALID_ACC, width=1, style=Qt.PenStyle.DotLine))
         for c in (self.train_acc, self.val_acc):  # as the loss curves: about one point per pixel
             c.setDownsampling(auto=True, method="peak")
             c.setClipToView(True)
         self.acc_view.addItem(self.train_acc)
         self.acc_view.addItem(self.val_acc)
-        t, v = theme.hex_colour(theme.TRAIN), theme.hex_colour(theme.VALID)
-        ta = theme.hex_colour(theme.faded(theme.TRAIN, 0.6))
-        va = theme.hex_colour(theme.faded(theme.VALID, 0.75))
-        self.legend = QLabel(
-            f"<span style='color:{t}'>━━</span> train loss &nbsp; <span style='color:{v}'>╍╍</span> "
-            f"validation loss &nbsp; <span style='color:{ta}'>──</span> train accuracy &nbsp; "
-            f"<span style='color:{va}'>┈┈</span> validation accuracy (right axis)")
-        self.legend.setStyleSheet("color: #444; padding: 0 6px;")
-        self.legend.setWordWrap(True)
+        self.legend = legend_label(
+            legend_html([("━━", theme.TRAIN, "train"), ("╍╍", theme.VALID, "validation")], "loss:")
+            + " &nbsp; " + legend_html([("──", TRAIN_ACC, "train"), ("┈┈", VALID_ACC, "validation")],
+                                       "accuracy (right axis):"))
         self.branches: list[pg.PlotDataItem] = []
+        self._branch_extent: tuple[float, float, float, float] | None = None  # x0, x1, y lo, y hi
         self.cursor = pg.InfiniteLine(angle=90, movable=False,
                                       pen=pg.mkPen((120, 120, 120), style=Qt.PenStyle.DotLine))
         self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.ACCENT, width=1.5))
@@ -223,7 +302,7 @@ class LossPlot(QWidget):
         self.cursor.hide()  # until the mouse is over the plot (a dotted line at epoch 0 otherwise)
         p.addItem(self.cursor, ignoreBounds=True)
         p.addItem(self.marker, ignoreBounds=True)
-        self.readout = QLabel("Hover the plot to read the values of an epoch.")
+        self.readout = QLabel(HOVER_HINT)
         self.readout.setStyleSheet("color: #444; padding: 2px 6px;")
         self.readout.setWordWrap(True)
         self.log_box = QCheckBox("log loss axis")
@@ -235,13 +314,17 @@ class LossPlot(QWidget):
         row.addWidget(self.log_box)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.title)
+        lay.addWidget(self.legend)  # above the plot: a legend inside it covered the curves
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.legend)
         lay.addLayout(row)
+        self.plot.setMinimumHeight(110)  # frame, both axes' labels and a few ticks
         self.setMinimumWidth(260)
         self._m = np.zeros((0, 5))
         self._dots = False  # the loss curves drawn as dots (a single epoch)
         self.plot.scene().sigMouseMoved.connect(self._hover)
+        self._leave = _Leave(self.plot, self.end_hover)
 
     def _sync(self):
         self.acc_view.setGeometry(self.plot.getPlotItem().vb.sceneBoundingRect())
@@ -286,22 +369,50 @@ class LossPlot(QWidget):
         shown = shown[np.isfinite(shown)]
         if log:
             shown = np.log10(shown)
+        x0, x1 = ep[0], ep[-1]
+        y0, y1 = (shown.min(), shown.max()) if shown.size else (np.nan, np.nan)
+        b = self._branch_view()
+        if b is not None:  # an abandoned branch stays in view: it is why one branched
+            x0, x1 = min(x0, b[0]), max(x1, b[1])
+            y0, y1 = (np.fmin(y0, b[2]), np.fmax(y1, b[3])) if np.isfinite(b[2]) else (y0, y1)
         # the first epochs on a 10-epoch axis (auto-range around one point would be ±500 epochs)
-        self.range.show(ep[0], ep[-1], *((shown.min(), shown.max()) if shown.size else (np.nan, np.nan)))
+        self.range.show(x0, x1, y0, y1)
         self.train_acc.setData(ep, np.nan_to_num(m[:, 2]), connect="finite")
         self.val_acc.setData(ep, np.nan_to_num(m[:, 4]), connect="finite")
 
     def add_branch(self, m: np.ndarray):
-        """Keep an abandoned branch of training visible (after 'continue from here')."""
+        """Keep an abandoned branch of training visible (after 'continue from here'): drawn grey,
+        and kept inside the view's range."""
         if m.shape[0] == 0:
             return
         c = self.plot.getPlotItem().plot(m[:, 0], m[:, 1], pen=pg.mkPen((160, 160, 160), width=1.5))
         self.branches.append(c)
+        loss = m[:, 1][np.isfinite(m[:, 1])]
+        pos = loss[loss > 0]  # (for the log axis)
+        e = (float(m[0, 0]), float(m[-1, 0]),
+             float(loss.min()) if loss.size else np.nan, float(loss.max()) if loss.size else np.nan,
+             float(pos.min()) if pos.size else np.nan, float(pos.max()) if pos.size else np.nan)
+        old = self._branch_extent
+        self._branch_extent = e if old is None else (
+            min(old[0], e[0]), max(old[1], e[1]), *(f(a, b) for f, a, b in zip(
+                (np.fmin, np.fmax, np.fmin, np.fmax), old[2:], e[2:], strict=True)))
+        if self._m.shape[0]:
+            self.set_metrics(self._m)
+
+    def _branch_view(self) -> tuple[float, float, float, float] | None:
+        """The branches' extent in the loss axis's units (log10 on the log axis)."""
+        b = self._branch_extent
+        if b is None:
+            return None
+        if self.log_box.isChecked():
+            return (b[0], b[1], *(np.log10(b[4:6]) if np.isfinite(b[4]) else (np.nan, np.nan)))
+        return b[:4]
 
     def clear_branches(self):
         for c in self.branches:
             self.plot.getPlotItem().removeItem(c)
         self.branches = []
+        self._branch_extent = None
 
     def set_marker(self, epoch: int | None):
         if epoch is None:
@@ -313,6 +424,7 @@ class LossPlot(QWidget):
     def _hover(self, pos):
         vb = self.plot.getPlotItem().vb
         if not vb.sceneBoundingRect().contains(pos) or self._m.shape[0] == 0:
+            self.end_hover()  # over an axis or the title: no stale epoch
             return
         x = vb.mapSceneToView(pos).x()
         i = int(np.clip(np.searchsorted(self._m[:, 0], x), 0, self._m.shape[0] - 1))
@@ -322,6 +434,13 @@ class LossPlot(QWidget):
         self.cursor.setValue(e)
         self.cursor.show()
         self.readout.setText(self.describe(int(e), tl, ta, vl, va))
+
+    def end_hover(self):
+        """The mouse left the plot: no cursor line, and the readout back to its hint."""
+        if self.cursor.isVisible():
+            self.cursor.hide()
+        if self.readout.text() != HOVER_HINT:
+            self.readout.setText(HOVER_HINT)
 
     @staticmethod
     def describe(e, tl, ta, vl, va) -> str:
@@ -338,15 +457,18 @@ class GradientView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.norms = _plot("Gradient norm per layer ‖dL/dW‖ (log)", left_axis=Pow10Axis)
-        self.norms.getPlotItem().setLabel("bottom", "epoch")
-        self.norm_legend = self.norms.getPlotItem().addLegend(offset=(-10, 10),
-                                                              labelTextColor=theme.TEXT)
-        self.norm_legend.setBrush(pg.mkBrush(255, 255, 255, 200))
-        self.dist = _plot("This epoch: log10 |dL/dw| per layer")
-        self.dist.getPlotItem().setLabel("bottom", "log10 |dL/dw|")
-        self.dist.getPlotItem().setLabel("left", "share of weights")
-        self.dist.getAxis("left").enableAutoSIPrefix(False)
+        # titles of one line at 260 px that say what the axes show: at 900×600 the dock has about
+        # 200 px for both plots, and axis labels took height
+        self.norms_title = plot_title("‖dL/dW‖ per layer by epoch (log axis)")
+        self.norms_title.setToolTip("The gradient norm of each weight layer, ‖dL/dW‖, after each "
+                                    "epoch, on a logarithmic axis.")
+        self.norms = _plot(left_axis=Pow10Axis)
+        # the layers' colours in a row above the plots (a legend inside covered the curves)
+        self.norm_legend = legend_label()
+        self.dist_title = plot_title("This epoch: share by log10 |dL/dw|")
+        self.dist_title.setToolTip("For each layer, the share of its weights whose gradient "
+                                   "|dL/dw| falls in each bin of log10 |dL/dw|, this epoch.")
+        self.dist = _plot()
         # 30 bins need no clipping or downsampling; clipping a stepMode curve to a view that does not
         # hold all its bins leaves one bin edge too few, and pyqtgraph raises
         self.dist.getPlotItem().setClipToView(False)
@@ -358,9 +480,16 @@ class GradientView(QWidget):
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #444; padding: 2px 6px;")
+        # never below a frame with its axes and a few ticks (at 900×600 they collapsed to a line)
+        self.norms.setMinimumHeight(70)
+        self.dist.setMinimumHeight(52)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.norms_title)
+        lay.addWidget(self.norm_legend)
         lay.addWidget(self.norms, 3)
+        lay.addWidget(self.dist_title)
         lay.addWidget(self.dist, 2)
         lay.addWidget(self.note)
         self.setMinimumWidth(260)
@@ -371,13 +500,15 @@ class GradientView(QWidget):
             p.removeItem(c)
         for c in self._hists:
             d.removeItem(c)
-        self.norm_legend.clear()
         self._curves, self._hists = [], []
+        items = []
         for i in range(n_layers):
             col = theme.LAYER_COLOURS[i % len(theme.LAYER_COLOURS)]
             name = f"layer {i + 1}" + (" (output)" if i == n_layers - 1 else "")
+            items.append(("━━", col, name))
             self._curves.append(p.plot(pen=pg.mkPen(col, width=2), name=name))
             self._hists.append(d.plot(pen=pg.mkPen(col, width=2), stepMode="center"))
+        self.norm_legend.setText(legend_html(items))
 
     def set_norms(self, epochs: np.ndarray, norms: np.ndarray):
         if norms.size == 0 or epochs[-1] <= 0:  # nothing yet, or only the untrained epoch 0
@@ -399,9 +530,12 @@ class GradientView(QWidget):
             ratio = last[0] / last[-1]
             trend = ("vanishing towards the input" if ratio < 1e-2 else
                      "exploding towards the input" if ratio > 1e2 else "healthy")
-            self.note.setText(f"First layer ÷ output layer gradient norm: {ratio:.3g} ({trend}). "
-                              f"Backpropagation multiplies by each layer's weights and activation "
-                              f"slopes on the way back, so norms can shrink or grow layer by layer.")
+            # one line (the plots need the height in a small dock); the why in the tooltip
+            self.note.setText(f"First ÷ output layer ‖dL/dW‖: {ratio:.3g} ({trend}).")
+            self.note.setToolTip("Backpropagation multiplies by each layer's weights and activation "
+                                 "slopes on the way back, so norms can shrink or grow layer by "
+                                 "layer: below 0.01 they vanish towards the input, above 100 they "
+                                 "explode.")
 
     def set_snapshot(self, snap):
         if snap is None or snap.epoch == 0:

@@ -11,13 +11,14 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from gui import theme
-from gui.plots import _plot
+from gui.plots import _plot, plot_title
 
 MAX_TRAIL = 30
+TITLE = "Loss as a function of one weight"
 HINT = ("Choose a weight (an edge of the network) to see the training loss as a function of that "
         "one weight.")
 OPT_NAMES = {"sgd": "SGD", "adam": "Adam", "adadelta": "Adadelta"}
@@ -25,6 +26,7 @@ STEP = theme.ACCENT
 CURVE = (85, 85, 85)  # neutral, so the signed (blue/orange) tangent stands out against it
 TRAIL = theme.LAYER_COLOURS[3]
 MARKER_PX = 12  # diameter of the present point
+PLOT_MIN_HEIGHT = 100  # the frame, both axes with their labels, and room for the curve
 
 
 def _num(v: float) -> str:
@@ -50,17 +52,43 @@ def _is_plain_sgd(s) -> bool:
     return s.optimizer == "sgd" and not s.momentum
 
 
+def _label_rect(label: pg.TextItem, at: QPointF) -> QRectF:
+    """The scene rectangle a label anchored at scene point `at` covers (it is not scaled)."""
+    br = label.textItem.boundingRect()
+    a = label.anchor
+    return QRectF(at.x() - a.x() * br.width(), at.y() - a.y() * br.height(), br.width(), br.height())
+
+
+def _place(label: pg.TextItem, vb: pg.ViewBox, at: QPointF, avoid: QRectF | None = None) -> QRectF:
+    """Put a label at scene point `at`; above the point where it would stick out below the frame
+    (the slope's label went under the x axis when the tangent ended at the bottom), inside the
+    frame sideways, and above `avoid` (the other label) where they would overlap. Returns the
+    rectangle it covers."""
+    frame = vb.sceneBoundingRect()
+    r = _label_rect(label, at)
+    if r.bottom() > frame.bottom():
+        r.moveBottom(at.y() - 4)  # above the point instead
+    r.moveLeft(max(frame.left(), min(r.left(), frame.right() - r.width())))
+    if avoid is not None and r.intersects(avoid):
+        r.moveBottom(avoid.top() - 2)
+    r.moveTop(max(frame.top(), min(r.top(), frame.bottom() - r.height())))
+    a = label.anchor
+    label.setPos(vb.mapSceneToView(QPointF(r.left() + a.x() * r.width(), r.top() + a.y() * r.height())))
+    return r
+
+
 class WeightStudyPanel(QWidget):
     """Loss along one weight: curve, present point, tangent, this epoch's step, earlier points."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot = _plot("Loss as a function of one weight")
+        # the title above the plot wraps (as a pyqtgraph title it widened the plot past a 400 px
+        # dock: title, x axis and curve were cut, and the y axis kept stale tick labels)
+        self.title = plot_title(TITLE)
+        self.plot = _plot()
         p = self.plot.getPlotItem()
-        p.setLabel("bottom", "value of this weight w (all other weights frozen)")
+        p.setLabel("bottom", "weight w (all others frozen)")
         p.setLabel("left", "training loss")
-        p.getAxis("left").enableAutoSIPrefix(False)
-        p.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.setToolTip(
             "The training loss if only this one weight were changed, every other weight held as it "
             "is now. Gradient descent slides the weight downhill along this curve; the other weights "
@@ -102,10 +130,21 @@ class WeightStudyPanel(QWidget):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setStyleSheet("color: #444; padding: 2px 6px;")
         self.text.setToolTip("What the figure shows, with this epoch's numbers.")
+        # the words scroll when the dock is too short for them and the plot (see _fit_text)
+        self.text_area = QScrollArea()
+        self.text_area.setWidget(self.text)
+        self.text_area.setWidgetResizable(True)
+        self.text_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.text_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.text_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+                                     "{ background: transparent; }")
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.title)
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.text)
+        lay.addWidget(self.text_area)
         self.setMinimumWidth(260)
         self.slice = None
         self._key = None
@@ -131,8 +170,9 @@ class WeightStudyPanel(QWidget):
             item.setData([], [])
         for item in (self.step_head, self.slope_label, self.step_label):
             item.hide()
-        self.plot.setTitle("Loss as a function of one weight", color=theme.TEXT, size="9pt")
+        self.title.setText(TITLE)
         self.text.setText(HINT)
+        self._fit_text()
 
     def show_slice(self, s, names: tuple[str, str] | None = None):
         """Draw a LossSlice; `names`: (from, to) neuron names for the title."""
@@ -148,6 +188,25 @@ class WeightStudyPanel(QWidget):
         self.slice = s
         self._draw(s, names)
 
+    # -- layout ---------------------------------------------------------------------------------
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._fit_text()
+
+    def _fit_text(self):
+        """All the words if the plot keeps PLOT_MIN_HEIGHT; else what fits (two lines at least),
+        scrolling. (A wrapped label's height depends on its width, which a layout does not ask.)"""
+        width = max(1, self.width() - self.text_area.verticalScrollBar().sizeHint().width())
+        full = self.text.heightForWidth(width)
+        if full < 0:
+            full = self.text.sizeHint().height()
+        spacing = 2 * self.layout().spacing()
+        room = self.height() - self.title.heightForWidth(self.width()) - PLOT_MIN_HEIGHT - spacing
+        some = 2 * self.text.fontMetrics().lineSpacing() + 4
+        h = full if full <= room else max(min(full, some), room)
+        if self.text_area.height() != h or self.text_area.minimumHeight() != h:
+            self.text_area.setFixedHeight(h)
+
     # -- drawing --------------------------------------------------------------------------------
     def _draw(self, s, names):
         x, y = np.asarray(s.values), np.asarray(s.losses)
@@ -155,8 +214,7 @@ class WeightStudyPanel(QWidget):
         self.point.setData([s.w0], [s.loss0])
         src = f"{names[0]} → {names[1]}" if names else f"neuron {s.inp + 1} → {s.out + 1}"
         where = "output layer" if s.is_output_layer else f"weight layer {s.layer + 1}"
-        self.plot.setTitle(f"Loss as a function of the weight {src} ({where}), epoch {s.epoch}",
-                           color=theme.TEXT, size="9pt")
+        self.title.setText(f"Loss as a function of the weight {src} ({where}), epoch {s.epoch}")
 
         past = self._trail[:-1]
         if past:
@@ -223,6 +281,7 @@ class WeightStudyPanel(QWidget):
         vb.setXRange(x0, x1, padding=0.02)
         vb.setYRange(lo - 0.12 * height, hi + 0.08 * height, padding=0)
         self.text.setText(self.describe(s, len(self._trail) - 1))
+        self._fit_text()
         self._place_overlays()
 
     def _place_overlays(self, *_):
@@ -232,33 +291,35 @@ class WeightStudyPanel(QWidget):
             return
         vb = self.plot.getPlotItem().vb
         cur = vb.mapViewToScene(QPointF(s.w0, s.loss0))
-        # the slope's label at the tangent's upper end
         # the slope's label just below the tangent's upper end (below: away from a convex curve)
         tx, ty = self.tangent.getData()
+        slope_at = None
         if tx is not None and len(tx) == 2:
             i = 0 if ty[0] > ty[1] else 1
             self.slope_label.setAnchor((1, 0) if i == 0 else (0, 0))
-            self.slope_label.setPos(float(tx[i]), float(ty[i]))
-        if not s.has_step:
-            return
-        prev = vb.mapViewToScene(QPointF(s.w_prev, s.loss_prev))
-        dx, dy = cur.x() - prev.x(), cur.y() - prev.y()
-        length = math.hypot(dx, dy)
-        if length == 0 or not math.isfinite(length):
-            self.step_head.hide()
-        else:
-            ux, uy = dx / length, dy / length
-            r = MARKER_PX / 2 + 1
-            tip = vb.mapSceneToView(QPointF(cur.x() - ux * r, cur.y() - uy * r))
-            self.step_head.setStyle(angle=math.degrees(math.atan2(dy, dx)) + 180)
-            self.step_head.setPos(tip)
-            self.step_head.show()
-        # the step's label above the present point, on the downhill side, where the curve falls
-        # away (and the trail, which lies uphill, is not)
-        left = s.downhill == "left" or (not s.downhill and s.delta < 0)
-        self.step_label.setAnchor((1, 1) if left else (0, 1))
-        top = min(cur.y(), prev.y())
-        self.step_label.setPos(vb.mapSceneToView(QPointF(cur.x() + (-10 if left else 10), top - 12)))
+            slope_at = vb.mapViewToScene(QPointF(float(tx[i]), float(ty[i])))
+        step_rect = None
+        if s.has_step:
+            prev = vb.mapViewToScene(QPointF(s.w_prev, s.loss_prev))
+            dx, dy = cur.x() - prev.x(), cur.y() - prev.y()
+            length = math.hypot(dx, dy)
+            if length == 0 or not math.isfinite(length):
+                self.step_head.hide()
+            else:
+                ux, uy = dx / length, dy / length
+                r = MARKER_PX / 2 + 1
+                tip = vb.mapSceneToView(QPointF(cur.x() - ux * r, cur.y() - uy * r))
+                self.step_head.setStyle(angle=math.degrees(math.atan2(dy, dx)) + 180)
+                self.step_head.setPos(tip)
+                self.step_head.show()
+            # the step's label above the present point, on the downhill side, where the curve falls
+            # away (and the trail, which lies uphill, is not)
+            left = s.downhill == "left" or (not s.downhill and s.delta < 0)
+            self.step_label.setAnchor((1, 1) if left else (0, 1))
+            top = min(cur.y(), prev.y())
+            step_rect = _place(self.step_label, vb, QPointF(cur.x() + (-10 if left else 10), top - 12))
+        if slope_at is not None:
+            _place(self.slope_label, vb, slope_at, avoid=step_rect)
 
     # -- words ----------------------------------------------------------------------------------
     @staticmethod

@@ -132,3 +132,171 @@ def test_hover_reads_an_epoch_and_shows_the_cursor_only_then(loss_plot):
     loss_plot._hover(vb.mapViewToScene(pg.Point(20.2, 0.9)))
     assert loss_plot.cursor.isVisible() and loss_plot.cursor.value() == 20
     assert loss_plot.readout.text().startswith("epoch 20: train loss")
+
+
+# -- issue 17: readable and true at a dock's size -------------------------------------------------
+def shown(w, width, height, qtbot):
+    qtbot.addWidget(w)
+    w.resize(width, height)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def tick_texts(plot_widget, side: str) -> list[str]:
+    """The tick labels the axis draws now, with the scale it applies."""
+    ax = plot_widget.getPlotItem().getAxis(side)
+    length = ax.height() if side in ("left", "right") else ax.width()
+    out = []
+    for spacing, values in ax.tickValues(*ax.range, length):
+        out += ax.tickStrings(values, ax.autoSIPrefixScale * ax.scale, spacing)
+    return out
+
+
+def test_axes_show_plain_numbers_without_an_si_scale(loss_plot):
+    """A loss of 0.68 read as 682.5-684 under 'loss (x0.001)'."""
+    m = metrics(3)
+    m[:, 1] = [0.6843, 0.6835, 0.6825]
+    m[:, 3] = [0.6841, 0.6834, 0.6826]
+    loss_plot.set_metrics(m)
+    p = loss_plot.plot.getPlotItem()
+    for side in ("left", "bottom", "right"):
+        ax = p.getAxis(side)
+        assert not ax.autoSIPrefix and ax.autoSIPrefixScale == 1.0, side
+        assert "x0.001" not in ax.labelString() and "(x" not in ax.labelString()
+    values = [float(t) for t in tick_texts(loss_plot.plot, "left")]
+    assert values and all(0.6 < v < 0.7 for v in values), values
+
+
+def test_a_short_log_axis_labels_fewer_decades():
+    from gui.plots import Pow10Axis
+
+    ax = Pow10Axis("left")
+    short = ax.tickValues(-9.2, -0.4, 70)[0][1]
+    assert 2 <= len(short) <= 3 and all(v == int(v) for v in short)  # 8 decades in 70 px
+    tall = ax.tickValues(-9.2, -0.4, 300)[0][1]
+    assert tall == [float(v) for v in range(-9, 0)]  # every decade where there is room
+    assert len(ax.tickValues(-9.2, -0.4, 40)[0][1]) >= 1
+
+
+def test_a_branch_stays_in_view_after_continuing_from_an_earlier_epoch(loss_plot):
+    """'Continue from here' at epoch 100 of 300: the grey old branch (the reason to branch) kept
+    whole inside the range while the new branch is short."""
+    m = metrics(300)
+    loss_plot.set_metrics(m)
+    loss_plot.add_branch(m[100:])
+    new = m[:111].copy()
+    new[101:, 1] *= 1.5  # the new branch goes elsewhere
+    loss_plot.set_metrics(new)
+    x0, x1, y0, y1 = view_range(loss_plot.plot)
+    assert x0 <= 0 and x1 >= 299
+    assert y0 <= m[100:, 1].min() and y1 >= new[:, 1].max()
+    loss_plot.set_log(True)
+    x0, x1, y0, y1 = view_range(loss_plot.plot)
+    assert x1 >= 299 and y0 <= np.log10(m[100:, 1].min())
+    loss_plot.set_log(False)
+    loss_plot.clear_branches()  # a reset: the range follows the data alone again
+    loss_plot.range.current = None
+    loss_plot.set_metrics(new)
+    assert view_range(loss_plot.plot)[1] < 299
+
+
+def test_hover_readout_and_cursor_go_when_the_mouse_leaves(loss_plot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from gui.plots import HOVER_HINT
+
+    loss_plot.set_metrics(metrics(50))
+    vb = loss_plot.plot.getPlotItem().vb
+    loss_plot._hover(vb.mapViewToScene(pg.Point(20.2, 0.9)))
+    assert loss_plot.cursor.isVisible()
+    QApplication.sendEvent(loss_plot.plot, QEvent(QEvent.Type.Leave))
+    assert not loss_plot.cursor.isVisible() and loss_plot.readout.text() == HOVER_HINT
+    loss_plot._hover(vb.mapViewToScene(pg.Point(20.2, 0.9)))
+    assert loss_plot.cursor.isVisible()
+    # onto the axis (still inside the widget): no stale epoch either
+    p = loss_plot.plot.getPlotItem()
+    loss_plot._hover(p.mapToScene(p.getAxis("left").geometry().center()))
+    assert not loss_plot.cursor.isVisible() and loss_plot.readout.text() == HOVER_HINT
+
+
+def legend_items_whole(html: str) -> bool:
+    """Each swatch joined to its label by a non-breaking space (it wrapped away from it)."""
+    import re
+
+    return all(after.startswith("&nbsp;") for after in re.split(r"</span>", html)[1:])
+
+
+def test_legends_sit_outside_the_plots_and_keep_swatches_by_labels(loss_plot, qtbot):
+    g = shown(GradientView(), 400, 300, qtbot)
+    g.set_layers(3)
+    for plot in (loss_plot.plot, g.norms, g.dist):
+        assert not any(isinstance(i, pg.LegendItem) for i in plot.scene().items())
+    for lab in (loss_plot.legend, g.norm_legend):
+        assert legend_items_whole(lab.text()) and lab.isVisible()
+        assert lab.geometry().bottom() < lab.parentWidget().findChild(pg.PlotWidget).geometry().top() or \
+            lab is g.norm_legend
+    assert "layer&nbsp;3&nbsp;(output)" in g.norm_legend.text()
+
+
+def test_accuracy_curves_are_clearly_visible_and_still_cheap(loss_plot):
+    from gui import theme
+
+    def contrast(rgb):
+        return sum(abs(c - b) for c, b in zip(rgb, theme.BACKGROUND, strict=True))
+
+    for curve, full in ((loss_plot.train_acc, theme.TRAIN), (loss_plot.val_acc, theme.VALID)):
+        pen = curve.opts["pen"]
+        c = pen.color()
+        assert pen.widthF() <= 1 and c.alpha() == 255  # 1 px, opaque: fast (see theme.faded)
+        assert contrast((c.red(), c.green(), c.blue())) >= 0.85 * contrast(full)
+
+
+SMALL = ((300, 200), (380, 250), (400, 300))
+
+
+@pytest.mark.parametrize("size", SMALL, ids=[f"{w}x{h}" for w, h in SMALL])
+def test_plots_fit_a_small_dock(qtbot, size):
+    """At the right dock's sizes every plot fits its widget (a plot wider than its view is cut
+    and its cached axes go stale), its axis labels fit their axes, and the gradient plots keep a
+    frame with room for data (they collapsed to an axis line at 900×600)."""
+    w, h = size
+    lp = shown(LossPlot(), w, h, qtbot)
+    lp.set_metrics(metrics(300))
+    g = shown(GradientView(), w, h, qtbot)
+    g.set_layers(3)
+    ep = np.arange(0, 300, dtype=float)
+    g.set_norms(ep, np.column_stack([10.0 ** -(1 + ep / 40 + k) for k in range(3)]))
+    g.set_snapshot(snapshot(300, scale=1e-4))
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    for owner in (lp, g):
+        assert owner.minimumSizeHint().height() <= h, (owner, owner.minimumSizeHint())
+    for plot in (lp.plot, g.norms, g.dist):
+        pi = plot.getPlotItem()
+        assert pi.geometry().width() <= plot.viewport().width() + 0.5
+        assert pi.geometry().height() <= plot.viewport().height() + 0.5
+        assert pi.vb.height() >= 20, (plot, pi.vb.height())  # a frame for the data
+        for side in ("left", "right", "bottom"):
+            ax = pi.getAxis(side)
+            if ax.isVisible() and ax.label.isVisible():
+                length = ax.height() if side in ("left", "right") else ax.width()
+                assert ax.label.boundingRect().width() <= length, (side, ax.labelString())
+    for lab in (lp.title, g.norms_title, g.dist_title, g.norm_legend, g.note):
+        assert lab.height() >= lab.heightForWidth(lab.width()) - 1, lab.text()
+
+
+def test_learning_rate_demo_legend_outside_the_plot(qtbot):
+    from core.lr_demo import RateRun
+    from gui.lr_demo import LearningRateDemo
+
+    loss = np.linspace(1.0, 0.001, 60)
+    runs = [RateRun(0.0001, "too low", loss + 0.5, None), RateRun(0.01, "good", loss, None),
+            RateRun(1.0, "too high", np.where(np.arange(60) < 12, 2.0, np.nan), 12)]
+    d = shown(LearningRateDemo(runs, "adam"), 720, 480, qtbot)
+    plot = d.findChild(pg.PlotWidget)
+    assert not any(isinstance(i, pg.LegendItem) for i in plot.scene().items())
+    assert legend_items_whole(d.legend.text()) and "diverged&nbsp;at&nbsp;epoch&nbsp;12" in d.legend.text()
+    assert not plot.getPlotItem().getAxis("left").autoSIPrefix

@@ -217,7 +217,7 @@ def test_panel_draws_the_curve_and_keeps_a_trail_per_weight(qtbot, data):
     assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(s.grad, rel=1e-6)
     assert tx[0] < s.w0 < tx[1]
     assert panel.trail_points[-1] == (s.w0, s.loss0)
-    assert "h1.4 → h2.3" in panel.plot.getPlotItem().titleLabel.text
+    assert "h1.4 → h2.3" in panel.title.text()
     assert "learning rate 0.1" in panel.text.text() and "SGD" in panel.text.text()
     panel.show_slice(s)  # the same epoch again: no duplicate point
     assert len(panel.trail_points) == 3
@@ -255,3 +255,47 @@ def test_panel_screenshot_after_five_epochs(qtbot, data):
 
     QApplication.processEvents()  # let the layout give the wrapped text its height
     assert panel.grab().save(SCREENSHOT)
+
+
+def test_panel_docked_small_axis_agrees_with_the_text(qtbot, data):
+    """In a 400×300 dock (Adam, 60 epochs, an output weight): the plot fits the panel (a long
+    title made it 636 px wide: title, x axis and curve cut) and the cached axes show the same
+    ticks as a fresh drawing (Qt repainted only a newly exposed strip of the overflowing axis, so
+    the y axis kept an earlier height's labels: curve at 0.0145 on the axis, loss 0.0077 in the
+    text). The words fit without scrolling and the labels stay inside the frame."""
+    from PySide6.QtWidgets import QApplication, QGraphicsItem
+
+    from gui.weight_study import WeightStudyPanel
+
+    t = make(data, optimizer="adam", learning_rate=0.01, batch_size=16)
+    for _ in range(60):
+        snap = t.train_epoch()
+    s = loss_slice(t, 2, 0, 0, snapshot=snap)
+    for size in ((400, 300), (300, 200), (800, 500)):
+        panel = WeightStudyPanel()
+        qtbot.addWidget(panel)
+        panel.resize(*size)
+        panel.show()
+        qtbot.waitExposed(panel)
+        panel.show_slice(s, names=("hidden 2, neuron 1", "output Adelie Penguin (Pygoscelis adeliae)"))
+        for _ in range(3):
+            QApplication.processEvents()
+        p = panel.plot.getPlotItem()
+        (y0, y1) = p.vb.viewRange()[1]
+        assert y0 < s.loss0 < y1
+        cached = panel.grab().toImage()
+        for side in ("left", "bottom"):
+            p.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        QApplication.processEvents()
+        assert panel.grab().toImage() == cached, f"stale axis at {size}"
+        assert p.geometry().width() <= panel.plot.viewport().width() + 0.5, size
+        assert p.geometry().height() <= panel.plot.viewport().height() + 0.5, size
+        assert "Adelie Penguin (Pygoscelis adeliae)" in panel.title.text()
+        assert panel.title.height() >= panel.title.heightForWidth(panel.title.width()) - 1
+        frame = p.vb.sceneBoundingRect().adjusted(-1, -1, 1, 1)
+        for label in (panel.slope_label, panel.step_label):
+            r = label.mapRectToScene(label.boundingRect())
+            assert frame.contains(r), (size, label.toPlainText(), r, frame)
+        if size != (300, 200):  # the words whole, no scrolling, where a dock has ~400×300
+            assert panel.text_area.verticalScrollBar().maximum() == 0, size
+        assert panel.plot.height() >= 100
