@@ -100,7 +100,7 @@ class WalkthroughPanel(QWidget):
         top.addWidget(QLabel("Training sample"))
         top.addWidget(self.sample)
         self.truth = TruthLabel()
-        top.addWidget(self.truth, 1)
+        top.addStretch(1)
         nav = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.stage_label, 1)
@@ -108,6 +108,7 @@ class WalkthroughPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(top)
+        lay.addWidget(self.truth)  # a line of its own: a long class name has the panel's width
         lay.addLayout(nav)
         lay.addWidget(self.text, 1)
         self._update_buttons()
