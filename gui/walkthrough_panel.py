@@ -257,7 +257,7 @@ class WalkthroughPanel(QWidget):
             o, i = np.unravel_index(int(np.argmax(np.abs(g))), g.shape)
             w = float(self.snapshot.weights[layer][o, i])
             return (head + f"<p>Largest here: neuron {o + 1} ← input {i + 1}: "
-                    f"{r.dz[layer][o]:+.4f} × {a_in[i]:+.4f} = <b>{format_gradient(g[o, i])}</b>. "
+                    f"{r.dz[layer][o]:+.4g} × {a_in[i]:+.4g} = <b>{format_gradient(g[o, i])}</b>. "
                     f"Its sign says which way the weight moves to lower the loss: w = {w:+.5f}; "
                     f"{step_words(w, g[o, i], r.lr)}.</p>" + norm)
         # update
