@@ -83,3 +83,38 @@ def walk(weights, biases, activation: str, x, label: int, loss: str = "cross-ent
     return Walkthrough(x=x, label=int(label), z=tuple(zs), a=tuple(acts), one_hot=y, loss=value,
                        loss_name=loss, dz=tuple(dzs), dW=tuple(dW), db=tuple(db), lr=float(lr),
                        W_new=tuple(W_new))
+
+
+# -- what a gradient says, in words (the walkthrough and the network view's tooltip share it) ----
+GRAD_ZERO = 1e-10  # |dL/dw| at or below this moves no weight by anything worth a word
+W_ZERO = 5e-6  # |w| below this is ~0 (shown as ±0.00000): no word about its size
+
+
+def format_gradient(g: float) -> str:
+    """A gradient as the texts show it: three significant digits, so no nonzero value reads 0."""
+    return f"{g:+.3e}" if g != 0 else "0"
+
+
+def step_words(w: float, grad: float, lr: float | None = None) -> str:
+    """What one gradient-descent step w ← w − lr·dL/dw does to w, as a phrase.
+
+    Says whether w goes up or down (the sign of −dL/dw); says what happens to its size |w| only
+    when that is true: not for a w that is ~0, and, with the learning rate known, "crosses 0"
+    when the step is larger than |w|. A gradient that is ~0 (or not a number) moves nothing.
+    """
+    w, grad = float(w), float(grad)
+    if not np.isfinite(grad):
+        return "dL/dw is not a number: gradient descent cannot tell which way to move w"
+    if abs(grad) <= GRAD_ZERO:
+        return "dL/dw ≈ 0: gradient descent (w ← w − lr·dL/dw) leaves w where it is"
+    way = "down" if grad > 0 else "up"
+    text = f"gradient descent (w ← w − lr·dL/dw) moves w {way}"
+    if not np.isfinite(w) or abs(w) < W_ZERO:
+        return text
+    if lr is not None and np.isfinite(lr) and lr > 0:
+        new = w - lr * grad
+        if np.sign(new) != np.sign(w) and new != 0:
+            return text + ", across 0"
+        return text + (", so |w| grows" if abs(new) > abs(w) else ", so |w| shrinks (towards 0)")
+    grows = (w > 0) == (grad < 0)
+    return text + (", so |w| grows" if grows else ", so |w| shrinks (towards 0)")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.walkthrough import format_gradient, step_words
 from gui import theme
 from gui.theme import MODE_LABELS, MODES  # noqa: F401  (re-exported)
 
@@ -130,8 +131,10 @@ class _Label:
     """One text of `_Labels`: where it is anchored (view units) and how it is aligned there."""
 
     def __init__(self, owner: _Labels, x: float, y: float, text: str, color: QColor, font: QFont,
-                 anchor: tuple[float, float]):
+                 anchor: tuple[float, float], dx: float = 0.0):
         self.owner, self.x, self.y, self.color, self.font, self.anchor = owner, x, y, color, font, anchor
+        self.dx = dx  # px right of the anchor point (beside a neuron, whatever the zoom)
+        self.full = text  # the whole name, for the tooltip when the text shown is elided
         self.static = QStaticText()
         self.static.setTextFormat(Qt.TextFormat.PlainText)
         self._text = ""
@@ -172,8 +175,8 @@ class _Labels(pg.GraphicsObject):
         self.items: list[_Label] = []
         self._rect: QRectF | None = None
 
-    def add(self, x, y, text, color, font, anchor) -> _Label:
-        lbl = _Label(self, float(x), float(y), text, QColor(*color), QFont(font), anchor)
+    def add(self, x, y, text, color, font, anchor, dx: float = 0.0) -> _Label:
+        lbl = _Label(self, float(x), float(y), text, QColor(*color), QFont(font), anchor, float(dx))
         self.items.append(lbl)
         self.changed()
         return lbl
@@ -197,7 +200,7 @@ class _Labels(pg.GraphicsObject):
                 return self._rect
             xs = [lbl.x for lbl in self.items]
             ys = [lbl.y for lbl in self.items]
-            w = max(lbl.static.size().width() for lbl in self.items) + 2 * self.MARGIN
+            w = max(lbl.static.size().width() + abs(lbl.dx) for lbl in self.items) + 2 * self.MARGIN
             h = max(lbl.static.size().height() for lbl in self.items) + 2 * self.MARGIN
             px, py = self.pixelVectors()
             sx = px.length() if px is not None else 0.01
@@ -221,12 +224,20 @@ class _Labels(pg.GraphicsObject):
             if not lbl._text:
                 continue
             size = lbl.static.size()
-            dx = lbl.x * t.m11() + t.m31() - lbl.anchor[0] * (size.width() + 2 * m) + m
+            dx = lbl.x * t.m11() + t.m31() + lbl.dx - lbl.anchor[0] * (size.width() + 2 * m) + m
             dy = lbl.y * t.m22() + t.m32() - lbl.anchor[1] * (size.height() + 2 * m) + m
             p.setFont(lbl.font)
             p.setPen(lbl.color)
             p.drawStaticText(QPointF(dx, dy), lbl.static)
         p.restore()
+
+    def device_rect(self, lbl: _Label, t: QTransform) -> QRectF:
+        """Where `lbl` is painted, in the device pixels of transform t (as paint computes it)."""
+        m = self.MARGIN
+        size = lbl.static.size()
+        x = lbl.x * t.m11() + t.m31() + lbl.dx - lbl.anchor[0] * (size.width() + 2 * m)
+        y = lbl.y * t.m22() + t.m32() - lbl.anchor[1] * (size.height() + 2 * m)
+        return QRectF(x, y, size.width() + 2 * m, size.height() + 2 * m)
 
 
 def _ease(p: np.ndarray | float):
@@ -244,6 +255,7 @@ class NetworkView(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent=parent, background=theme.BACKGROUND)
         self.setMenuEnabled(False)
+        self.getPlotItem().hideButtons()  # pyqtgraph's "A" (auto-range): the view lays itself out
         for ax in ("left", "bottom"):
             self.hideAxis(ax)
         self.getViewBox().setMouseEnabled(True, True)
@@ -289,6 +301,9 @@ class NetworkView(pg.PlotWidget):
         self._message.setStyleSheet("color: #777; font-size: 13px;")
         self._message.hide()
         self._prob_labels: list[_Label] = []
+        self._in_labels: list[_Label] = []
+        self._out_labels: list[_Label] = []
+        self._titles: list[_Label] = []
         self._scale = 1.0
         self._node_scale = 1.0
         self._from: tuple[np.ndarray, list[np.ndarray]] | None = None
@@ -304,6 +319,7 @@ class NetworkView(pg.PlotWidget):
         self._timer.setInterval(16)
         self._timer.timeout.connect(self._tick)
         self.scene().sigMouseMoved.connect(self._hover)
+        self.getViewBox().sigResized.connect(self._vb_resized)
         self.scene().sigMouseClicked.connect(self._click)
         self.frames_drawn = 0
 
@@ -338,16 +354,10 @@ class NetworkView(pg.PlotWidget):
         self._activations = None
         self._probabilities = None
         self.snapshot = None
-        self._build_labels()
         largest = max(sizes)
         self._node_px = float(np.clip(260 / largest, 3, 26))
-        # room for the names beside the input and output neurons: longer names, a wider margin
-        longest_in = max((len(str(n)) for n in self._input_names[: sizes[0]]), default=0)
-        longest_out = max((len(str(n)) for n in self._output_names[: sizes[-1]]), default=0)
-        left = float(np.clip(0.3 + 0.06 * longest_in, 1.0, 1.8)) if sizes[0] <= 40 and longest_in else 0.3
-        right = float(np.clip(0.35 + 0.06 * longest_out, 0.95, 1.8)) \
-            if sizes[-1] <= 40 and longest_out else 0.3
-        self.getViewBox().setRange(QRectF(-left, -1.0, len(sizes) - 1 + left + right, 2.1), padding=0)
+        self._build_labels()
+        self._layout()
         self._nodes_for = None
         self._draw_nodes([np.zeros(s) for s in sizes[1:]])
         ys = np.concatenate([pos[:, 1] for pos in self._pos])
@@ -360,30 +370,111 @@ class NetworkView(pg.PlotWidget):
         sizes = self.sizes
         font = QFont()
         font.setPointSizeF(8.5)
+        self._name_font = font
         add = self._labels.add
+        gap = self._node_px / 2 + 4  # px between a neuron's centre and its name
+        self._in_labels, self._out_labels = [], []
         if sizes[0] <= 40:
             for j, name in enumerate(self._input_names[: sizes[0]]):
-                add(-0.13, self._pos[0][j, 1], name, theme.TEXT, font, (1, 0.5))
+                self._in_labels.append(add(0.0, self._pos[0][j, 1], str(name), theme.TEXT, font,
+                                           (1, 0.5), -gap))
         if sizes[-1] <= 40:
             for j, name in enumerate(self._output_names[: sizes[-1]]):
-                add(len(sizes) - 1 + 0.13, self._pos[-1][j, 1], name, theme.TEXT, font, (0, 0.5))
+                self._out_labels.append(add(len(sizes) - 1, self._pos[-1][j, 1], str(name), theme.TEXT,
+                                            font, (0, 0.5), gap))
         bold = QFont()
         bold.setPointSizeF(8.5)
         bold.setBold(True)
+        self._titles = []
+        self._title_texts = []  # (full, short) per layer: the short ones when layers stand close
         for i, n in enumerate(sizes):
             if i == 0:
-                title = f"inputs x ({n})"
+                title = (f"inputs x ({n})", f"x ({n})")
             elif i == len(sizes) - 1:
-                title = f"outputs softmax ({n})"
+                title = (f"outputs softmax ({n})", f"softmax\n({n})")
             else:
                 # two short lines: side by side, one-line titles ran into each other
-                title = f"hidden {i}\n{self.activation} ({n})"
-            add(float(i), float(self._pos[i][0, 1]) + 0.09, title, (90, 90, 90), bold, (0.5, 1))
+                title = (f"hidden {i}\n{self.activation} ({n})", f"h{i} ({n})\n{self.activation}")
+            self._title_texts.append(title)
+            self._titles.append(add(float(i), float(self._pos[i][0, 1]) + 0.09, title[0], (90, 90, 90),
+                                    bold, (0.5, 1)))
         self._prob_labels = []
         if sizes[-1] <= 40:
             for j in range(sizes[-1]):
-                self._prob_labels.append(add(len(sizes) - 1 + 0.13, self._pos[-1][j, 1] - 0.08, "",
-                                             theme.ACCENT, font, (0, 0.5)))
+                self._prob_labels.append(add(len(sizes) - 1, self._pos[-1][j, 1] - 0.08, "",
+                                             theme.ACCENT, font, (0, 0.5), gap))
+
+    # the share of the view's width the input names (and the output names) may take at most
+    NAME_SHARE = 0.26
+
+    def _layout(self):
+        """Fit the network and its names into the view's width, in pixels: input and output names
+        are elided in the middle to at most NAME_SHARE of the width each (the whole name shows on
+        hover), and the x range leaves exactly the room the names and the layer titles need, so no
+        name is cut by the view's edge at any width. Called on every resize."""
+        if not self.sizes:
+            return
+        vb = self.getViewBox()
+        width = float(vb.width()) if vb.width() > 10 else float(max(self.width(), 200))
+        fm = QFontMetricsF(self._name_font)
+        m = _Labels.MARGIN
+        gap = self._node_px / 2 + 4
+        cap = max(40.0, self.NAME_SHARE * width)
+
+        def elide(labels, mode):
+            return [lbl.full if fm.horizontalAdvance(lbl.full) <= cap else
+                    fm.elidedText(lbl.full, mode, cap) for lbl in labels]
+
+        def fit(labels):
+            texts = elide(labels, Qt.TextElideMode.ElideMiddle)
+            if len(set(texts)) < len(texts):  # two names elided alike: try keeping their starts
+                right = elide(labels, Qt.TextElideMode.ElideRight)
+                if len(set(right)) > len(set(texts)):
+                    texts = right
+            for lbl, text in zip(labels, texts, strict=True):
+                lbl.setText(text)
+            return max((fm.horizontalAdvance(t) for t in texts), default=0.0)
+
+        left_names = fit(self._in_labels)
+        right_names = fit(self._out_labels)
+        if self._prob_labels:
+            right_names = max(right_names, fm.horizontalAdvance("p = 0.000"))
+        span = len(self.sizes) - 1
+
+        def place(short: bool):
+            for lbl, texts in zip(self._titles, self._title_texts, strict=True):
+                lbl.setText(texts[1 if short else 0])
+            tw = [lbl.static.size().width() + 2 * m for lbl in self._titles]
+            left = max(gap + left_names + 2 * m + 2 if self._in_labels else self._node_px / 2 + 6,
+                       tw[0] / 2 + 2)
+            right = max(gap + right_names + 2 * m + 2 if self._out_labels else self._node_px / 2 + 6,
+                        tw[-1] / 2 + 2)
+            inner = max(width - left - right, 0.25 * width)  # px for the layers themselves
+            unit = inner / max(span, 1)
+            # neighbouring titles need their half widths between the layers
+            fits = all(unit >= (tw[i] + tw[i + 1]) / 2 for i in range(span))
+            return left, right, unit, fits
+
+        left, right, unit, fits = place(False)
+        if not fits:
+            left, right, unit, _ = place(True)
+        self._layout_width = width
+        vb.setRange(QRectF(-left / unit, -1.0, span + (left + right) / unit, 2.1), padding=0)
+
+    def _vb_resized(self):
+        vb = self.getViewBox()
+        if self.sizes and abs(float(vb.width()) - getattr(self, "_layout_width", -1.0)) > 0.5:
+            self._layout()
+
+    def label_at(self, pos) -> _Label | None:
+        """The input or output name under a point of the view (widget coordinates), if any."""
+        t = self._labels.deviceTransform(self.viewportTransform())
+        if t is None:
+            return None
+        for lbl in self._in_labels + self._out_labels:
+            if self._labels.device_rect(lbl, t).contains(QPointF(pos)):
+                return lbl
+        return None
 
     # -- values -------------------------------------------------------------------------------
     def set_mode(self, mode: str):
@@ -549,6 +640,7 @@ class NetworkView(pg.PlotWidget):
             pl = np.where(ta > 0.02, 2 + np.rint(ta * (PEN_LEVELS - 1)).astype(np.int64), 1)
             pens = [self._node_pens[i] for i in pl]
         lit = pens is not None
+        self._node_style = (brushes, pens if lit else [self._node_pens[0]] * len(brushes))
         if getattr(self, "_nodes_for", None) != (sizes, lit):
             self._nodes.setData(pos=np.concatenate(self._pos), brush=brushes,
                                 pen=pens if lit else self._node_pens[0], size=self._node_px, symbol="o")
@@ -558,6 +650,67 @@ class NetworkView(pg.PlotWidget):
             self._nodes.setPen(pens)
         else:
             self._nodes.setBrush(brushes)
+
+    # -- export -----------------------------------------------------------------------------------
+    def render_svg(self, path: str, title: str = "NeuroWatch network view") -> None:
+        """Write the view as it is on screen to an SVG file; OSError when it cannot be written.
+
+        The neurons are drawn here as plain circles in pixels, not through the scatter item: its
+        symbols are unit paths scaled up to the node size with a cosmetic pen, which QSvgGenerator
+        writes as a stroke as wide as the node (26 px) marked vector-effect="non-scaling-stroke";
+        renderers that ignore that attribute (most outside Qt) painted every neuron a grey disc.
+        """
+        from PySide6.QtCore import QRect
+        from PySide6.QtSvg import QSvgGenerator
+
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        gen.setSize(self.size())
+        gen.setViewBox(QRect(0, 0, self.width(), self.height()))
+        gen.setTitle(title)
+        painter = QPainter(gen)
+        if not painter.isActive():
+            raise OSError("the SVG could not be written")
+        shown = self._nodes.isVisible()
+        self._nodes.hide()
+        try:
+            self.render(painter)
+            self.paint_nodes(painter)
+        finally:
+            self._nodes.setVisible(shown)
+            ok = painter.end()
+        if not ok:
+            raise OSError("the SVG could not be written")
+
+    def node_centres(self) -> list[QPointF]:
+        """Every neuron's centre in this widget's pixels, layer by layer."""
+        if not self.sizes:
+            return []
+        vb = self.getViewBox()
+        off = self.viewport().pos()
+        out = []
+        for pos in self._pos:
+            for x, y in pos:
+                q = self.mapFromScene(vb.mapViewToScene(QPointF(float(x), float(y))))
+                out.append(QPointF(q.x() + off.x(), q.y() + off.y()))
+        return out
+
+    def paint_nodes(self, painter: QPainter):
+        """The neurons as circles of the node size, strokes in pixels (no scaled pens)."""
+        style = getattr(self, "_node_style", None)
+        if style is None:
+            return
+        brushes, pens = style
+        r = self._node_px / 2.0
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for c, brush, pen in zip(self.node_centres(), brushes, pens, strict=False):
+            p = QPen(pen)
+            p.setCosmetic(False)
+            painter.setPen(p)
+            painter.setBrush(brush)
+            painter.drawEllipse(c, r, r)
+        painter.restore()
 
     # -- an observation's forward pass --------------------------------------------------------
     def set_forward_pass(self, inputs, activations, probabilities=None):
@@ -630,9 +783,9 @@ class NetworkView(pg.PlotWidget):
         src, dst = self.neuron_name(layer, i), self.neuron_name(layer + 1, o)
         lines = [f"<b>connection</b> {src} → {dst}"]
         if s is not None:
-            lines += [f"weight w = {s.weights[layer][o, i]:+.5f}",
-                      f"gradient dL/dw = {s.grad_weights[layer][o, i]:+.3e} "
-                      f"({'w should grow' if s.grad_weights[layer][o, i] < 0 else 'w should shrink'})",
+            w, g = float(s.weights[layer][o, i]), float(s.grad_weights[layer][o, i])
+            lines += [f"weight w = {w:+.5f}",
+                      f"gradient dL/dw = {format_gradient(g)}: {step_words(w, g, s.learning_rate)}",
                       f"last update Δw = {s.delta_weights[layer][o, i]:+.3e} (epoch {s.epoch})"]
         if self._activations is not None:
             a_in = self._activations[layer][i]
@@ -665,8 +818,11 @@ class NetworkView(pg.PlotWidget):
             return
         node = self._node_at(scene_pos)
         text = None
+        lbl = self.label_at(self.mapFromScene(scene_pos)) if node is None else None
         if node is not None:
             text = self.describe_node(*node)
+        elif lbl is not None:
+            text = html.escape(lbl.full)
         else:
             edge = self._edge_at(scene_pos)
             if edge is not None:

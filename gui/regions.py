@@ -1,15 +1,23 @@
-"""Decision regions: the predicted class over two chosen features, the others held at their median."""
+"""Decision regions: the predicted class over two chosen features, the others held at one value
+(the training median by default; the mean or one training row's values on request).
+
+The computation (which pair separates the classes best, the held values, the grid, how many rows
+the slice classifies as the network does for the full row) is core/regions.py's; this is drawing.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from core.network import forward
+from core.regions import best_pair, held_values, region_grid, slice_agreement
 from gui import theme
 
 GRID = 140
+MISCLASSIFIED = (214, 39, 40)  # the ring around a training point the network gets wrong
+HOLD_LABELS = {"median": "median", "mean": "mean", "row": "one row"}
 
 
 def class_colours(n: int) -> np.ndarray:
@@ -18,25 +26,21 @@ def class_colours(n: int) -> np.ndarray:
 
 
 def region_image(snap, activation: str, scaler, X_raw: np.ndarray, fx: int, fy: int,
-                 grid: int = GRID):
+                 grid: int = GRID, held: np.ndarray | None = None):
     """(rgb (grid, grid, 3) uint8, extent (x0, x1, y0, y1), predicted (grid, grid), confidence)."""
-    lo, hi = X_raw.min(axis=0), X_raw.max(axis=0)
-    pad = (hi - lo) * 0.05 + 1e-9
-    x0, x1 = lo[fx] - pad[fx], hi[fx] + pad[fx]
-    y0, y1 = lo[fy] - pad[fy], hi[fy] + pad[fy]
-    gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
-    pts = np.tile(np.median(X_raw, axis=0), (grid * grid, 1))
-    pts[:, fx] = gx.ravel()
-    pts[:, fy] = gy.ravel()
-    p = forward(snap.weights, snap.biases, activation, scaler.transform(pts)).probabilities
-    pred = p.argmax(axis=1)
-    conf = p.max(axis=1)
-    n = p.shape[1]
-    cols = class_colours(n)[pred]
+    if held is None:
+        held = held_values(X_raw, "median")
+    g = region_grid(snap.weights, snap.biases, activation, scaler, X_raw, fx, fy, held, grid)
+    n = g.n_classes
+    cols = class_colours(n)[g.pred.ravel()]
     # confidence shading: 1/n (a guess) is near white, certainty is the full class colour
-    t = np.clip((conf - 1.0 / n) / (1.0 - 1.0 / n), 0, 1)[:, None] * 0.75 + 0.1
+    t = np.clip((g.conf.ravel() - 1.0 / n) / (1.0 - 1.0 / n), 0, 1)[:, None] * 0.75 + 0.1
     rgb = (255 * (1 - t) + cols * t).reshape(grid, grid, 3).astype(np.uint8)
-    return rgb, (x0, x1, y0, y1), pred.reshape(grid, grid), conf.reshape(grid, grid)
+    return rgb, g.extent, g.pred, g.conf
+
+
+def _num(v: float) -> str:
+    return f"{v:.4g}"
 
 
 class RegionsView(QWidget):
@@ -46,19 +50,51 @@ class RegionsView(QWidget):
         self.fy = QComboBox()
         for c, tip in ((self.fx, "Feature on the horizontal axis"),
                        (self.fy, "Feature on the vertical axis")):
-            c.setToolTip(tip + "; the other features are held at their training median.")
+            c.setToolTip(tip + "; the other features are held at the value chosen under 'others at'.")
+            c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            c.setMinimumContentsLength(6)
             c.currentIndexChanged.connect(lambda _: self.refresh())
+        self.hold = QComboBox()
+        for key, text in HOLD_LABELS.items():
+            self.hold.addItem(text, key)
+        self.hold.setToolTip("Where the features not on the axes are held: their training median, "
+                             "their training mean, or the values of one training row")
+        self.hold.currentIndexChanged.connect(lambda _: self._hold_changed())
+        self.hold_row = QSpinBox()
+        self.hold_row.setToolTip("The training row whose other features the slice uses")
+        self.hold_row.setPrefix("row ")
+        self.hold_row.hide()
+        self.hold_row.valueChanged.connect(lambda _: self.refresh())
         row = QHBoxLayout()
+        row.setContentsMargins(4, 2, 4, 0)
         row.addWidget(QLabel("x:"))
         row.addWidget(self.fx, 1)
         row.addWidget(QLabel("y:"))
         row.addWidget(self.fy, 1)
+        self.hold_box = QWidget()
+        hrow = QHBoxLayout(self.hold_box)
+        hrow.setContentsMargins(0, 0, 0, 0)
+        hrow.addWidget(QLabel("others at:"))
+        hrow.addWidget(self.hold)
+        hrow.addWidget(self.hold_row)
+        row.addWidget(self.hold_box)
         self.plot = pg.PlotWidget(background=theme.BACKGROUND)
         self.plot.setMenuEnabled(False)
+        self.plot.getPlotItem().hideButtons()
+        for ax in ("left", "bottom"):  # plain numbers: "(x0.001)" scales cut the axis title
+            self.plot.getPlotItem().getAxis(ax).enableAutoSIPrefix(False)
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(40, 40, 40, 160))
         self.plot.addItem(self.points)
+        # the training rows the network gets wrong (for their full row): a red ring around them
+        self.wrong = pg.ScatterPlotItem(size=11, pen=pg.mkPen(*MISCLASSIFIED, width=2),
+                                        brush=pg.mkBrush(0, 0, 0, 0))
+        self.plot.addItem(self.wrong)
+        self.caption = QLabel()  # what the slice is: the features held and at what
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.caption.setStyleSheet("color: #444; padding: 2px 6px;")
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet("color: #444; padding: 2px 6px;")
@@ -66,29 +102,42 @@ class RegionsView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
         lay.addWidget(self.plot, 1)
+        lay.addWidget(self.caption)
         lay.addWidget(self.legend)
         self.snapshot = self.data = self.config = None
         self.X_raw = None
         self.rgb = None
+        self.agreement = None
+        self.held = None
 
     def set_data(self, data, config):
-        """A new Split: fill the feature choices (first two features by default)."""
+        """A new Split: fill the feature choices; by default the pair that separates the classes
+        best on the training rows (core.regions.best_pair)."""
         self.data, self.config = data, config
         self.X_raw = data.scaler.inverse(data.X_train)
         names = list(data.feature_names)
-        for c, default in ((self.fx, 0), (self.fy, min(1, len(names) - 1))):
+        fx, fy = best_pair(self.X_raw, data.y_train) if len(names) > 2 else (0, min(1, len(names) - 1))
+        for c, default in ((self.fx, fx), (self.fy, fy)):
             c.blockSignals(True)
             c.clear()
             c.addItems(names)
+            for k, n in enumerate(names):
+                c.setItemData(k, n, Qt.ItemDataRole.ToolTipRole)
             c.setCurrentIndex(default)
             c.blockSignals(False)
+        self.hold_row.blockSignals(True)
+        self.hold_row.setRange(0, max(0, len(data.y_train) - 1))
+        self.hold_row.blockSignals(False)
+        self.hold_box.setVisible(len(names) > 2)
         cols = class_colours(len(data.class_names))
         self.legend.setText("Shading: the predicted class, paler where the network is less sure. "
-                            "Points: training rows. " + " ".join(
+                            "Points: training rows; <span style='color:#d62728'>○</span> ringed: the "
+                            "network gets the full row wrong. " + " ".join(
                                 f"<span style='color:{theme.hex_colour(c)}'>●</span> {n}"
                                 for n, c in zip(data.class_names, cols, strict=True)))
-        self.plot.getPlotItem().setLabel("bottom", names[0])
-        self.plot.getPlotItem().setLabel("left", names[min(1, len(names) - 1)])
+        self.plot.getPlotItem().setLabel("bottom", names[fx])
+        self.plot.getPlotItem().setLabel("left", names[fy])
+        self.caption.setText("")
 
     def set_snapshot(self, snap, config=None):
         self.snapshot = snap
@@ -97,21 +146,70 @@ class RegionsView(QWidget):
         if self.isVisible():
             self.refresh()
 
+    def _hold_changed(self):
+        self.hold_row.setVisible(self.hold.currentData() == "row")
+        self.refresh()
+
+    def set_hold(self, how: str, row: int = 0):
+        """Hold the other features at 'median', 'mean' or training row `row` ('row')."""
+        self.hold_row.blockSignals(True)
+        self.hold_row.setValue(row)
+        self.hold_row.blockSignals(False)
+        self.hold.setCurrentIndex(list(HOLD_LABELS).index(how))
+
     def refresh(self):
         if self.snapshot is None or self.data is None or self.fx.count() == 0:
             return
         fx, fy = self.fx.currentIndex(), self.fy.currentIndex()
-        rgb, (x0, x1, y0, y1), _, _ = region_image(self.snapshot, self.config.activation,
-                                                   self.data.scaler, self.X_raw, fx, fy)
+        how = self.hold.currentData()
+        self.held = held_values(self.X_raw, how, self.hold_row.value())
+        act = self.config.activation
+        rgb, (x0, x1, y0, y1), _, _ = region_image(self.snapshot, act, self.data.scaler, self.X_raw,
+                                                   fx, fy, held=self.held)
         self.rgb = rgb
         self.image.setImage(np.transpose(rgb, (1, 0, 2)), levels=(0, 255))
         self.image.setRect(x0, y0, x1 - x0, y1 - y0)
-        cols = class_colours(len(self.data.class_names))[self.data.y_train]
+        y = self.data.y_train
+        cols = class_colours(len(self.data.class_names))[y]
         brushes = [pg.mkBrush(*c) for c in cols]
         self.points.setData(self.X_raw[:, fx], self.X_raw[:, fy], brush=brushes)
+        ag = slice_agreement(self.snapshot.weights, self.snapshot.biases, act, self.data.scaler,
+                             self.X_raw, y, fx, fy, self.held)
+        self.agreement = ag
+        bad = ag.misclassified
+        self.wrong.setData(self.X_raw[bad, fx], self.X_raw[bad, fy])
         p = self.plot.getPlotItem()
-        p.setLabel("bottom", self.data.feature_names[fx])
-        p.setLabel("left", self.data.feature_names[fy])
+        names = self.data.feature_names
+        p.setLabel("bottom", names[fx])
+        p.setLabel("left", names[fy])
+        self._caption(fx, fy, how, ag)
+
+    def _caption(self, fx: int, fy: int, how: str, ag):
+        names = self.data.feature_names
+        others = [k for k in range(len(names)) if k not in (fx, fy)]
+        wrong = int(ag.misclassified.sum())
+        wrong_text = f"{wrong} of {ag.rows} training rows misclassified (ringed)."
+        if not others:
+            self.caption.setText(wrong_text)
+            self.caption.setToolTip("")
+            return
+        at = {"median": "their training median", "mean": "their training mean",
+              "row": f"the values of training row {self.hold_row.value()}"}[how]
+        n = len(others)
+        held = ", ".join(f"{names[k]} = {_num(self.held[k])}" for k in others[:3])
+        listing = held + (f", … {n - 3} more: hover" if n > 3 else "")
+        text = (f"A slice: the other {n} feature{'s' if n > 1 else ''} held at <b>{at}</b> "
+                f"({listing}). ")
+        same = ag.same
+        text += (f"The slice gives {same} of {ag.rows} training rows the class the network gives "
+                 f"their full row")
+        if same < ag.rows:
+            text += (f"; the other {ag.rows - same} differ from the held values in the other "
+                     f"features, so their point can lie in another class's region here")
+        text += ". " + wrong_text
+        self.caption.setText(text)
+        self.caption.setToolTip("Held values:\n" + "\n".join(f"{names[k]} = {_num(self.held[k])}"
+                                                             for k in others))
 
     def showEvent(self, ev):
         super().showEvent(ev)

@@ -2,25 +2,70 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from core.walkthrough import walk
+from core.walkthrough import GRAD_ZERO, format_gradient, step_words, walk
 
 
 def _vec(v, digits: int = 3, limit: int = 8) -> str:
     v = np.asarray(v).ravel()
     body = ", ".join(f"{x:.{digits}f}" for x in v[:limit])
     return f"[{body}{', …' if v.size > limit else ''}]"
+
+
+class TruthLabel(QLabel):
+    """'true class: NAME (epoch N)', the name elided in the middle to the label's width (the whole
+    name on hover); the label never asks for more width than it has."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(0)
+        self.name, self.epoch, self._shown = "", None, ""
+
+    def set_truth(self, name: str, epoch):
+        self.name, self.epoch = str(name), epoch
+        self.setToolTip(f"true class: {self.name}")
+        self._fit()
+
+    def shown_name(self) -> str:
+        """The class name as shown (elided when it does not fit)."""
+        return self._shown
+
+    def _fit(self):
+        before, after = "true class: ", f" (epoch {self.epoch})" if self.epoch is not None else ""
+        plain = QFontMetricsF(self.font())
+        bold_font = QFont(self.font())
+        bold_font.setBold(True)
+        bold = QFontMetricsF(bold_font)
+        room = self.contentsRect().width() - plain.horizontalAdvance(before + after) - 4
+        name = self.name
+        if bold.horizontalAdvance(name) > room:
+            name = bold.elidedText(name, Qt.TextElideMode.ElideMiddle, max(room, 0.0))
+            if not name:  # no room even for "…": keep the first letters visible rather than nothing
+                name = "…"
+        self._shown = name
+        self.setText(f"{before}<b>{html.escape(name)}</b>{html.escape(after)}")
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        if self.name:
+            self._fit()
 
 
 class WalkthroughPanel(QWidget):
@@ -54,8 +99,8 @@ class WalkthroughPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Training sample"))
         top.addWidget(self.sample)
-        self.truth = QLabel()
-        top.addWidget(self.truth, 1)
+        self.truth = TruthLabel()
+        top.addStretch(1)
         nav = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.stage_label, 1)
@@ -63,6 +108,7 @@ class WalkthroughPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(top)
+        lay.addWidget(self.truth)  # a line of its own: a long class name has the panel's width
         lay.addLayout(nav)
         lay.addWidget(self.text, 1)
         self._update_buttons()
@@ -113,7 +159,7 @@ class WalkthroughPanel(QWidget):
         k = self.sample.value()
         self.result = walk(s.weights, s.biases, c.activation, d.X_train[k], int(d.y_train[k]),
                            c.loss, c.learning_rate)
-        self.truth.setText(f"true class: <b>{d.class_names[int(d.y_train[k])]}</b> (epoch {s.epoch})")
+        self.truth.set_truth(d.class_names[int(d.y_train[k])], s.epoch)
         self.set_stage(min(self.stage, len(self.stages()) - 1))
 
     def set_stage(self, i: int):
@@ -200,13 +246,20 @@ class WalkthroughPanel(QWidget):
                     f"<p>dL/dz = {_vec(r.dz[layer], 4)}</p>")
         if kind == "dw":
             g = r.dW[layer]
+            head = ("<p>Each weight's gradient is its neuron's dL/dz times the input it multiplies: "
+                    "<b>dL/dw = dL/dz · a</b>.</p>")
+            norm = f"<p>‖dL/dW‖ for this layer = {np.linalg.norm(g):.4g}</p>"
+            if not np.any(np.abs(g) > GRAD_ZERO):
+                why = ("every dL/dz of this layer is 0" if not np.any(np.abs(r.dz[layer]) > GRAD_ZERO)
+                       else "every input it multiplies is 0")
+                return (head + f"<p>For this sample every gradient of this layer is 0 ({why}): "
+                        f"this sample does not move these weights.</p>" + norm)
             o, i = np.unravel_index(int(np.argmax(np.abs(g))), g.shape)
-            direction = "grow" if g[o, i] < 0 else "shrink"
-            return (f"<p>Each weight's gradient is its neuron's dL/dz times the input it multiplies: "
-                    f"<b>dL/dw = dL/dz · a</b>.</p><p>Largest here: neuron {o + 1} ← input {i + 1}: "
-                    f"{r.dz[layer][o]:+.4f} × {a_in[i]:+.4f} = <b>{g[o, i]:+.5f}</b>. Its sign says "
-                    f"which way the weight should move to lower the loss: this one should "
-                    f"<b>{direction}</b>.</p><p>‖dL/dW‖ for this layer = {np.linalg.norm(g):.4g}</p>")
+            w = float(self.snapshot.weights[layer][o, i])
+            return (head + f"<p>Largest here: neuron {o + 1} ← input {i + 1}: "
+                    f"{r.dz[layer][o]:+.4g} × {a_in[i]:+.4g} = <b>{format_gradient(g[o, i])}</b>. "
+                    f"Its sign says which way the weight moves to lower the loss: w = {w:+.5f}; "
+                    f"{step_words(w, g[o, i], r.lr)}.</p>" + norm)
         # update
         W0, W1 = self.snapshot.weights[0], r.W_new[0]
         return (f"<p>Plain SGD on this one sample: <b>w ← w − lr · dL/dw</b> with learning rate "

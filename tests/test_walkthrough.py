@@ -40,3 +40,137 @@ def test_texts_example_numbers():
 
     diff, mse = mse_against_one_hot(np.array([0.4, 0.3, 0.3]), 0)
     assert np.allclose(diff, [0.6, 0.3, 0.3]) and mse == pytest.approx(0.18)
+
+
+# -- the words: what gradient descent does to w (issue 17) --------------------------------------
+
+def test_step_words_direction_and_size():
+    from core.walkthrough import step_words
+
+    t = step_words(-1.44632, 2.09e-4, 0.01)  # the edge tooltip's case: it said "should shrink"
+    assert "moves w down" in t and "|w| grows" in t and "shrink" not in t
+    t = step_words(0.5, 2e-4, 0.01)
+    assert "moves w down" in t and "|w| shrinks" in t
+    t = step_words(0.5, -2e-4)
+    assert "moves w up" in t and "|w| grows" in t
+    t = step_words(0.001, 1.0, lr=0.01)  # the step is larger than |w|
+    assert "across 0" in t and "shrink" not in t and "grow" not in t
+    for w in (0.0, -0.000001, 0.000002):  # shown as ±0.00000: nothing said about its size
+        t = step_words(w, 0.3, 0.01)
+        assert "moves w down" in t and "|w|" not in t
+    for g in (0.0, -0.0, 1e-13):
+        t = step_words(0.7, g, 0.01)
+        assert "≈ 0" in t and "up" not in t and "down" not in t and "|w|" not in t
+
+
+def _panel_context(weights, biases, names=("f1", "f2"), classes=("a", "b")):
+    import pandas as pd
+
+    from core.config import TrainConfig
+    from core.dataset import dataset_from_frame, split
+    from core.snapshot import EpochSnapshot
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({n: rng.normal(size=30) for n in names})
+    df["label"] = [classes[k % len(classes)] for k in range(30)]
+    sp = split(dataset_from_frame(df, "label"), 0.3, 0)
+    z = tuple(np.zeros_like(w) for w in weights)
+    zb = tuple(np.zeros_like(b) for b in biases)
+    snap = EpochSnapshot(epoch=4, train_loss=1, train_accuracy=.5, val_loss=1, val_accuracy=.5,
+                         weights=weights, biases=biases, grad_weights=z, grad_biases=zb,
+                         delta_weights=z, delta_biases=zb, learning_rate=0.01)
+    return snap, sp, TrainConfig(learning_rate=0.01)
+
+
+def _stage(panel, kind, layer):
+    return [k for k, (kk, _, ll) in enumerate(panel.stages()) if kk == kind and ll == layer][0]
+
+
+def test_walkthrough_dead_layer_says_nothing_moves(qtbot):
+    """A hidden layer whose ReLUs are all off for the sample: every dL/dw is 0. It picked a 0 as
+    'largest here' and said the weight should shrink."""
+    from gui.walkthrough_panel import WalkthroughPanel
+
+    W = (np.array([[1.0, 1.0], [0.5, -0.5]]), np.array([[1.0, -1.0], [0.3, 0.2]]))
+    B = (np.array([-100.0, -100.0]), np.zeros(2))  # hidden layer dead for every sample
+    snap, sp, cfg = _panel_context(W, B)
+    p = WalkthroughPanel()
+    qtbot.addWidget(p)
+    p.set_context(snap, sp, cfg)
+    p.set_stage(_stage(p, "dw", 0))
+    text = p.text.toPlainText()
+    assert "every gradient of this layer is 0" in text
+    assert "shrink" not in text and "grow" not in text and "Largest" not in text
+    p.set_stage(_stage(p, "dw", 1))  # the output layer: its inputs (the dead ReLUs) are all 0
+    assert "every input it multiplies is 0" in p.text.toPlainText()
+
+
+def test_walkthrough_words_agree_with_the_sign(qtbot):
+    from core.walkthrough import step_words
+    from gui.walkthrough_panel import WalkthroughPanel
+
+    rng = np.random.default_rng(3)
+    W = (rng.normal(size=(3, 2)), rng.normal(size=(2, 3)))
+    B = (np.full(3, 5.0), np.zeros(2))  # every hidden ReLU on
+    snap, sp, cfg = _panel_context(W, B)
+    p = WalkthroughPanel()
+    qtbot.addWidget(p)
+    p.set_context(snap, sp, cfg)
+    for layer in (0, 1):
+        p.set_stage(_stage(p, "dw", layer))
+        g = p.result.dW[layer]
+        o, i = np.unravel_index(int(np.argmax(np.abs(g))), g.shape)
+        assert step_words(W[layer][o, i], g[o, i], cfg.learning_rate) in p.text.toPlainText()
+
+
+def test_changing_the_sample_keeps_the_stage(qtbot):
+    from gui.walkthrough_panel import WalkthroughPanel
+
+    rng = np.random.default_rng(3)
+    W = (rng.normal(size=(3, 2)), rng.normal(size=(2, 3)))
+    B = (np.zeros(3), np.zeros(2))
+    snap, sp, cfg = _panel_context(W, B)
+    p = WalkthroughPanel()
+    qtbot.addWidget(p)
+    p.show()
+    p.set_context(snap, sp, cfg)
+    k = _stage(p, "dz", 1)
+    p.set_stage(k)
+    lit = []
+    p.highlightLayer.connect(lit.append)
+    p.sample.setValue(5)
+    assert p.stage == k and p.stage_label.text().startswith(f"{k + 1}/")
+    assert lit and lit[-1] == 1  # the view keeps showing this stage's layer
+    p.sample.stepBy(1)
+    p.set_context(snap, sp, cfg)  # a new epoch's snapshot
+    assert p.stage == k and p.sample.value() == 6
+
+
+def test_walkthrough_header_elides_a_long_class_name(qtbot):
+    from gui.walkthrough_panel import WalkthroughPanel
+
+    name = "Chinstrap penguin (Pygoscelis antarctica) from the Palmer station field notes"
+    W = (np.ones((3, 2)), np.ones((2, 3)))
+    B = (np.zeros(3), np.zeros(2))
+    snap, sp, cfg = _panel_context(W, B, classes=(name, "Gentoo"))
+    p = WalkthroughPanel()
+    qtbot.addWidget(p)
+    p.resize(260, 400)
+    p.show()
+    qtbot.waitExposed(p)
+    p.set_context(snap, sp, cfg)
+    k = int(np.flatnonzero(np.asarray(sp.y_train) == sp.class_names.index(name))[0])
+    p.sample.setValue(k)
+    truth = p.truth
+    shown = truth.shown_name()
+    assert shown != name and "…" in shown and shown[:4] == name[:4] and shown[-3:] == name[-3:]
+    assert name in truth.toolTip()
+    # the text fits the label: nothing cut at its edge, and the panel did not grow for it
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDefaultFont(truth.font())
+    doc.setHtml(truth.text())
+    doc.setDocumentMargin(0)
+    assert doc.idealWidth() <= truth.contentsRect().width() + 1
+    assert p.width() == 260

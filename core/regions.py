@@ -1,0 +1,127 @@
+"""Decision regions over two features, computed: which pair to show, where the other features are
+held, the predicted class over a grid, and how far that slice agrees with the full rows.
+
+A network on f > 2 features draws its regions on a 2-D slice: the two chosen features vary over
+the plane, every other feature is held at one value (by default the training median). A training
+point drawn on the slice is a real row, whose other features are its own, not the held ones, so it
+can sit in a region the network does not give it: `slice_agreement` counts how often the slice and
+the full row get the same class, and the view says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.network import forward
+
+HOLD_MODES = ("median", "mean", "row")
+
+
+def fisher_scores(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per feature, between-class over within-class variance (the Fisher ratio) on these rows.
+
+    Σ_c n_c (mean_c − mean)² / Σ_c Σ_{i∈c} (x_i − mean_c)²: large when the class means lie far
+    apart compared with the spread inside each class. A constant feature scores 0.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).ravel()
+    if X.ndim != 2 or X.shape[0] != y.shape[0]:
+        raise ValueError("X must be (rows, features) with one label per row")
+    mu = X.mean(axis=0)
+    between = np.zeros(X.shape[1])
+    within = np.zeros(X.shape[1])
+    for c in np.unique(y):
+        Xc = X[y == c]
+        mc = Xc.mean(axis=0)
+        between += Xc.shape[0] * (mc - mu) ** 2
+        within += ((Xc - mc) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(within > 0, between / np.where(within > 0, within, 1.0),
+                         np.where(between > 0, np.inf, 0.0))
+    return score
+
+
+def best_pair(X: np.ndarray, y: np.ndarray) -> tuple[int, int]:
+    """The two features that separate the classes best on their own (highest Fisher ratios),
+    in column order; (0, 1) or (0, 0) when there are fewer than two features."""
+    f = np.asarray(X).shape[1]
+    if f < 2:
+        return 0, 0
+    s = fisher_scores(X, y)
+    order = np.argsort(-s, kind="stable")[:2]
+    i, j = sorted(int(k) for k in order)
+    return i, j
+
+
+def held_values(X_raw: np.ndarray, how: str = "median", row: int = 0) -> np.ndarray:
+    """The value every feature not on the plane is held at: the training median, mean, or one
+    training row's own values (`row`)."""
+    X_raw = np.asarray(X_raw, dtype=np.float64)
+    if how == "median":
+        return np.median(X_raw, axis=0)
+    if how == "mean":
+        return X_raw.mean(axis=0)
+    if how == "row":
+        if not 0 <= row < X_raw.shape[0]:
+            raise ValueError(f"there is no training row {row}: there are {X_raw.shape[0]}")
+        return X_raw[row].copy()
+    raise ValueError(f"hold features at one of {HOLD_MODES}, not {how!r}")
+
+
+@dataclass(frozen=True)
+class RegionGrid:
+    pred: np.ndarray  # (grid, grid) predicted class, row = y index, column = x index
+    conf: np.ndarray  # (grid, grid) the predicted class's probability
+    extent: tuple[float, float, float, float]  # x0, x1, y0, y1 in raw feature units
+    n_classes: int
+
+
+def region_grid(weights, biases, activation: str, scaler, X_raw: np.ndarray, fx: int, fy: int,
+                held: np.ndarray, grid: int = 140) -> RegionGrid:
+    """The network's predicted class over the (fx, fy) plane, the other features at `held`."""
+    lo, hi = X_raw.min(axis=0), X_raw.max(axis=0)
+    pad = (hi - lo) * 0.05 + 1e-9
+    x0, x1 = lo[fx] - pad[fx], hi[fx] + pad[fx]
+    y0, y1 = lo[fy] - pad[fy], hi[fy] + pad[fy]
+    gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
+    pts = np.tile(np.asarray(held, dtype=np.float64), (grid * grid, 1))
+    pts[:, fx] = gx.ravel()
+    pts[:, fy] = gy.ravel()
+    p = forward(weights, biases, activation, scaler.transform(pts)).probabilities
+    return RegionGrid(pred=p.argmax(axis=1).reshape(grid, grid), conf=p.max(axis=1).reshape(grid, grid),
+                      extent=(float(x0), float(x1), float(y0), float(y1)), n_classes=int(p.shape[1]))
+
+
+@dataclass(frozen=True)
+class SliceAgreement:
+    full: np.ndarray  # (rows,) the class the network gives each full training row
+    on_slice: np.ndarray  # (rows,) the class the slice gives the row's point (others held)
+    labels: np.ndarray  # (rows,) the true classes
+
+    @property
+    def rows(self) -> int:
+        return int(self.full.shape[0])
+
+    @property
+    def same(self) -> int:
+        """Rows whose point lies, on the slice, in the region of the class the network gives the
+        full row."""
+        return int(np.sum(self.full == self.on_slice))
+
+    @property
+    def misclassified(self) -> np.ndarray:
+        """Boolean (rows,): the network's class for the full row is not the true class."""
+        return self.full != self.labels
+
+
+def slice_agreement(weights, biases, activation: str, scaler, X_raw: np.ndarray, y: np.ndarray,
+                    fx: int, fy: int, held: np.ndarray) -> SliceAgreement:
+    X_raw = np.asarray(X_raw, dtype=np.float64)
+    full = forward(weights, biases, activation, scaler.transform(X_raw)).probabilities.argmax(axis=1)
+    pts = np.tile(np.asarray(held, dtype=np.float64), (X_raw.shape[0], 1))
+    pts[:, fx] = X_raw[:, fx]
+    pts[:, fy] = X_raw[:, fy]
+    sl = forward(weights, biases, activation, scaler.transform(pts)).probabilities.argmax(axis=1)
+    return SliceAgreement(full=full, on_slice=sl, labels=np.asarray(y).ravel().astype(np.int64))
