@@ -139,7 +139,7 @@ class FileCommands:
         view = self.window.view
         try:
             if path.lower().endswith(".svg"):
-                _export_svg(view, path)
+                view.render_svg(path)
             elif not view.grab().save(path):
                 raise OSError("the image could not be written (is the name's extension .png?)")
         except Exception as e:  # any failure to write is reported, never a crash
@@ -164,24 +164,3 @@ class FileCommands:
         self.window.statusBar().showMessage(f"Exported {n} epochs to {path}", 6000)
         return True
 
-
-def _export_svg(view, path: str):
-    from PySide6.QtCore import QRect
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
-
-    gen = QSvgGenerator()
-    gen.setFileName(path)
-    gen.setSize(view.size())
-    gen.setViewBox(QRect(0, 0, view.width(), view.height()))
-    gen.setTitle("NeuroWatch network view")
-    painter = QPainter(gen)
-    nodes = view._nodes  # as vector symbols: the cached pixmap atlas would be
-    cached = nodes.opts["useCache"]  # written whole into the SVG at every node
-    nodes.opts["useCache"] = False
-    try:
-        view.render(painter)
-    finally:
-        nodes.opts["useCache"] = cached
-    if not painter.end():
-        raise OSError("the SVG could not be written")
