@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QStatusBar,
     QStyle,
     QStyleOptionButton,
     QStyleOptionComboBox,
-    QStatusBar,
+    QStyleOptionToolButton,
     QTabBar,
     QToolButton,
     QWidget,
@@ -92,7 +93,8 @@ def _advance(fm: QFontMetrics, text: str) -> int:
 
 def _is_rich(label: QLabel) -> bool:
     f = label.textFormat()
-    return f == Qt.TextFormat.RichText or (f == Qt.TextFormat.AutoText and GuiQt.mightBeRichText(label.text()))
+    auto = f == Qt.TextFormat.AutoText and GuiQt.mightBeRichText(label.text())
+    return f == Qt.TextFormat.RichText or auto
 
 
 def _label(label: QLabel):
@@ -144,8 +146,6 @@ def _button(b: QAbstractButton):
             need += b.iconSize().width() + 4
         # the style's padding around the label is what it adds to the bare text in sizeHint
         bare = QSize(need, fm.height())
-        from PySide6.QtWidgets import QStyleOptionToolButton
-
         opt = QStyleOptionToolButton()
         b.initStyleOption(opt)
         full = style.sizeFromContents(QStyle.ContentsType.CT_ToolButton, opt, bare, b).width()
@@ -278,12 +278,27 @@ def _status_message(bar: QStatusBar):
     return None
 
 
+def _shown(w: QWidget) -> bool:
+    """Visible and not in a dock behind another dock's tab (such a dock counts as visible, but its
+    visible region is empty). (Not the widget's own region: a scroll area's viewport covers it.)"""
+    from PySide6.QtWidgets import QDockWidget
+
+    if not w.isVisible() or w.width() <= 0 or w.height() <= 0:
+        return False
+    p = w
+    while p is not None and not p.isWindow():
+        if isinstance(p, QDockWidget):
+            return not p.visibleRegion().isEmpty()
+        p = p.parentWidget()
+    return True
+
+
 def check(top: QWidget) -> list[Finding]:
     """Every text in `top` (and its visible children) that does not fit its widget."""
     found: list[Finding] = []
     for w in [top, *top.findChildren(QWidget)]:
-        if not w.isVisible() or w.width() <= 0 or w.height() <= 0 or w.visibleRegion().isEmpty():
-            continue  # (a dock behind another's tab counts as visible, but shows nothing)
+        if not _shown(w):
+            continue
         if isinstance(w, QLabel):
             f = _label(w)
         elif isinstance(w, QAbstractButton):
