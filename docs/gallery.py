@@ -301,7 +301,8 @@ def render_readme(out: Path, work: Path):
         panel = w.classify_panel
         panel.fill_example()
         settle()
-        panel.resize(700, 600)  # floated: the picture is the panel alone, at a readable size
+        panel.resize(700, 600)  # the picture is the panel alone, at a readable size
+        settle()
         grab(panel, out / "classify_panel.png")
         show_dock(w, "controls")
         demo = open_lr_demo(w, 60)
@@ -316,9 +317,11 @@ def render_readme(out: Path, work: Path):
         set_training(w, optimizer="sgd", learning_rate=0.1)
         step_epochs(w, 5)
         study_weight(w, 0, 1, 1)  # bill_depth_mm → hidden 1.2
-        study = w.weight_study
-        study.resize(600, 450)
-        grab(study, out / "weight_study.png")
+        dock = w.docks["weight"]  # floated: the README shows the panel alone at 600x450
+        dock.setFloating(True)
+        dock.resize(600, 450 + dock.height() - w.weight_study.height())
+        settle(150)
+        grab(w.weight_study, out / "weight_study.png")
     finally:
         close_window(w)
 
