@@ -93,9 +93,16 @@ GROWS_XFAIL = {(d, SMALL): "a few epochs in, the window grows from 1029-1080 to 
                for d in ("penguins", "penguins-long", "cancer-long")}
 
 
-def cases(marks: dict):
-    return [pytest.param(*c, id=case_id(c), marks=[xfail(marks[c])] if c in marks else [])
-            for c in CASES]
+# intermittent (about one run in two here): 30 long feature names widen the window by ~15 px a
+# few epochs in; strict=False because it does not happen every time
+FLAKY = {("cancer-long", DEFAULT): pytest.mark.xfail(
+    strict=False, reason="issue 17: sometimes grows 1400 -> 1415 px with 30 long feature names")}
+
+
+def cases(marks: dict, flaky: dict | None = None):
+    flaky = flaky or {}
+    return [pytest.param(*c, id=case_id(c), marks=[xfail(marks[c])] if c in marks else
+                         [flaky[c]] if c in flaky else []) for c in CASES]
 
 
 @pytest.mark.parametrize(("name", "size"), cases(TEXTS_XFAIL))
@@ -110,7 +117,7 @@ def test_window_opens_at_the_size_asked(styled, data_paths, tmp_path_factory, na
     assert seen["opened"] == size
 
 
-@pytest.mark.parametrize(("name", "size"), cases(GROWS_XFAIL))
+@pytest.mark.parametrize(("name", "size"), cases(GROWS_XFAIL, FLAKY))
 def test_window_does_not_grow_by_itself(styled, data_paths, tmp_path_factory, name, size):
     seen = observe(name, size, data_paths, tmp_path_factory)
     assert seen["grew"] is None, seen["grew"]
