@@ -1,0 +1,378 @@
+"""Render every dock and dialog offscreen, at two window sizes and with three data sets.
+
+    QT_QPA_PLATFORM=offscreen python docs/gallery.py OUTDIR [--readme]
+
+Writes OUTDIR/<data>_<W>x<H>_<scene>.png for the data sets `penguins` (resources/penguins.csv),
+`penguins-long` (the same, species named as in the field notes: "Adelie Penguin (Pygoscelis
+adeliae)") and `cancer-long` (sklearn's breast cancer data: 30 features with long names, two long
+class names), each in a window of 900x600 and of the default 1400x860: the window with each tab
+of the docks raised, every dock on its own, the import dialog, the learning-rate demonstration and
+the F1 help. OUTDIR/layout.txt lists what tests/layout_check.py finds in each window (texts that
+do not fit their widget, a window that grew by itself). With --readme the README's pictures
+(docs/screenshot.png, import_dialog.png, classify_panel.png, weight_study.png, walkthrough.png,
+regions.png, lr_demo.png) are written into docs/ too (and always into OUTDIR/readme/).
+
+Settings go to a temporary file: the user's own are never read or touched. Everything runs under
+`if __name__ == "__main__"`: the training engine is a spawned process that re-imports this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_SIZE = (1400, 860)  # MainWindow's own default (gui/main_window.py)
+SMALL_SIZE = (900, 600)
+SIZES = (SMALL_SIZE, DEFAULT_SIZE)
+DATASETS = ("penguins", "penguins-long", "cancer-long")
+EPOCHS = 5  # a few epochs per window: the gallery must finish well within a minute on two cores
+README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_study.png",
+          "walkthrough.png", "regions.png", "lr_demo.png")
+# the docks sharing a place, by tab: each group is raised together for one picture of the window
+TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
+              "classify": ("classify", "weight")}
+TIMEOUT = 30.0
+
+
+# == the window, only through these calls (adapt them here when MainWindow changes) ==============
+def make_window(data_path, settings_dir, size):
+    """A MainWindow on `data_path` with settings in a fresh file of settings_dir, shown at size."""
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+
+    ini = Path(tempfile.mkstemp(suffix=".ini", dir=settings_dir)[1])
+    ini.unlink()  # an empty file is not a valid ini: let QSettings create it
+    w = MainWindow(data_path=data_path, settings=QSettings(str(ini), QSettings.Format.IniFormat))
+    w.confirm = lambda text: True  # no question boxes (reset over a trained network)
+    w.resize(*size)
+    w.show()
+    return w
+
+
+def network_ready(w) -> bool:
+    return w.active_generation == w.generation and w.latest is not None
+
+
+def wait_ready(w, timeout: float = TIMEOUT):
+    from gui.waiting import wait_until
+
+    if not wait_until(lambda: network_ready(w), timeout):
+        raise RuntimeError(f"the window did not become ready: {w.last_error or 'no message'}")
+    settle()
+
+
+def step_epochs(w, n: int, timeout: float = TIMEOUT):
+    from gui.waiting import wait_until
+
+    target = w.epoch + n
+    for _ in range(n):
+        w.step()
+    if not wait_until(lambda: w.epoch >= target and w._runs == 0, timeout):
+        raise RuntimeError(f"training stopped at epoch {w.epoch} of {target}: {w.last_error}")
+    w._draw(force=True)
+    w.view.finish_animation()
+    settle()
+
+
+def set_training(w, **values):
+    """Controls' values (optimizer, learning_rate, ...), then a new network with them."""
+    w.controls.set_values(values)
+    w.reset()
+    wait_ready(w)
+
+
+def show_dock(w, name: str):
+    """Raise the dock `name` (a key of window.docks) in its tab group and let it draw."""
+    d = w.docks[name]
+    d.show()
+    d.raise_()
+    settle()
+    return d
+
+
+def open_import_dialog(w, path):
+    dlg = w.import_file(str(path))
+    if dlg is None:
+        raise RuntimeError(f"the import dialog did not open on {path}: {w.last_error}")
+    from gui.waiting import wait_until
+
+    wait_until(lambda: not dlg.reading(), TIMEOUT)
+    settle()
+    return dlg
+
+
+def open_lr_demo(w, timeout: float = TIMEOUT):
+    from gui.waiting import wait_until
+
+    w.lr_demo_window = None
+    w.learning_rate_demo()
+    if not wait_until(lambda: getattr(w, "lr_demo_window", None) is not None, timeout):
+        raise RuntimeError(f"the learning-rate demonstration did not come: {w.last_error}")
+    settle()
+    return w.lr_demo_window
+
+
+def open_help(w):
+    from PySide6.QtWidgets import QMessageBox
+
+    before = set(w.findChildren(QMessageBox))
+    w.show_concepts()
+    settle()
+    new = [b for b in w.findChildren(QMessageBox) if b not in before]
+    return new[0] if new else None
+
+
+def study_weight(w, layer: int, out: int, inp: int, timeout: float = TIMEOUT):
+    from gui.waiting import wait_until
+
+    w.weight_slice = None
+    w.study_weight(layer, out, inp)
+    if not wait_until(lambda: getattr(w, "weight_slice", None) is not None, timeout):
+        raise RuntimeError(f"the loss slice did not come: {w.last_error}")
+    settle()
+
+
+def classify_file(w, path, row: int | None = None):
+    from gui.waiting import wait_until
+
+    panel = w.classify_panel
+    if not panel.load_file(str(path)) or not wait_until(lambda: not panel.busy, TIMEOUT):
+        raise RuntimeError(f"classifying {path} did not finish: {panel.last_error}")
+    if row is not None:
+        panel.select_table_row(row)
+    settle()
+
+
+def walkthrough_stage(w, stage: int, sample: int = 0):
+    wt = w.walkthrough
+    wt.sample.setValue(sample)
+    wt.set_context(w.displayed_snapshot(), w.data, w.config)
+    wt.set_stage(stage)
+    w.view.finish_animation()
+    settle()
+
+
+def close_window(w):
+    w.close()
+    w.deleteLater()
+    settle()
+
+
+def settle(ms: int = 60):
+    """Let posted events, layouts and paints run (an event loop, never QTest.qWait)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from gui.waiting import wait_ms
+
+    QCoreApplication.sendPostedEvents()
+    wait_ms(ms)
+
+
+def grab(widget, path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    return path
+
+
+# == the data sets ================================================================================
+PENGUIN_NAMES = {"Adelie": "Adelie Penguin (Pygoscelis adeliae)",
+                 "Chinstrap": "Chinstrap penguin (Pygoscelis antarctica)",
+                 "Gentoo": "Gentoo penguin (Pygoscelis papua)"}
+CANCER_CLASSES = ("malignant tumour (confirmed by biopsy)", "benign tumour (no further treatment)")
+_MEASURE = {"radius": "radius of the cell nuclei (µm)", "texture": "texture: grey-level spread",
+            "perimeter": "perimeter of the cell nuclei (µm)", "area": "area of the cell nuclei (µm²)",
+            "smoothness": "smoothness: local variation in radius",
+            "compactness": "compactness: perimeter² / area − 1",
+            "concavity": "concavity: depth of concave contour parts",
+            "concave points": "concave points on the contour (count)",
+            "symmetry": "symmetry of the cell nuclei",
+            "fractal dimension": "fractal dimension: coastline approximation − 1"}
+_KIND = {"mean": "mean", "error": "standard error of the", "worst": "worst (largest) value of the"}
+
+
+def long_feature_name(name: str) -> str:
+    """sklearn's 'mean radius' -> 'mean radius of the cell nuclei (µm)', and so on."""
+    kind, _, measure = name.partition(" ")
+    if kind not in _KIND:  # 'radius error'
+        measure, _, kind = name.rpartition(" ")
+    return f"{_KIND[kind]} {_MEASURE[measure]}"
+
+
+def write_datasets(folder: Path) -> dict[str, Path]:
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+
+    penguins = ROOT / "resources" / "penguins.csv"
+    long_penguins = folder / "penguins_field_notes.csv"
+    df = pd.read_csv(penguins)
+    df["species"] = df["species"].map(PENGUIN_NAMES).fillna(df["species"])
+    df.to_csv(long_penguins, index=False)
+
+    bc = load_breast_cancer()
+    cancer = pd.DataFrame(bc.data, columns=[long_feature_name(n) for n in bc.feature_names])
+    cancer["diagnosis"] = [CANCER_CLASSES[int(t)] for t in bc.target]
+    cancer_path = folder / "breast_cancer_long_names.csv"
+    cancer.to_csv(cancer_path, index=False)
+    return {"penguins": penguins, "penguins-long": long_penguins, "cancer-long": cancer_path}
+
+
+# == the scenes ===================================================================================
+def render_window(name: str, data_path: Path, size, out: Path, work: Path, report: list[str]):
+    """Every dock and dialog of one window: the window per tab group, each dock, the dialogs."""
+    import layout_check
+
+    tag = f"{name}_{size[0]}x{size[1]}"
+    w = make_window(data_path, work, size)
+    try:
+        wait_ready(w)
+        watch = layout_check.SizeWatch(w, size)
+        step_epochs(w, EPOCHS)
+        findings = []
+        for scene, docks in TAB_SCENES.items():
+            for d in docks:
+                show_dock(w, d)
+            if scene == "classify":
+                classify_file(w, data_path, row=1)
+            if scene == "walkthrough":
+                walkthrough_stage(w, 8)
+            grab(w, out / f"{tag}_window_{scene}.png")
+            findings += layout_check.check(w)
+            for d in docks:
+                grab(w.docks[d], out / f"{tag}_dock_{d}.png")
+        show_dock(w, "loss")
+        grab(w.docks["loss"], out / f"{tag}_dock_loss.png")
+        study_weight(w, 0, 1, 1)
+        grab(w.docks["weight"], out / f"{tag}_dock_weight_study.png")
+        findings += layout_check.check(w)
+        grew = watch.grew()
+        help_box = open_help(w)
+        if help_box is not None:
+            grab(help_box, out / f"{tag}_dialog_help.png")
+            help_box.close()
+        if size == DEFAULT_SIZE:  # the dialogs do not depend on the window's size
+            dlg = open_import_dialog(w, data_path)
+            grab(dlg, out / f"{name}_dialog_import.png")
+            findings += layout_check.check(dlg)
+            dlg.resize(*SMALL_SIZE)
+            settle()
+            grab(dlg, out / f"{name}_{SMALL_SIZE[0]}x{SMALL_SIZE[1]}_dialog_import.png")
+            findings += layout_check.check(dlg)
+            dlg.reject()
+            demo = open_lr_demo(w)
+            grab(demo, out / f"{name}_dialog_lr_demo.png")
+            findings += layout_check.check(demo)
+            demo.close()
+        report.append(f"== {tag}")
+        report += [f"  {f}" for f in dict.fromkeys(str(f) for f in findings)]
+        if grew:
+            report.append(f"  {grew}")
+    finally:
+        close_window(w)
+
+
+def render_readme(out: Path, work: Path):
+    """The README's pictures: penguins in a default-sized window, as README.md describes them."""
+    penguins = ROOT / "resources" / "penguins.csv"
+    w = make_window(penguins, work, DEFAULT_SIZE)
+    try:
+        wait_ready(w)
+        step_epochs(w, 15)
+        show_dock(w, "walkthrough")
+        show_dock(w, "regions")
+        walkthrough_stage(w, 8)  # stage 9: dL/dz at the output, the sample's activations lit
+        grab(w, out / "walkthrough.png")
+        grab(w.docks["regions"], out / "regions.png")
+        show_dock(w, "controls")
+        show_dock(w, "gradients")
+        step_epochs(w, 45)
+        grab(w, out / "screenshot.png")
+        show_dock(w, "classify")
+        classify_file(w, penguins, row=1)
+        panel = w.classify_panel
+        panel.fill_example()
+        settle()
+        panel.resize(700, 600)  # the picture is the panel alone, at a readable size
+        settle()
+        grab(panel, out / "classify_panel.png")
+        show_dock(w, "controls")
+        demo = open_lr_demo(w, 60)
+        grab(demo, out / "lr_demo.png")
+        demo.close()
+        dlg = open_import_dialog(w, penguins)
+        dlg.resize(1120, 720)
+        settle()
+        grab(dlg, out / "import_dialog.png")
+        dlg.reject()
+        # the weight study with plain SGD, whose step the picture explains (−lr × slope)
+        set_training(w, optimizer="sgd", learning_rate=0.1)
+        step_epochs(w, 5)
+        study_weight(w, 0, 1, 1)  # bill_depth_mm → hidden 1.2
+        dock = w.docks["weight"]  # floated: the README shows the panel alone at 600x450
+        dock.setFloating(True)
+        dock.resize(600, 450 + dock.height() - w.weight_study.height())
+        settle(150)
+        grab(w.weight_study, out / "weight_study.png")
+    finally:
+        close_window(w)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("outdir", type=Path, help="folder for the pictures (created)")
+    ap.add_argument("--readme", action="store_true",
+                    help="also write the README's pictures into docs/")
+    ap.add_argument("--only", choices=DATASETS, action="append",
+                    help="only this data set (repeatable); the README pictures are still made")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    sys.path.insert(0, str(ROOT / "tests"))  # layout_check
+
+    app = make_app()
+    out = args.outdir
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    report = []
+    with tempfile.TemporaryDirectory(prefix="gallery-") as tmp:
+        work = Path(tmp)
+        paths = write_datasets(work)
+        render_readme(out / "readme", work)
+        for name in args.only or DATASETS:
+            for size in SIZES:
+                render_window(name, paths[name], size, out, work, report)
+    (out / "layout.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
+    if args.readme:
+        import shutil
+
+        for f in README:
+            shutil.copyfile(out / "readme" / f, ROOT / "docs" / f)
+    n = len(list(out.rglob("*.png")))
+    print(f"{n} pictures in {out} ({time.perf_counter() - started:.0f} s); layout findings in "
+          f"{out / 'layout.txt'}" + ("; README pictures updated in docs/" if args.readme else ""))
+    app.processEvents()
+    return 0
+
+
+def make_app():
+    """The application as main.py makes it (its style sheet), settings aside."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui import theme
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setStyleSheet(theme.STYLE)
+    return app
+
+
+if __name__ == "__main__":
+    sys.exit(main())
