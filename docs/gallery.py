@@ -53,13 +53,14 @@ def make_window(data_path, settings_dir, size):
     ini.unlink()  # an empty file is not a valid ini: let QSettings create it
     w = MainWindow(data_path=data_path, settings=QSettings(str(ini), QSettings.Format.IniFormat))
     w.confirm = lambda text: True  # no question boxes (reset over a trained network)
+    w.confirm_close = lambda: True  # nor on closing it
     w.resize(*size)
     w.show()
     return w
 
 
 def network_ready(w) -> bool:
-    return w.active_generation == w.generation and w.latest is not None
+    return w.session.ready
 
 
 def wait_ready(w, timeout: float = TIMEOUT):
@@ -73,11 +74,12 @@ def wait_ready(w, timeout: float = TIMEOUT):
 def step_epochs(w, n: int, timeout: float = TIMEOUT):
     from gui.waiting import wait_until
 
-    target = w.epoch + n
+    s = w.session
+    target = s.epoch + n
     for _ in range(n):
         w.step()
-    if not wait_until(lambda: w.epoch >= target and w._runs == 0, timeout):
-        raise RuntimeError(f"training stopped at epoch {w.epoch} of {target}: {w.last_error}")
+    if not wait_until(lambda: s.epoch >= target and s._runs == 0, timeout):
+        raise RuntimeError(f"training stopped at epoch {s.epoch} of {target}: {w.last_error}")
     w._draw(force=True)
     w.view.finish_animation()
     settle()
@@ -134,9 +136,10 @@ def open_help(w):
 def study_weight(w, layer: int, out: int, inp: int, timeout: float = TIMEOUT):
     from gui.waiting import wait_until
 
-    w.weight_slice = None
-    w.study_weight(layer, out, inp)
-    if not wait_until(lambda: getattr(w, "weight_slice", None) is not None, timeout):
+    panel = w.panel("weight")
+    panel.slice = None
+    panel.study(layer, out, inp)
+    if not wait_until(lambda: panel.slice is not None, timeout):
         raise RuntimeError(f"the loss slice did not come: {w.last_error}")
     settle()
 
@@ -144,7 +147,7 @@ def study_weight(w, layer: int, out: int, inp: int, timeout: float = TIMEOUT):
 def classify_file(w, path, row: int | None = None):
     from gui.waiting import wait_until
 
-    panel = w.classify_panel
+    panel = w.widgets["classify"]
     if not panel.load_file(str(path)) or not wait_until(lambda: not panel.busy, TIMEOUT):
         raise RuntimeError(f"classifying {path} did not finish: {panel.last_error}")
     if row is not None:
@@ -153,9 +156,10 @@ def classify_file(w, path, row: int | None = None):
 
 
 def walkthrough_stage(w, stage: int, sample: int = 0):
-    wt = w.walkthrough
+    wt = w.widgets["walkthrough"]
     wt.sample.setValue(sample)
-    wt.set_context(w.displayed_snapshot(), w.data, w.config)
+    s = w.session
+    wt.set_context(s.displayed_snapshot(), s.data, s.config)
     wt.set_stage(stage)
     w.view.finish_animation()
     settle()
@@ -298,7 +302,7 @@ def render_readme(out: Path, work: Path):
         grab(w, out / "screenshot.png")
         show_dock(w, "classify")
         classify_file(w, penguins, row=1)
-        panel = w.classify_panel
+        panel = w.widgets["classify"]
         panel.fill_example()
         settle()
         panel.resize(700, 600)  # the picture is the panel alone, at a readable size
@@ -319,9 +323,9 @@ def render_readme(out: Path, work: Path):
         study_weight(w, 0, 1, 1)  # bill_depth_mm → hidden 1.2
         dock = w.docks["weight"]  # floated: the README shows the panel alone at 600x450
         dock.setFloating(True)
-        dock.resize(600, 450 + dock.height() - w.weight_study.height())
+        dock.resize(600, 450 + dock.height() - w.widgets["weight"].height())
         settle(150)
-        grab(w.weight_study, out / "weight_study.png")
+        grab(w.widgets["weight"], out / "weight_study.png")
     finally:
         close_window(w)
 

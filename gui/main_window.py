@@ -360,6 +360,12 @@ class MainWindow(QMainWindow):
         self.setUpdatesEnabled(True)
         self.repaint()
 
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        if self.built:  # the status fields take fewer words in a narrow window
+            self.status.set_device()
+            self.status.update()
+
     def paintEvent(self, ev):
         super().paintEvent(ev)
         if not self._started:
@@ -490,9 +496,9 @@ class MainWindow(QMainWindow):
         name = Path(s.dataset.source).name if s.dataset.source else "data"
         self.setWindowTitle(f"{APP_NAME} — {name}")
         self.status.set_device(s.device_text)
-        self.statusBar().showMessage(
-            f"{name}: {len(s.data.X_train)} training + {len(s.data.X_val)} validation rows, "
-            f"{s.dataset.rows_dropped} dropped (missing values).", 10000)
+        dropped = f", {s.dataset.rows_dropped:,} dropped" if s.dataset.rows_dropped else ""
+        self.statusBar().showMessage(  # (the file's name is in the title bar; more on hover)
+            f"{len(s.data.X_train):,} training + {len(s.data.X_val):,} validation rows{dropped}", 10000)
         self.statusBar().setToolTip(f"{s.dataset.drop_note()}. Network "
                                     f"{'-'.join(map(str, snap.layer_sizes))} on {s.device_text}.")
         self._draw(force=True)

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
-    QRadioButton,
+    QSizePolicy,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from core.walkthrough import format_gradient, step_words
 from gui import theme
-from gui.theme import MODE_LABELS, MODES  # noqa: F401  (re-exported)
+from gui.theme import MODE_LABELS, MODE_SYMBOLS, MODES  # noqa: F401  (re-exported)
 
 try:  # a QLineF* into numpy memory: drawLines without building Python QLineF objects
     from shiboken6 import wrapInstance as _wrap
@@ -386,15 +387,15 @@ class NetworkView(pg.PlotWidget):
         bold.setPointSizeF(8.5)
         bold.setBold(True)
         self._titles = []
-        self._title_texts = []  # (full, short) per layer: the short ones when layers stand close
+        self._title_texts = []  # (full, short, tiny) per layer: shorter ones when layers stand close
         for i, n in enumerate(sizes):
             if i == 0:
-                title = (f"inputs x ({n})", f"x ({n})")
+                title = (f"inputs x ({n})", f"x ({n})", "x")
             elif i == len(sizes) - 1:
-                title = (f"outputs softmax ({n})", f"softmax\n({n})")
+                title = (f"outputs softmax ({n})", f"softmax\n({n})", "out")
             else:
                 # two short lines: side by side, one-line titles ran into each other
-                title = (f"hidden {i}\n{self.activation} ({n})", f"h{i} ({n})\n{self.activation}")
+                title = (f"hidden {i}\n{self.activation} ({n})", f"h{i} ({n})\n{self.activation}", f"h{i}")
             self._title_texts.append(title)
             self._titles.append(add(float(i), float(self._pos[i][0, 1]) + 0.09, title[0], (90, 90, 90),
                                     bold, (0.5, 1)))
@@ -441,9 +442,9 @@ class NetworkView(pg.PlotWidget):
             right_names = max(right_names, fm.horizontalAdvance("p = 0.000"))
         span = len(self.sizes) - 1
 
-        def place(short: bool):
+        def place(level: int):
             for lbl, texts in zip(self._titles, self._title_texts, strict=True):
-                lbl.setText(texts[1 if short else 0])
+                lbl.setText(texts[level])
             tw = [lbl.static.size().width() + 2 * m for lbl in self._titles]
             left = max(gap + left_names + 2 * m + 2 if self._in_labels else self._node_px / 2 + 6,
                        tw[0] / 2 + 2)
@@ -455,9 +456,10 @@ class NetworkView(pg.PlotWidget):
             fits = all(unit >= (tw[i] + tw[i + 1]) / 2 for i in range(span))
             return left, right, unit, fits
 
-        left, right, unit, fits = place(False)
-        if not fits:
-            left, right, unit, _ = place(True)
+        for level in range(3):  # the longest titles that fit side by side (the tiniest regardless)
+            left, right, unit, fits = place(level)
+            if fits:
+                break
         self._layout_width = width
         vb.setRange(QRectF(-left / unit, -1.0, span + (left + right) / unit, 2.1), padding=0)
 
@@ -851,6 +853,34 @@ class NetworkView(pg.PlotWidget):
         return self.getViewBox().mapViewToScene(QPointF(float(p[0]), float(p[1])))
 
 
+class ModeButton(QToolButton):
+    """A checkable button with its words where they fit, else its symbol (the words in the tooltip)."""
+
+    def __init__(self, words: str, symbol: str, parent=None):
+        super().__init__(parent)
+        self.words, self.symbol = words, symbol
+        self.setCheckable(True)
+        self.setText(words)
+        # (a tool button's policy is Fixed: its layout would never give it less than the words)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def _width_for(self, text: str) -> int:
+        pad = super().sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text())
+        return self.fontMetrics().horizontalAdvance(text) + pad
+
+    def sizeHint(self):
+        return QSize(self._width_for(self.words), super().sizeHint().height())
+
+    def minimumSizeHint(self):
+        return QSize(self._width_for(self.symbol), super().minimumSizeHint().height())
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        text = self.words if self.width() >= self._width_for(self.words) else self.symbol
+        if text != self.text():
+            self.setText(text)
+
+
 class NetworkPanel(QWidget):
     """The network view with its header: what edges show, how many are drawn, and a legend."""
 
@@ -873,8 +903,10 @@ class NetworkPanel(QWidget):
                        "(for plain SGD: −learning rate × dL/dw).",
         }
         for i, m in enumerate(MODES):
-            b = QRadioButton(MODE_LABELS[m])
-            b.setToolTip(tips[m])
+            # toggles that show the symbol alone where the words do not fit (three radio buttons
+            # kept the view at least 416 px wide, and the window over 1,000 px)
+            b = ModeButton(MODE_LABELS[m], MODE_SYMBOLS[m])
+            b.setToolTip(f"<b>{MODE_LABELS[m]}</b> (Ctrl+{i + 1}): {tips[m]}")
             self._group.addButton(b, i)
             head.addWidget(b)
             self.mode_buttons[m] = b
@@ -888,6 +920,7 @@ class NetworkPanel(QWidget):
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setContentsMargins(8, 0, 8, 0)
+        self.legend.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)

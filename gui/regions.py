@@ -7,6 +7,8 @@ the slice classifies as the network does for the full row) is core/regions.py's;
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLay
 
 from core.regions import best_pair, held_values, region_grid, slice_agreement
 from gui import theme
+from gui.elided import ElidingComboBox, WrappingLabel
 
 GRID = 140
 MISCLASSIFIED = (214, 39, 40)  # the ring around a training point the network gets wrong
@@ -39,6 +42,11 @@ def region_image(snap, activation: str, scaler, X_raw: np.ndarray, fx: int, fy: 
     return rgb, g.extent, g.pred, g.conf
 
 
+def _short(name: str, limit: int = 24) -> str:
+    """A class name cut in the middle past `limit` characters."""
+    return name if len(name) <= limit else name[:limit // 2 - 1] + "…" + name[-(limit // 2 - 1):]
+
+
 def _num(v: float) -> str:
     return f"{v:.4g}"
 
@@ -46,13 +54,10 @@ def _num(v: float) -> str:
 class RegionsView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.fx = QComboBox()
-        self.fy = QComboBox()
-        for c, tip in ((self.fx, "Feature on the horizontal axis"),
-                       (self.fy, "Feature on the vertical axis")):
-            c.setToolTip(tip + "; the other features are held at the value chosen under 'others at'.")
-            c.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            c.setMinimumContentsLength(6)
+        held = "; the other features are held at the value chosen under 'others at'."
+        self.fx = ElidingComboBox("Feature on the horizontal axis" + held)
+        self.fy = ElidingComboBox("Feature on the vertical axis" + held)
+        for c in (self.fx, self.fy):
             c.currentIndexChanged.connect(lambda _: self.refresh())
         self.hold = QComboBox()
         for key, text in HOLD_LABELS.items():
@@ -77,7 +82,10 @@ class RegionsView(QWidget):
         hrow.addWidget(QLabel("others at:"))
         hrow.addWidget(self.hold)
         hrow.addWidget(self.hold_row)
-        row.addWidget(self.hold_box)
+        hold_line = QHBoxLayout()  # its own line: beside x and y it kept the dock 395 px wide
+        hold_line.setContentsMargins(4, 0, 4, 0)
+        hold_line.addWidget(self.hold_box)
+        hold_line.addStretch(1)
         self.plot = pg.PlotWidget(background=theme.BACKGROUND)
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()
@@ -91,16 +99,15 @@ class RegionsView(QWidget):
         self.wrong = pg.ScatterPlotItem(size=11, pen=pg.mkPen(*MISCLASSIFIED, width=2),
                                         brush=pg.mkBrush(0, 0, 0, 0))
         self.plot.addItem(self.wrong)
-        self.caption = QLabel()  # what the slice is: the features held and at what
-        self.caption.setWordWrap(True)
+        self.caption = WrappingLabel()  # what the slice is: the features held and at what
         self.caption.setTextFormat(Qt.TextFormat.RichText)
         self.caption.setStyleSheet("color: #444; padding: 2px 6px;")
-        self.legend = QLabel()
-        self.legend.setWordWrap(True)
+        self.legend = WrappingLabel()
         self.legend.setStyleSheet("color: #444; padding: 2px 6px;")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
+        lay.addLayout(hold_line)
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.caption)
         lay.addWidget(self.legend)
@@ -130,11 +137,16 @@ class RegionsView(QWidget):
         self.hold_row.blockSignals(False)
         self.hold_box.setVisible(len(names) > 2)
         cols = class_colours(len(data.class_names))
-        self.legend.setText("Shading: the predicted class, paler where the network is less sure. "
-                            "Points: training rows; <span style='color:#d62728'>○</span> ringed: the "
-                            "network gets the full row wrong. " + " ".join(
-                                f"<span style='color:{theme.hex_colour(c)}'>●</span> {n}"
-                                for n, c in zip(data.class_names, cols, strict=True)))
+        # the class colours on the panel (names elided: the whole names are in the tooltip)
+        self.legend.setText(" ".join(
+            f"<span style='color:{theme.hex_colour(c)}'>●</span>&nbsp;{html.escape(_short(n))}"
+            for n, c in zip(data.class_names, cols, strict=True)))
+        self.legend.setToolTip(
+            "Shading: the class the network predicts at each point of the slice, paler where it is "
+            "less sure. Points: the training rows; a red ring: the network gets that row (all its "
+            "features) wrong.<br>" + "<br>".join(
+                f"<span style='color:{theme.hex_colour(c)}'>●</span> {html.escape(n)}"
+                for n, c in zip(data.class_names, cols, strict=True)))
         self.plot.getPlotItem().setLabel("bottom", names[fx])
         self.plot.getPlotItem().setLabel("left", names[fy])
         self.caption.setText("")
@@ -195,21 +207,18 @@ class RegionsView(QWidget):
             return
         at = {"median": "their training median", "mean": "their training mean",
               "row": f"the values of training row {self.hold_row.value()}"}[how]
-        n = len(others)
-        held = ", ".join(f"{names[k]} = {_num(self.held[k])}" for k in others[:3])
-        listing = held + (f", … {n - 3} more: hover" if n > 3 else "")
-        text = (f"A slice: the other {n} feature{'s' if n > 1 else ''} held at <b>{at}</b> "
-                f"({listing}). ")
-        same = ag.same
-        text += (f"The slice gives {same} of {ag.rows} training rows the class the network gives "
-                 f"their full row")
-        if same < ag.rows:
-            text += (f"; the other {ag.rows - same} differ from the held values in the other "
-                     f"features, so their point can lie in another class's region here")
-        text += ". " + wrong_text
-        self.caption.setText(text)
-        self.caption.setToolTip("Held values:\n" + "\n".join(f"{names[k]} = {_num(self.held[k])}"
-                                                             for k in others))
+        n, same = len(others), ag.same
+        # short on the panel (a small dock has room for two lines); the whole story on hover
+        self.caption.setText(f"Other {n} feature{'s' if n > 1 else ''} held at "
+                             f"{at.replace('their training ', '')} (hover). On this slice {same} of "
+                             f"{ag.rows} rows get the network's class; {wrong} misclassified (ringed).")
+        held = "<br>".join(f"{html.escape(names[k])} = {_num(self.held[k])}" for k in others)
+        why = (f"; the other {ag.rows - same} differ from the held values in the other features, so "
+               f"their point can lie in another class's region here" if same < ag.rows else "")
+        self.caption.setToolTip(
+            f"A slice through the input space: the {n} feature{'s' if n > 1 else ''} not on the axes "
+            f"held at <b>{at}</b>. The slice gives {same} of {ag.rows} training rows the class the "
+            f"network gives their full row{why}. {wrong_text}<br><br>Held values:<br>{held}")
 
     def showEvent(self, ev):
         super().showEvent(ev)

@@ -7,6 +7,8 @@ import math
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton
 
+COMPACT_BELOW = 1150  # a status bar narrower than this shows its fields in fewer words
+
 
 class StatusFields:
     def __init__(self, bar, session, cancel):
@@ -17,6 +19,9 @@ class StatusFields:
         self.val = QLabel("validation: –")
         self.rate = QLabel("")
         self.device.setToolTip("Where the network trains, and why auto picked it")
+        self._device_text = "starting…"
+        self.train.setToolTip("Training rows: loss · accuracy (of the epoch shown)")
+        self.val.setToolTip("Validation rows (never trained on): loss · accuracy (of the epoch shown)")
         for w in (self.device, self.epoch, self.train, self.val, self.rate):
             bar.addPermanentWidget(w)
         self.load = QProgressBar()
@@ -40,9 +45,14 @@ class StatusFields:
         self.load.setVisible(on)
         self.load_cancel.setVisible(on)
 
-    def set_device(self, text: str):
-        self.device.setText(f"device: {text.split(' (')[0]}")
-        self.device.setToolTip(text)
+    def compact(self) -> bool:
+        return self.bar.width() < COMPACT_BELOW
+
+    def set_device(self, text: str | None = None):
+        self._device_text = text = text if text is not None else self._device_text
+        short = text.split(" (")[0]
+        self.device.setText(short if self.compact() else f"device: {short}")
+        self.device.setToolTip(f"Where the network trains: {text}")
 
     def update(self):
         """The figures of the epoch shown: the live one, or the one viewed on the timeline."""
@@ -64,7 +74,11 @@ class StatusFields:
             self.epoch.setText(f"viewing epoch {e} (live {s.epoch})")
             self.epoch.setToolTip("The figures are those of the epoch viewed on the timeline; drag the "
                                   "timeline to its right end to follow training live.")
-        self.train.setText(f"train loss {tl:.4f} · acc {ta:.3f}")
-        self.val.setText(f"validation loss {vl:.4f} · acc {va:.3f}" if math.isfinite(vl)
-                         else "no validation split")
+        if self.compact():  # a narrow window: the same figures, fewer words (they are on hover)
+            self.train.setText(f"train {tl:.4f} · {ta:.3f}")
+            self.val.setText(f"val {vl:.4f} · {va:.3f}" if math.isfinite(vl) else "no validation")
+        else:
+            self.train.setText(f"train loss {tl:.4f} · acc {ta:.3f}")
+            self.val.setText(f"validation loss {vl:.4f} · acc {va:.3f}" if math.isfinite(vl)
+                             else "no validation split")
         self.rate.setText(f"{s.epochs_per_second():.1f} epochs/s" if s.playing else "")

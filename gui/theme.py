@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # numpy loads with the views, after the window's first paint
 
 MODES = ("weights", "gradients", "updates")  # what the network view's edges show
 MODE_LABELS = {"weights": "weights w", "gradients": "gradients dL/dw", "updates": "updates Δw"}
+MODE_SYMBOLS = {"weights": "w", "gradients": "dL/dw", "updates": "Δw"}  # where the words do not fit
 
 POSITIVE = (33, 102, 172)  # blue
 NEGATIVE = (230, 97, 1)  # orange

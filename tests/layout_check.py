@@ -97,8 +97,16 @@ def _is_rich(label: QLabel) -> bool:
     return f == Qt.TextFormat.RichText or auto
 
 
+def _elided_on_purpose(w: QWidget, text: str) -> bool:
+    """A widget that paints its text elided (gui/elided.py: it has shown_text()) and whose tooltip
+    holds the whole text."""
+    return hasattr(w, "shown_text") and _full_text_in(text, w.toolTip())
+
+
 def _label(label: QLabel):
     text = label.text()
+    if _elided_on_purpose(label, text):
+        return None
     if not text or label.pixmap() is not None and not label.pixmap().isNull():
         return None
     rich = _is_rich(label)
@@ -171,7 +179,7 @@ def _button(b: QAbstractButton):
 
 def _combo(c: QComboBox):
     text = c.currentText()
-    if not text:
+    if not text or _elided_on_purpose(c, text):
         return None
     if c.isEditable() and c.lineEdit() is not None:
         return None  # its line edit is checked as one

@@ -63,61 +63,23 @@ def observe(name, size, data_paths, tmp_path_factory):
     return _seen[key]
 
 
-def xfail(reason):
-    return pytest.mark.xfail(strict=True, reason=f"issue 17: {reason}")
-
-
 CASES = [(d, s) for d in ("penguins", "penguins-long", "cancer-long") for s in (SMALL, DEFAULT)]
+IDS = [f"{d}-{s[0]}x{s[1]}" for d, s in CASES]
 
 
-def case_id(c):
-    return f"{c[0]}-{c[1][0]}x{c[1][1]}"
-
-
-# what the checker found on the code of 2026-12-02 (main at 784535e); flip these as fixes land
-TEXTS_XFAIL = {
-    ("penguins", SMALL): "status message, gradients note (height), weight-study note (height), "
-                         "regions' feature combos cut",
-    ("penguins-long", SMALL): "as penguins at 900x600, and the walkthrough's true class and the "
-                              "probability headers P(<long class name>)",
-    ("penguins-long", DEFAULT): "the walkthrough's true class and the probability headers "
-                                "P(<long class name>) cut",
-    ("cancer-long", SMALL): "status message, gradients and weight-study notes, walkthrough's true "
-                            "class, regions' combos, form values, probability headers cut",
-    ("cancer-long", DEFAULT): "walkthrough's true class, regions' combos, form values "
-                              "(0.0070776), probability headers cut",
-}
-OPENS_XFAIL = {(d, SMALL): "the window cannot be 900 px wide (1029-1080 px: the docks' minimum "
-                           "widths)" for d in ("penguins", "penguins-long", "cancer-long")}
-GROWS_XFAIL = {(d, SMALL): "a few epochs in, the window grows from 1029-1080 to 1139 px wide"
-               for d in ("penguins", "penguins-long", "cancer-long")}
-
-
-# intermittent (about one run in two here): 30 long feature names widen the window by ~15 px a
-# few epochs in; strict=False because it does not happen every time
-FLAKY = {("cancer-long", DEFAULT): pytest.mark.xfail(
-    strict=False, reason="issue 17: sometimes grows 1400 -> 1415 px with 30 long feature names")}
-
-
-def cases(marks: dict, flaky: dict | None = None):
-    flaky = flaky or {}
-    return [pytest.param(*c, id=case_id(c), marks=[xfail(marks[c])] if c in marks else
-                         [flaky[c]] if c in flaky else []) for c in CASES]
-
-
-@pytest.mark.parametrize(("name", "size"), cases(TEXTS_XFAIL))
+@pytest.mark.parametrize(("name", "size"), CASES, ids=IDS)
 def test_every_text_fits_its_widget(styled, data_paths, tmp_path_factory, name, size):
     seen = observe(name, size, data_paths, tmp_path_factory)
     assert not seen["findings"], "\n".join(map(str, seen["findings"]))
 
 
-@pytest.mark.parametrize(("name", "size"), cases(OPENS_XFAIL))
+@pytest.mark.parametrize(("name", "size"), CASES, ids=IDS)
 def test_window_opens_at_the_size_asked(styled, data_paths, tmp_path_factory, name, size):
     seen = observe(name, size, data_paths, tmp_path_factory)
     assert seen["opened"] == size
 
 
-@pytest.mark.parametrize(("name", "size"), cases(GROWS_XFAIL, FLAKY))
+@pytest.mark.parametrize(("name", "size"), CASES, ids=IDS)
 def test_window_does_not_grow_by_itself(styled, data_paths, tmp_path_factory, name, size):
     seen = observe(name, size, data_paths, tmp_path_factory)
     assert seen["grew"] is None, seen["grew"]

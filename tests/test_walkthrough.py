@@ -67,8 +67,9 @@ def _panel_context(weights, biases, names=("f1", "f2"), classes=("a", "b")):
     import pandas as pd
 
     from core.config import TrainConfig
-    from core.dataset import dataset_from_frame, split
+    from core.dataset import dataset_from_frame
     from core.snapshot import EpochSnapshot
+    from core.split import split
 
     rng = np.random.default_rng(1)
     df = pd.DataFrame({n: rng.normal(size=30) for n in names})

@@ -65,7 +65,7 @@ class ProbabilityBars(QWidget):
         return QSize(240, max(2, min(len(self.class_names), self.MAX_SHOWN) + 1) * h + 6)
 
     def minimumSizeHint(self):
-        return QSize(140, self.fontMetrics().height() * 3)
+        return QSize(110, self.fontMetrics().height() * 3)
 
     def _fonts(self):
         bold = QFont(self.font())

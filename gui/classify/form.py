@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.classify.bars import ProbabilityBars, class_colour, html_escape
-from gui.classify.elided import ElidedLabel
 from gui.classify.table import FLOAT32_MAX
+from gui.elided import ElidedLabel, WrappingLabel
 
 PENGUIN_FEATURES = ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g")
 PENGUIN_EXAMPLE = {"bill_length_mm": 37.3, "bill_depth_mm": 16.8, "flipper_length_mm": 192.0,
@@ -118,7 +118,7 @@ class ObservationForm(QGroupBox):
         buttons.addWidget(self.example_button)
         buttons.addStretch(1)
         right = QVBoxLayout()
-        self.prediction = QLabel("")
+        self.prediction = WrappingLabel("")
         self.prediction.setTextFormat(Qt.TextFormat.RichText)
         # wraps rather than widening the dock (a longer class name or 45.3% grew it by 16 px)
         self.prediction.setWordWrap(True)

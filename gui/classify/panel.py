@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from gui.classify.bars import class_colour, html_escape
-from gui.classify.elided import ElidedLabel
 from gui.classify.form import ObservationForm
 from gui.classify.table import FLAG_TINT, PredictionTable
 from gui.classify.worker import (
@@ -43,6 +42,7 @@ from gui.classify.worker import (
     stop_thread,
 )
 from gui.dialogs import open_warning
+from gui.elided import ElidedLabel
 
 if TYPE_CHECKING:
     from core.classify import Predictions

@@ -28,8 +28,8 @@ class WeightPanel(Panel):
         self.dock.show()
         self.dock.raise_()
         self.session.set_study((layer, o, i))
-        self.window.statusBar().showMessage(
-            f"Studying the weight {self.names[0]} → {self.names[1]}", 5000)
+        self.window.statusBar().showMessage("Studying one weight: its loss curve is in the "
+                                            "'Loss vs one weight' tab", 5000)
 
     def network_ready(self, snap, info):
         if "continue_from" not in info["extra"]:
