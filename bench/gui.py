@@ -452,6 +452,7 @@ def measure_training(quick: bool, log: Log = None) -> dict:
 
     from core.trainer import Trainer, configure_threads
     from gui import theme
+    from gui.controls import SPEEDS
     from gui.main_window import MainWindow
     from gui.waiting import wait_ms, wait_until
 
@@ -471,6 +472,7 @@ def measure_training(quick: bool, log: Log = None) -> dict:
         w.show()
         if not wait_until(lambda: _ready(w), 60):
             raise RuntimeError(f"the window did not become ready: {w.last_error}")
+        w.controls.set_values(dict(speed_index=len(SPEEDS) - 1))  # as fast as it goes (default: 10/s)
         data, config = w.session.data, w.session.config
         probe = _Lateness()
 

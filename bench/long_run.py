@@ -36,6 +36,7 @@ def measure(epochs: int = 20000) -> dict:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    from gui.controls import SPEEDS
     from gui.main_window import MainWindow
     from gui.waiting import wait_until
 
@@ -45,6 +46,7 @@ def measure(epochs: int = 20000) -> dict:
     w.resize(1400, 860)
     w.show()
     wait_until(lambda: w.session.active_generation == w.session.generation, 60)
+    w.controls.set_values(dict(speed_index=len(SPEEDS) - 1))  # as fast as it goes (default: 10/s)
     w.session.play()
     marks = {}
     start = time.perf_counter()

@@ -26,6 +26,9 @@ OPT_LABELS = {"sgd": "SGD", "adam": "Adam", "adadelta": "Adadelta"}
 LR_MIN_EXP, LR_MAX_EXP, LR_STEPS_PER_DECADE = -5, 1, 20
 SPEEDS = (1, 2, 5, 10, 20, 50, 0)  # epochs per second; 0 = as fast as possible
 MAX_HIDDEN_LAYERS = 8
+# epochs per second at first: slow enough to watch the weights move (the right end, as fast as the
+# machine goes, ran ~105 epochs/s, too fast to follow); the slider's right end is one drag away
+DEFAULT_SPEED = 10
 
 
 class ControlsPanel(QWidget):
@@ -173,7 +176,8 @@ class ControlsPanel(QWidget):
         lay.addStretch(1)
         self.set_values(dict(hidden=(5, 5), activation="relu", optimizer="adam", learning_rate=0.01,
                              momentum=0.0, batch_size=16, loss="cross-entropy", device="auto",
-                             seed=0, val_fraction=0.3, speed_index=len(SPEEDS) - 1, animation=0.35))
+                             seed=0, val_fraction=0.3, speed_index=SPEEDS.index(DEFAULT_SPEED),
+                             animation=0.35))
 
     # -- hidden layers --------------------------------------------------------------------------
     def _add_spin(self, size: int, emit: bool = False):

@@ -1,0 +1,133 @@
+"""The session and the window's commands around it: nothing the person asks for is lost, nothing
+trained is thrown away without asking, and what the status bar shows is the epoch on screen."""
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from gui_helpers import make_window, ready, wait_until
+
+
+@pytest.fixture
+def win(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    yield w
+    w.close()
+
+
+def _bare_window(qtbot, tmp_path, data_path=None):
+    from gui.main_window import MainWindow
+
+    w = MainWindow(data_path=data_path,
+                   settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.confirm = lambda text: True
+    w.confirm_close = lambda: True
+    return w
+
+
+def test_step_asked_before_the_network_is_ready_runs_once_it_is(qtbot, tmp_path):
+    w = _bare_window(qtbot, tmp_path)
+    w.step()  # the first frame has not even painted: no engine, no network yet
+    assert not w.session.ready and w.session.epoch == 0
+    w.show()
+    assert wait_until(lambda: ready(w) and w.session.epoch == 1, 60), w.last_error
+    w.close()
+
+
+def test_play_asked_before_ready_starts_and_pause_cancels_it(qtbot, tmp_path):
+    w = _bare_window(qtbot, tmp_path)
+    w.toggle_play()
+    w.toggle_play()  # changed one's mind: nothing runs
+    w.show()
+    assert wait_until(lambda: ready(w), 60)
+    assert not w.session.playing and w.session.epoch == 0
+    w.close()
+
+
+def test_right_on_a_past_epoch_moves_forward_then_trains(win):
+    s = win.session
+    for _ in range(3):
+        win.step()
+    assert wait_until(lambda: s.epoch == 3 and s._runs == 0, 30)
+    s.view_epoch(1)
+    win.step()
+    assert s.viewing == 2 and s.epoch == 3  # the next kept epoch, nothing trained
+    win.step()
+    assert s.viewing is None and s.epoch == 3  # back at the live end
+    win.step()
+    assert wait_until(lambda: s.epoch == 4, 30)
+
+
+def test_status_bar_shows_the_viewed_epochs_figures(win):
+    s = win.session
+    for _ in range(3):
+        win.step()
+    assert wait_until(lambda: s.epoch == 3 and s._runs == 0, 30)
+    win._draw(force=True)
+    row = s.history.metrics()[1]
+    s.view_epoch(1)
+    assert "viewing epoch 1" in win.status.epoch.text()
+    assert f"{row[1]:.4f}" in win.status.train.text() and f"{row[3]:.4f}" in win.status.val.text()
+    s.view_epoch(None)
+    win._draw(force=True)
+    assert win.status.epoch.text() == "epoch 3"
+    assert f"{s.latest.train_loss:.4f}" in win.status.train.text()
+
+
+def test_reset_asks_only_when_training_would_be_lost(win, tmp_path):
+    asked = []
+    win.confirm = lambda text: asked.append(text) or False
+    win.reset()  # epoch 0: nothing to lose
+    assert asked == []
+    assert wait_until(lambda: ready(win), 30)
+    win.step()
+    assert wait_until(lambda: win.session.epoch == 1, 30)
+    assert win.reset() is False and len(asked) == 1 and "1 epochs" in asked[0]
+    assert win.session.epoch == 1  # declined: the network stays
+    assert win.files.save_network(str(tmp_path / "net"))  # saved: nothing to lose any more
+    assert (tmp_path / "net.safetensors").exists()
+    assert win.reset() is True and len(asked) == 1
+
+
+def test_closing_with_unsaved_training_can_be_declined(win):
+    win.step()
+    assert wait_until(lambda: win.session.epoch == 1, 30)
+    win.confirm_close = lambda: False
+    win.close()
+    assert win.isVisible() and win.session.worker.is_running()  # still open, still training
+    win.confirm_close = lambda: True
+
+
+def test_the_close_question_is_skipped_when_nothing_is_unsaved(win):
+    assert win.session.unsaved_epochs == 0
+    assert win._confirm_close_dialog() is True  # no dialog: it would block here
+
+
+def test_a_bad_file_on_the_command_line_falls_back_to_the_penguins(qtbot, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,x\n", encoding="utf-8")
+    w = _bare_window(qtbot, tmp_path, data_path=bad)
+    w.show()
+    assert wait_until(lambda: ready(w), 60), w.last_error
+    assert w.session.data.class_names == ("Adelie", "Chinstrap", "Gentoo")
+    assert "bad.csv" in w.last_error and "penguins example" in w.last_error
+    w.close()
+
+
+def test_exports_add_a_missing_extension(win, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "picture"), ""))
+    win.files.export_view_dialog("png")
+    assert (tmp_path / "picture.png").stat().st_size > 0
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "loss"), ""))
+    win.files.export_loss_dialog()
+    assert (tmp_path / "loss.csv").read_text().startswith("epoch,train_loss")
+    assert win.files.start_dir() == str(tmp_path)  # the next dialog starts where this one ended
+
+
+def test_default_play_speed_can_be_watched(win):
+    from gui.controls import DEFAULT_SPEED
+
+    assert win.controls.epochs_per_second() == DEFAULT_SPEED == 10
