@@ -10,14 +10,13 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QToolBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox
 
+from gui import menus
 from gui.dialogs import open_warning
 from gui.files import FileCommands
 from gui.panels import LEFT, PANELS
 from gui.session import Session
-from gui.theme import MODE_LABELS, MODES
 
 # Only Qt and light modules above: the window paints its frame (menus, toolbar, dock frames, status
 # bar) before the controls, the engine, numpy, pyqtgraph and the views load (see _start), so it
@@ -27,7 +26,6 @@ APP_NAME = "NeuroWatch"
 FRAME_MS = 16
 PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second while playing
 PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GIL to the worker
-MAX_RECENT = 8
 # the left docks' width, from the first frame on: the Classify panel's narrowest (401 px with the
 # penguins' features) and the three tab titles in full, so the column does not jump when it fills
 CONTROLS_WIDTH = 402
@@ -80,7 +78,7 @@ class MainWindow(QMainWindow):
         self.controls = None  # the Training panel's widget, built right after the first paint
         self.setCentralWidget(_placeholder("Loading the network view…"))
         self._build_docks()
-        self._build_actions()
+        menus.build_actions(self)
         from gui.statusbar import StatusFields
         from gui.timeline import TimelineBar
 
@@ -160,7 +158,7 @@ class MainWindow(QMainWindow):
         self.network.modeChanged.connect(self._mode_changed)
         self._frame.timeout.connect(self._frame_tick)
         self._frame.start()
-        self._restore_settings()
+        menus.restore_settings(self)
         if self.settings.value("windowState") is None:  # the default layout, sized for the views
             QTimer.singleShot(0, self._size_docks)  # once the new widgets' layouts have settled
         for a in self.actions():
@@ -188,84 +186,11 @@ class MainWindow(QMainWindow):
         s.message.connect(self.statusBar().showMessage)
 
     # -- menus and toolbar ---------------------------------------------------------------------
-    def _action(self, text, slot, shortcut=None, tip=None, checkable=False):
-        a = QAction(text, self)
-        if shortcut:
-            a.setShortcut(QKeySequence(shortcut))
-            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        if tip:
-            a.setStatusTip(tip)
-            a.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
-        a.setCheckable(checkable)
-        a.triggered.connect(slot)
-        self.addAction(a)
-        return a
+    def recent_files(self) -> list[str]:
+        return menus.recent_files(self)
 
-    def _build_actions(self):
-        A, f_ = self._action, self.files
-        self.act_open = A("&Open data…", f_.open_data_dialog, "Ctrl+O", "Open a CSV file and train on it")
-        self.act_save_net = A("&Save network…", f_.save_network_dialog, "Ctrl+S",
-                              "Save the trained network (safetensors)")
-        self.act_open_net = A("Open &network…", f_.open_network_dialog, "Ctrl+Shift+O",
-                              "Open a saved network")
-        exports = (A("Export view as PNG…", lambda: f_.export_view_dialog("png")),
-                   A("Export view as SVG…", lambda: f_.export_view_dialog("svg")),
-                   A("Export loss history as CSV…", f_.export_loss_dialog))
-        self.act_quit = A("&Quit", self.close, "Ctrl+Q", "Quit")
-        self.act_step = A("&Step one epoch", self.step, "Right",
-                          "Train exactly one epoch (on a past epoch: the next kept one)")
-        self.act_play = A("&Play / pause", self.toggle_play, "Space", "Train continuously, or pause")
-        self.act_reset = A("&Reset", self.reset, "Ctrl+R", "New random weights with the current settings")
-        m = self.menuBar()
-        f = m.addMenu("&File")
-        f.addAction(self.act_open)
-        self.recent_menu = f.addMenu("Open &recent")
-        f.addSeparator()
-        f.addAction(self.act_open_net)
-        f.addAction(self.act_save_net)
-        f.addSeparator()
-        for a in exports:
-            f.addAction(a)
-        f.addSeparator()
-        f.addAction(self.act_quit)
-        t = m.addMenu("&Training")
-        for a in (self.act_step, self.act_play, self.act_reset):
-            t.addAction(a)
-        v = m.addMenu("&View")
-        self.mode_actions = {}
-        for i, mode in enumerate(MODES):
-            a = A(f"Edges show {MODE_LABELS[mode]}", lambda _=False, md=mode: self.network.set_mode(md),
-                  f"Ctrl+{i + 1}", checkable=True)
-            v.addAction(a)
-            self.mode_actions[mode] = a
-        self.mode_actions["weights"].setChecked(True)
-        v.addSeparator()
-        self.act_log = A("Log-scale loss axis", lambda on: self.widgets["loss"].set_log(on), checkable=True)
-        v.addAction(self.act_log)
-        v.addSeparator()
-        for d in self.docks.values():
-            v.addAction(d.toggleViewAction())
-        v.addAction(A("Restore default layout", self.restore_layout))
-        teach = m.addMenu("T&each")
-        teach.addAction(A("Learning-rate demonstration…", self.learning_rate_demo, None,
-                          "Train the same network at a too-low, a good and a too-high learning rate"))
-        for name in ("walkthrough", "regions"):
-            teach.addAction(A(self.docks[name].windowTitle(), functools.partial(self.show_dock, name)))
-        h = m.addMenu("&Help")
-        h.addAction(A("What am I looking at?", self.show_concepts, "F1"))
-        h.addAction(A("About", self.show_about))
-        self._action("Back in history", lambda: self.timeline.scrub(-1), "Ctrl+Left")
-        self._action("Forward in history", lambda: self.timeline.scrub(+1), "Ctrl+Right")
-        self._action("Cancel reading", self.cancel_loading, "Esc")
-
-        tb = QToolBar("Training")
-        tb.setObjectName("toolbar_training")
-        tb.setMovable(False)
-        for a in (self.act_step, self.act_play, self.act_reset):
-            tb.addAction(a)
-        tb.addSeparator()
-        tb.addAction(self.act_open)
-        self.addToolBar(tb)
+    def save_settings(self):
+        menus.save_settings(self)
 
     def panel(self, name: str):
         """The dock panel (gui/panels) of that name."""
@@ -274,40 +199,6 @@ class MainWindow(QMainWindow):
     def show_dock(self, name: str):
         self.docks[name].show()
         self.docks[name].raise_()
-
-    # -- settings and layout --------------------------------------------------------------------
-    def _restore_settings(self):
-        s = self.settings
-        raw = s.value("controls")
-        if raw:
-            import json
-
-            try:
-                self.controls.set_values(json.loads(raw))
-            except (ValueError, TypeError):
-                pass
-        self.session.set_speed(self.controls.epochs_per_second())
-        self.view.duration = self.controls.values()["animation"]
-        mode = s.value("edge_mode", "weights")
-        if mode in MODES:
-            self.network.set_mode(mode)
-        if str(s.value("log_loss", "false")).lower() == "true":
-            self.act_log.setChecked(True)
-            self.widgets["loss"].set_log(True)
-        self._rebuild_recent()
-
-    def save_settings(self):
-        s = self.settings
-        s.setValue("geometry", self.saveGeometry())
-        s.setValue("windowState", self.saveState())
-        if self.controls is not None:
-            import json
-
-            s.setValue("controls", json.dumps(self.controls.values()))
-        if self.built:
-            s.setValue("edge_mode", self.view.mode)
-            s.setValue("log_loss", self.widgets["loss"].log_box.isChecked())
-        s.sync()
 
     def _size_docks(self):
         self.resizeDocks([self.docks["controls"], self.docks["loss"]], [CONTROLS_WIDTH, 400],
@@ -377,25 +268,6 @@ class MainWindow(QMainWindow):
             self._shown_once = True
             if self.settings.value("windowState") is None:
                 QTimer.singleShot(0, self._size_docks)
-
-    def recent_files(self) -> list[str]:
-        v = self.settings.value("recent", [])
-        if isinstance(v, str):
-            v = [v]
-        return [str(p) for p in (v or [])]
-
-    def _remember(self, path: str):
-        rec = [p for p in self.recent_files() if p != path]
-        self.settings.setValue("recent", [path, *rec][:MAX_RECENT])
-        self._rebuild_recent()
-
-    def _rebuild_recent(self):
-        self.recent_menu.clear()
-        rec = self.recent_files()
-        for p in rec:
-            self.recent_menu.addAction(Path(p).name, lambda _=False, q=p: self.import_file(q)) \
-                .setStatusTip(p)
-        self.recent_menu.setEnabled(bool(rec))
 
     # -- commands (the window asks first where something would be lost) -----------------------
     def step(self):
@@ -492,7 +364,7 @@ class MainWindow(QMainWindow):
         self._drawn = None
         remember = info["extra"].get("remember")
         if remember:
-            self._remember(remember)
+            menus.remember(self, remember)
         name = Path(s.dataset.source).name if s.dataset.source else "data"
         self.setWindowTitle(f"{APP_NAME} — {name}")
         self.status.set_device(s.device_text)

@@ -1,0 +1,156 @@
+"""The window's menus, toolbar and actions, the recent-files menu, and the settings kept between
+sessions (layout, controls, edge mode, log axis). Functions of the window, split out of
+gui/main_window.py so that the window class stays readable."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QToolBar
+
+from gui.theme import MODE_LABELS, MODES
+
+MAX_RECENT = 8
+
+
+def action(w, text, slot, shortcut=None, tip=None, checkable=False):
+    a = QAction(text, w)
+    if shortcut:
+        a.setShortcut(QKeySequence(shortcut))
+        a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    if tip:
+        a.setStatusTip(tip)
+        a.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
+    a.setCheckable(checkable)
+    a.triggered.connect(slot)
+    w.addAction(a)
+    return a
+
+
+def build_actions(w):
+    A, f_ = functools.partial(action, w), w.files
+    w.act_open = A("&Open data…", f_.open_data_dialog, "Ctrl+O", "Open a CSV file and train on it")
+    w.act_save_net = A("&Save network…", f_.save_network_dialog, "Ctrl+S",
+                          "Save the trained network (safetensors)")
+    w.act_open_net = A("Open &network…", f_.open_network_dialog, "Ctrl+Shift+O",
+                          "Open a saved network")
+    exports = (A("Export view as PNG…", lambda: f_.export_view_dialog("png")),
+               A("Export view as SVG…", lambda: f_.export_view_dialog("svg")),
+               A("Export loss history as CSV…", f_.export_loss_dialog))
+    w.act_quit = A("&Quit", w.close, "Ctrl+Q", "Quit")
+    w.act_step = A("&Step one epoch", w.step, "Right",
+                      "Train exactly one epoch (on a past epoch: the next kept one)")
+    w.act_play = A("&Play / pause", w.toggle_play, "Space", "Train continuously, or pause")
+    w.act_reset = A("&Reset", w.reset, "Ctrl+R", "New random weights with the current settings")
+    m = w.menuBar()
+    f = m.addMenu("&File")
+    f.addAction(w.act_open)
+    w.recent_menu = f.addMenu("Open &recent")
+    f.addSeparator()
+    f.addAction(w.act_open_net)
+    f.addAction(w.act_save_net)
+    f.addSeparator()
+    for a in exports:
+        f.addAction(a)
+    f.addSeparator()
+    f.addAction(w.act_quit)
+    t = m.addMenu("&Training")
+    for a in (w.act_step, w.act_play, w.act_reset):
+        t.addAction(a)
+    v = m.addMenu("&View")
+    w.mode_actions = {}
+    for i, mode in enumerate(MODES):
+        a = A(f"Edges show {MODE_LABELS[mode]}", lambda _=False, md=mode: w.network.set_mode(md),
+              f"Ctrl+{i + 1}", checkable=True)
+        v.addAction(a)
+        w.mode_actions[mode] = a
+    w.mode_actions["weights"].setChecked(True)
+    v.addSeparator()
+    w.act_log = A("Log-scale loss axis", lambda on: w.widgets["loss"].set_log(on), checkable=True)
+    v.addAction(w.act_log)
+    v.addSeparator()
+    for d in w.docks.values():
+        v.addAction(d.toggleViewAction())
+    v.addAction(A("Restore default layout", w.restore_layout))
+    teach = m.addMenu("T&each")
+    teach.addAction(A("Learning-rate demonstration…", w.learning_rate_demo, None,
+                      "Train the same network at a too-low, a good and a too-high learning rate"))
+    for name in ("walkthrough", "regions"):
+        teach.addAction(A(w.docks[name].windowTitle(), functools.partial(w.show_dock, name)))
+    h = m.addMenu("&Help")
+    h.addAction(A("What am I looking at?", w.show_concepts, "F1"))
+    h.addAction(A("About", w.show_about))
+    action(w, "Back in history", lambda: w.timeline.scrub(-1), "Ctrl+Left")
+    action(w, "Forward in history", lambda: w.timeline.scrub(+1), "Ctrl+Right")
+    action(w, "Cancel reading", w.cancel_loading, "Esc")
+
+    tb = QToolBar("Training")
+    tb.setObjectName("toolbar_training")
+    tb.setMovable(False)
+    for a in (w.act_step, w.act_play, w.act_reset):
+        tb.addAction(a)
+    tb.addSeparator()
+    tb.addAction(w.act_open)
+    w.addToolBar(tb)
+
+# -- settings and layout --------------------------------------------------------------------
+
+def restore_settings(w):
+    s = w.settings
+    raw = s.value("controls")
+    if raw:
+        import json
+
+        try:
+            w.controls.set_values(json.loads(raw))
+        except (ValueError, TypeError):
+            pass
+    w.session.set_speed(w.controls.epochs_per_second())
+    w.view.duration = w.controls.values()["animation"]
+    mode = s.value("edge_mode", "weights")
+    if mode in MODES:
+        w.network.set_mode(mode)
+    if str(s.value("log_loss", "false")).lower() == "true":
+        w.act_log.setChecked(True)
+        w.widgets["loss"].set_log(True)
+    rebuild_recent(w)
+
+
+def save_settings(w):
+    s = w.settings
+    s.setValue("geometry", w.saveGeometry())
+    s.setValue("windowState", w.saveState())
+    if w.controls is not None:
+        import json
+
+        s.setValue("controls", json.dumps(w.controls.values()))
+    if w.built:
+        s.setValue("edge_mode", w.view.mode)
+        s.setValue("log_loss", w.widgets["loss"].log_box.isChecked())
+    s.sync()
+
+
+def recent_files(w) -> list[str]:
+    v = w.settings.value("recent", [])
+    if isinstance(v, str):
+        v = [v]
+    return [str(p) for p in (v or [])]
+
+
+def remember(w, path: str):
+    rec = [p for p in recent_files(w) if p != path]
+    w.settings.setValue("recent", [path, *rec][:MAX_RECENT])
+    rebuild_recent(w)
+
+
+def rebuild_recent(w):
+    w.recent_menu.clear()
+    rec = recent_files(w)
+    for p in rec:
+        w.recent_menu.addAction(Path(p).name, lambda _=False, q=p: w.import_file(q)) \
+            .setStatusTip(p)
+    w.recent_menu.setEnabled(bool(rec))
+
