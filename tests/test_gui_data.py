@@ -124,6 +124,9 @@ def test_classify_panel_selection_lights_the_forward_pass(qtbot, tmp_path):
     assert w.session.observation is not None and np.allclose(w.session.observation, [39.1, 18.7, 181, 3750])
     assert np.isclose(w.forward_pass.probabilities[0].sum(), 1)
     assert np.allclose(w.forward_pass.probabilities[0], panel.predictions.probabilities[0], atol=1e-5)
+    # the form shows the same row and the same probabilities as the table and the network view
+    assert np.allclose(panel.form_values(), [39.1, 18.7, 181, 3750])
+    assert np.allclose(panel.form_probabilities, panel.predictions.probabilities[0], atol=1e-5)
     panel.fill_example()
     assert np.allclose(w.session.observation, [37.3, 16.8, 192, 3000])
     w.close()

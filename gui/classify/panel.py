@@ -387,7 +387,12 @@ class ClassifyPanel(QWidget):
                 or tuple(self.model.feature_names) != tuple(self._pred_model.feature_names):
             self.observationSelected.emit(None)
         else:
-            self.observationSelected.emit(np.array(self.predictions.features[i], dtype=np.float64))
+            x = np.array(self.predictions.features[i], dtype=np.float64)
+            # the form takes the row too, so its prediction and the lit network tell the same story
+            # (it showed the training mean's while the view lit the row's)
+            self.form.set_observation(x)
+            self._last_from_table = True
+            self.observationSelected.emit(x)
 
     # -- the hand-entered observation (gui/classify/form.py) -------------------------------------------
     def _form_edited(self, x):
