@@ -29,6 +29,8 @@ PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GI
 # the left docks' width, from the first frame on: the Classify panel's narrowest (401 px with the
 # penguins' features) and the three tab titles in full, so the column does not jump when it fills
 CONTROLS_WIDTH = 402
+RIGHT_WIDTH = 400  # the right docks' default width
+CENTRE_ROOM = 500  # the network's least width when docks widen again with the window
 
 
 def _placeholder(text: str) -> QLabel:
@@ -201,7 +203,7 @@ class MainWindow(QMainWindow):
         self.docks[name].raise_()
 
     def _size_docks(self):
-        self.resizeDocks([self.docks["controls"], self.docks["loss"]], [CONTROLS_WIDTH, 400],
+        self.resizeDocks([self.docks["controls"], self.docks["loss"]], [CONTROLS_WIDTH, RIGHT_WIDTH],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["loss"], self.docks["gradients"]], [1, 1], Qt.Orientation.Vertical)
 
@@ -256,6 +258,18 @@ class MainWindow(QMainWindow):
         if self.built:  # the status fields take fewer words in a narrow window
             self.status.set_device()
             self.status.update()
+            if 0 < ev.oldSize().width() < ev.size().width():
+                QTimer.singleShot(0, self._widen_docks)
+
+    def _widen_docks(self):
+        """A window made wider: docks squeezed in a small window get their default widths back
+        while the network keeps at least CENTRE_ROOM (Qt gives all the new room to the centre)."""
+        left, right = self.docks["controls"], self.docks["loss"]
+        lw, rw = left.width(), right.width()
+        want_l, want_r = max(lw, CONTROLS_WIDTH), max(rw, RIGHT_WIDTH)
+        if (want_l, want_r) != (lw, rw) and \
+                self.centralWidget().width() - (want_l - lw) - (want_r - rw) >= CENTRE_ROOM:
+            self.resizeDocks([left, right], [want_l, want_r], Qt.Orientation.Horizontal)
 
     def paintEvent(self, ev):
         super().paintEvent(ev)
@@ -302,7 +316,7 @@ class MainWindow(QMainWindow):
                 f"current data will be replaced (save it first with Ctrl+S if you want it)."):
             return False
         self.rebuild(dict(path=str(path), label=label, features=features, dataset=dataset,
-                          extra=dict(remember=str(path))))
+                          extra=dict(remember=str(path), warnings_seen=dataset is not None)))
         return True
 
     def import_file(self, path: str):
@@ -371,8 +385,14 @@ class MainWindow(QMainWindow):
         dropped = f", {s.dataset.rows_dropped:,} dropped" if s.dataset.rows_dropped else ""
         self.statusBar().showMessage(  # (the file's name is in the title bar; more on hover)
             f"{len(s.data.X_train):,} training + {len(s.data.X_val):,} validation rows{dropped}", 10000)
-        self.statusBar().setToolTip(f"{s.dataset.drop_note()}. Network "
-                                    f"{'-'.join(map(str, snap.layer_sizes))} on {s.device_text}.")
+        warnings = getattr(s.dataset, "warnings", ())
+        self.statusBar().setToolTip("<br>".join([
+            f"{s.dataset.drop_note()}. Network {'-'.join(map(str, snap.layer_sizes))} on "
+            f"{s.device_text}.", *(f"<b>Warning:</b> {w}" for w in warnings)]))
+        extra = info["extra"]
+        if warnings and "continue_from" not in extra and not extra.get("warnings_seen"):
+            # read without the import dialog (the command line, a recent file): say it once here
+            self.show_error("About this data", "\n\n".join(warnings))
         self._draw(force=True)
 
     def _on_setup_failed(self, message: str, cancelled: bool):

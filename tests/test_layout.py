@@ -132,3 +132,20 @@ def test_size_watch_sees_growth(qtbot):
     w.resize(420, 300)
     assert "400x300 to 420x300" in watch.grew()
 
+
+
+def test_docks_widen_again_when_the_window_does(styled, data_paths, tmp_path_factory):
+    """From 900x600 back to 1600x1000: the docks squeezed in the small window get their default
+    widths back (Qt gave all the new room to the network), and every text still fits."""
+    from gui.main_window import CONTROLS_WIDTH, RIGHT_WIDTH
+
+    w = gallery.make_window(data_paths["cancer-long"], tmp_path_factory.mktemp("settings"), SMALL)
+    try:
+        gallery.wait_ready(w)
+        assert w.docks["controls"].width() < CONTROLS_WIDTH and w.docks["loss"].width() < RIGHT_WIDTH
+        w.resize(1600, 1000)
+        gallery.settle(200)
+        assert (w.docks["controls"].width(), w.docks["loss"].width()) == (CONTROLS_WIDTH, RIGHT_WIDTH)
+        assert not check(w)
+    finally:
+        gallery.close_window(w)

@@ -131,3 +131,21 @@ def test_default_play_speed_can_be_watched(win):
     from gui.controls import DEFAULT_SPEED
 
     assert win.controls.epochs_per_second() == DEFAULT_SPEED == 10
+
+
+def test_data_warnings_reach_the_window_when_no_dialog_showed_them(qtbot, tmp_path):
+    """A constant feature in a file opened without the import dialog: a message names it."""
+    import pandas as pd
+
+    from conftest import PENGUINS
+
+    df = pd.read_csv(PENGUINS)
+    df["station"] = 7.0  # the same on every row
+    path = tmp_path / "constant.csv"
+    df.to_csv(path, index=False)
+    w = _bare_window(qtbot, tmp_path, data_path=path)
+    w.show()
+    assert wait_until(lambda: ready(w), 60), w.last_error
+    assert "station" in w.last_error and "same value" in w.last_error
+    assert "station" in w.statusBar().toolTip()
+    w.close()
