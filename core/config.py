@@ -25,6 +25,11 @@ class TrainConfig:
     device: str = "auto"
     seed: int = 0
     val_fraction: float = 0.3
+    # cures for overfitting, applied from the next epoch like the learning rate
+    l2: float = 0.0  # penalty l2 * sum(w^2) over the weights (not the biases) added to the loss
+    l1: float = 0.0  # penalty l1 * sum(|w|)
+    dropout: float = 0.0  # share of hidden neurons switched off in each training pass (not at evaluation)
+    early_stopping: int = 0  # stop after this many epochs without a new lowest validation loss (0: off)
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -39,6 +44,11 @@ class TrainConfig:
             (0 <= self.momentum < 1, "momentum must be at least 0 and below 1"),
             (self.batch_size >= 1, "the batch size must be at least 1"),
             (0 <= self.val_fraction < 1, "the validation fraction must be at least 0 and below 1"),
+            (math.isfinite(self.l2) and self.l2 >= 0, "the L2 rate must be 0 or more"),
+            (math.isfinite(self.l1) and self.l1 >= 0, "the L1 rate must be 0 or more"),
+            (0 <= self.dropout < 1, "dropout must be at least 0 and below 1"),
+            (int(self.early_stopping) >= 0,
+             "early stopping's patience must be a whole number of epochs, 1 or more (0: off)"),
         ]
         for ok, message in checks:
             if not ok:

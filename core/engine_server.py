@@ -205,6 +205,9 @@ class Engine:
             t.set_learning_rate(pending["learning_rate"])
         if "batch_size" in pending:
             t.set_batch_size(pending["batch_size"])
+        cures = {k: pending[k] for k in ("l1", "l2", "dropout", "early_stopping") if k in pending}
+        if cures:
+            t.set_regularisation(**cures)
 
     def study_slice(self, generation: int, snap, now: float):
         key = self.study

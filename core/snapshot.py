@@ -37,6 +37,7 @@ class EpochSnapshot:
     learning_rate: float = float("nan")
     seconds: float = 0.0  # wall time of this epoch's training
     device: str = "cpu"
+    penalty: float = 0.0  # the L1/L2 penalty at the epoch's end (train_loss is the data loss alone)
 
     def __post_init__(self):
         for name in ("weights", "biases", "grad_weights", "grad_biases", "delta_weights",

@@ -151,16 +151,47 @@ class Trainer:
     def set_batch_size(self, n: int):
         self.config = self.config.with_(batch_size=int(n))
 
+    def set_regularisation(self, **changes):
+        """l1, l2, dropout (and early_stopping, which the caller applies): from the next epoch."""
+        self.config = self.config.with_(**changes)
+
+    def _penalty(self) -> torch.Tensor | None:
+        """l2 * sum(w^2) + l1 * sum(|w|) over the weight matrices (biases are not penalised)."""
+        l1, l2 = self.config.l1, self.config.l2
+        if not (l1 or l2):
+            return None
+        ws = self.params[0::2]
+        total = 0
+        if l2:
+            total = total + l2 * sum((w * w).sum() for w in ws)
+        if l1:
+            total = total + l1 * sum(w.abs().sum() for w in ws)
+        return total
+
+    def penalty_value(self, weights) -> float:
+        """The penalty for these (numpy) weights, as added to the loss."""
+        c = self.config
+        if not (c.l1 or c.l2):
+            return 0.0
+        return float(sum(c.l2 * float(np.square(w, dtype=np.float64).sum()) +
+                         c.l1 * float(np.abs(w).sum(dtype=np.float64)) for w in weights))
+
     # -- arithmetic ---------------------------------------------------------------------------
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _forward(self, x: torch.Tensor, train: bool = False) -> torch.Tensor:
+        """Logits; with train=True, dropout switches off a share of each hidden layer's neurons
+        (the others scaled up by 1 / (1 - p), so evaluation needs no change)."""
         act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[
             self.config.activation]
         p = self.params
         last = len(p) // 2 - 1
+        drop = self.config.dropout if train else 0.0
         for i in range(last + 1):
             x = torch.addmm(p[2 * i + 1], x, p[2 * i].t())
             if i != last:
                 x = act(x)
+                if drop:
+                    keep = (torch.rand(x.shape, generator=self._gen) >= drop).to(x.device, x.dtype)
+                    x = x * keep / (1.0 - drop)
         return x
 
     def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -211,10 +242,11 @@ class Trainer:
                 self._restore(before)
                 raise EpochCancelled()
             xb, yb = self.X[idx], self.y[idx]
-            logits = self._forward(xb)
-            loss = self._loss(logits, yb)
+            logits = self._forward(xb, train=True)
+            loss = self._loss(logits, yb)  # the data loss: what the figures report
+            penalty = self._penalty()
             opt.zero_grad()
-            loss.backward()
+            (loss if penalty is None else loss + penalty).backward()
             with torch.no_grad():
                 k = idx.shape[0]
                 if snapshot:  # the epoch-mean gradient: one add per batch, whatever the layers
@@ -265,6 +297,7 @@ class Trainer:
             delta_weights=tuple(parts[4 * L::2]), delta_biases=tuple(parts[4 * L + 1::2]),
             grad_norms=grad_norms,
             learning_rate=self.config.learning_rate, seconds=seconds, device=self.device,
+            penalty=self.penalty_value(parts[0:2 * L:2]),
         )
 
     def _divergence(self, train_loss: float, val_loss: float, max_weight: float) -> str:

@@ -123,6 +123,7 @@ class ControlsPanel(QWidget):
         self.loss.currentIndexChanged.connect(lambda _: self._emit(self.rebuildSettingChanged))
         f2.addRow("Loss", self.loss)
         lay.addWidget(opt)
+        lay.addWidget(self._build_cures())
 
         # run
         run = QGroupBox("Run")
@@ -178,6 +179,50 @@ class ControlsPanel(QWidget):
                              momentum=0.0, batch_size=16, loss="cross-entropy", device="auto",
                              seed=0, val_fraction=0.3, speed_index=SPEEDS.index(DEFAULT_SPEED),
                              animation=0.35))
+
+    def _build_cures(self) -> QGroupBox:
+        """L2, L1, dropout, early stopping: applied from the next epoch, like the learning rate."""
+        box = QGroupBox("Against overfitting")
+        f = QFormLayout(box)
+
+        def rate(tip: str) -> QDoubleSpinBox:
+            sp = QDoubleSpinBox()
+            sp.setDecimals(5)
+            sp.setRange(0.0, 1.0)
+            sp.setSingleStep(0.0005)
+            sp.setSpecialValueText("off")
+            sp.setToolTip(tip)
+            sp.valueChanged.connect(lambda _: self._emit(self.optimizerChanged))
+            return sp
+
+        self.l2 = rate("L2 penalty (weight decay): adds rate × Σw² over the weights to the loss, so "
+                       "every step also pulls each weight towards 0 by 2 × rate × w. Large weights "
+                       "fit noise; smaller ones generalise better. Applies from the next epoch.")
+        self.l1 = rate("L1 penalty: adds rate × Σ|w| to the loss, so every step also moves each "
+                       "weight towards 0 by rate: many end at exactly 0 (a sparser network). "
+                       "Applies from the next epoch.")
+        self.dropout = QDoubleSpinBox()
+        self.dropout.setRange(0.0, 0.9)
+        self.dropout.setSingleStep(0.05)
+        self.dropout.setSpecialValueText("off")
+        self.dropout.setToolTip("Dropout: in each training pass this share of every hidden layer's "
+                                "neurons is switched off at random (the rest scaled up to match), so "
+                                "no neuron can rely on another. Validation, classifying and the "
+                                "walkthrough use the whole network. Applies from the next epoch.")
+        self.dropout.valueChanged.connect(lambda _: self._emit(self.optimizerChanged))
+        self.early = QSpinBox()
+        self.early.setRange(0, 100000)
+        self.early.setSpecialValueText("off")
+        self.early.setSuffix(" epochs")
+        self.early.setToolTip("Early stopping: pause training when the validation loss has not "
+                              "reached a new low for this many epochs, and offer to go back to the "
+                              "epoch of its lowest value (the timeline keeps it).")
+        self.early.valueChanged.connect(lambda _: self._emit(self.optimizerChanged))
+        f.addRow("L2 penalty", self.l2)
+        f.addRow("L1 penalty", self.l1)
+        f.addRow("Dropout", self.dropout)
+        f.addRow("Early stopping", self.early)
+        return box
 
     # -- hidden layers --------------------------------------------------------------------------
     def _add_spin(self, size: int, emit: bool = False):
@@ -267,6 +312,8 @@ class ControlsPanel(QWidget):
                     momentum=float(self.momentum.value()), batch_size=int(self.batch.value()),
                     loss=self.loss.currentData(), device=self.device.currentData(),
                     seed=int(self.seed.value()), val_fraction=float(self.val_fraction.value()),
+                    l2=float(self.l2.value()), l1=float(self.l1.value()),
+                    dropout=float(self.dropout.value()), early_stopping=int(self.early.value()),
                     speed_index=int(self.speed.value()), animation=self.animation.value() / 1000.0)
 
     def set_values(self, v: dict):
@@ -293,6 +340,10 @@ class ControlsPanel(QWidget):
                 self.seed.setValue(int(v["seed"]))
             if "val_fraction" in v:
                 self.val_fraction.setValue(float(v["val_fraction"]))
+            for key, box, kind in (("l2", self.l2, float), ("l1", self.l1, float),
+                                   ("dropout", self.dropout, float), ("early_stopping", self.early, int)):
+                if key in v:
+                    box.setValue(kind(v[key]))
             if "speed_index" in v:
                 self.speed.setValue(int(v["speed_index"]))
                 self._speed_changed(self.speed.value())

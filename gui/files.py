@@ -66,18 +66,21 @@ class FileCommands:
         return bool(path) and self.save_network(path)
 
     def save_network(self, path: str) -> bool:
+        """Save the network of the epoch shown (the live one, or one viewed on the timeline)."""
         from core.errors import UserError
         from core.model import model_from_snapshot, save_model
 
         s = self.session
+        snap = s.displayed_snapshot()  # the epoch on screen (a past one chosen on the timeline too)
         path = with_suffix(path, ".safetensors")
         try:
-            save_model(model_from_snapshot(s.latest, s.data, s.config), path)
+            save_model(model_from_snapshot(snap, s.data, s.config), path)
         except UserError as e:
             self.window.show_error("Cannot save the network", str(e))
             return False
-        s.mark_saved()
-        self.window.statusBar().showMessage(f"Saved the network (epoch {s.latest.epoch}) to {path}", 6000)
+        if snap is s.latest:
+            s.mark_saved()
+        self.window.statusBar().showMessage(f"Saved the network (epoch {snap.epoch}) to {path}", 6000)
         return True
 
     def open_network_dialog(self):

@@ -145,10 +145,10 @@ class MainWindow(QMainWindow):
         self.view = self.network.view
         self.setCentralWidget(self.network)
         for p in self.panels:
-            widget = p.create()
-            self.widgets[p.name] = widget
+            holder = p.create()  # the panel's widget, or a frame around it (a scroll area)
+            self.widgets[p.name] = p.widget
             old = p.dock.widget()
-            p.dock.setWidget(widget)
+            p.dock.setWidget(holder)
             old.deleteLater()
         self.controls = self.widgets["controls"]
         for p in self.panels:
@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
             lambda playing: self._frame.setInterval(PLAY_FRAME_MS if playing else FRAME_MS))
         s.result.connect(self._on_result)
         s.error.connect(self.show_error)
+        s.stoppedEarly.connect(self._on_stopped_early)
         s.message.connect(self.statusBar().showMessage)
 
     # -- menus and toolbar ---------------------------------------------------------------------
@@ -409,6 +410,22 @@ class MainWindow(QMainWindow):
     def _on_view_changed(self, epoch):
         self._drawn = None
         self._draw(force=epoch is not None)
+
+    def _on_stopped_early(self, best: int, loss: float, patience: int):
+        """Early stopping paused training: offer the epoch of the lowest validation loss."""
+        B = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Information, "Early stopping",
+                          f"The validation loss has not gone below its lowest value, {loss:.4f} at "
+                          f"epoch {best}, for {patience} epochs, so training paused: more epochs "
+                          f"were fitting the training rows, not the problem. Go to epoch {best} "
+                          f"on the timeline (Save then saves that network)?", B.Yes | B.No, self)
+        box.setDefaultButton(B.Yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda b: self.session.view_epoch(best) if box.standardButton(b) == B.Yes else None)
+        self.early_stop_box = box
+        self.statusBar().showMessage(f"Early stopping: lowest validation loss at epoch {best}", 8000)
+        box.open()
 
     def _on_result(self, kind: str, payload):
         if kind == "lr_demo":

@@ -34,6 +34,7 @@ class Session(QObject):
     settingsApplied = Signal(object)  # dict of settings the engine applies from the next epoch
     result = Signal(str, object)  # kind, payload: answers to call()
     loadProgress = Signal(float)  # fraction of a CSV the engine has read
+    stoppedEarly = Signal(int, float, int)  # best epoch, its validation loss, the patience
     error = Signal(str, str)  # title, message: something the person must be told
     message = Signal(str, int)  # a passing status message and how long it shows (ms)
 
@@ -56,6 +57,8 @@ class Session(QObject):
         self.observation = None  # raw feature vector whose forward pass is lit, or None
         self.study = None  # (layer, out, in) of the weight whose loss slice is followed
         self.saved_epoch = 0  # the epoch last saved to (or opened from) a file
+        self.best_epoch: int | None = None  # the epoch of the lowest validation loss so far
+        self.best_val_loss = float("inf")
         self._runs = 0  # step and play runs the engine has not finished
         self._rates: deque = deque(maxlen=64)
         self._engine_lost_at = -1e9
@@ -285,6 +288,7 @@ class Session(QObject):
         self.latest = snap
         self.viewing = None
         self._rates.clear()
+        self._find_best()
         self.networkReady.emit(snap, info)
         queued, self._queued = self._queued, None
         if queued == "step":
@@ -318,7 +322,27 @@ class Session(QObject):
                       f"{s.val_accuracy:.3f}", file=sys.stderr, flush=True)
         self.latest = snaps[-1]
         self._rates.append((now, self.latest.epoch))
+        for snap in snaps:
+            if snap.val_loss < self.best_val_loss:
+                self.best_epoch, self.best_val_loss = snap.epoch, snap.val_loss
         self.epochsAdded.emit(snaps)
+        patience = self.config.early_stopping if self.config is not None else 0
+        if patience and self.playing and self.best_epoch is not None and \
+                self.latest.epoch - self.best_epoch >= patience:
+            self.pause()
+            self.stoppedEarly.emit(self.best_epoch, self.best_val_loss, patience)
+
+    def _find_best(self):
+        """The lowest validation loss in the history (none without a validation split)."""
+        import math
+
+        m = self.history.metrics()
+        finite = [row for row in m if math.isfinite(row[3])]
+        if finite:
+            best = min(finite, key=lambda row: row[3])
+            self.best_epoch, self.best_val_loss = int(best[0]), float(best[3])
+        else:
+            self.best_epoch, self.best_val_loss = None, float("inf")
 
     def _on_diverged(self, generation: int, message: str, snap):
         if generation == self.generation:

@@ -213,8 +213,11 @@ class TrainingWorker(QObject):
         if e is None:
             return
         self._closing = True
-        e.cancel.set()
-        e.pause.set()
+        if e.alive():
+            e.cancel.set()
+            e.pause.set()
+        # (not for a dead engine: killed inside pause.wait(), the throttle between epochs, it left
+        # the Event's condition counting a sleeper that never wakes, and set() blocked for ever)
         self._post("release", self._token)
         self._outbox.put(None)  # the sender ends after the release
         if not self.reader.wait(int(timeout * 1000)):
@@ -260,12 +263,12 @@ class TrainingWorker(QObject):
             self.engine.pause.clear()
 
     def request_pause(self):
-        if self.engine is not None:
+        if self.engine is not None and self.engine.alive():  # (see shutdown: a dead one can hang set())
             self.engine.pause.set()
 
     def request_cancel(self):
         """Abandon the current epoch (reset, close): restores its starting weights."""
-        if self.engine is not None:
+        if self.engine is not None and self.engine.alive():
             self.engine.cancel.set()
             self.engine.pause.set()
 

@@ -149,3 +149,38 @@ def test_data_warnings_reach_the_window_when_no_dialog_showed_them(qtbot, tmp_pa
     assert "station" in w.last_error and "same value" in w.last_error
     assert "station" in w.statusBar().toolTip()
     w.close()
+
+
+def test_early_stopping_pauses_and_offers_the_best_epoch(win, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.controls import SPEEDS
+
+    s = win.session
+    win.controls.set_values(dict(speed_index=len(SPEEDS) - 1, learning_rate=0.05))
+    win.controls.early.setValue(2)  # as the person would: applies from the next epoch
+    win.controls.lr_spin.setValue(0.05)
+    assert s.config.early_stopping == 2
+    s.play()
+    assert wait_until(lambda: not s.playing and s._runs == 0, 120), "early stopping never paused"
+    m = s.history.metrics()
+    best = int(m[m[:, 3].argmin(), 0])
+    assert s.best_epoch == best and s.epoch - best >= 2  # no new low for the last 2 epochs
+    box = win.early_stop_box
+    assert f"epoch {best}" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert s.viewing == best or (best == s.epoch and s.viewing is None)
+    assert win.files.save_network(str(tmp_path / "best.safetensors"))
+    from core.model import load_model
+
+    assert load_model(tmp_path / "best.safetensors").epochs_trained == best  # the epoch on screen
+
+
+def test_cures_apply_from_the_next_epoch(win):
+    s = win.session
+    win.controls.l2.setValue(0.01)
+    win.controls.dropout.setValue(0.2)
+    assert (s.config.l2, s.config.dropout) == (0.01, 0.2)
+    win.step()
+    assert wait_until(lambda: s.epoch == 1, 30)
+    assert s.latest.penalty > 0

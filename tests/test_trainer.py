@@ -292,3 +292,40 @@ def test_cuda_divergence_restores_the_weights(penguins):
     assert all(np.array_equal(a, b) for a, b in zip(last_good, g.snapshot().weights, strict=True))
     g.set_learning_rate(0.01)
     assert np.isfinite(g.train_epoch().train_loss)
+
+
+def test_l2_and_l1_shrink_the_weights(penguins):
+    """Same start, same batches: with a penalty the weights end smaller (L2: in the squared sum; L1:
+    in the absolute sum), and the reported train loss is the data loss without the penalty."""
+    def trained(**cures):
+        t = make(penguins, seed=3, **cures)
+        for _ in range(30):
+            snap = t.train_epoch()
+        return snap
+
+    plain, l2, l1 = trained(), trained(l2=0.01), trained(l1=0.003)
+    sq = lambda s: sum(float(np.square(w).sum()) for w in s.weights)  # noqa: E731
+    ab = lambda s: sum(float(np.abs(w).sum()) for w in s.weights)  # noqa: E731
+    assert sq(l2) < 0.8 * sq(plain) and ab(l1) < 0.8 * ab(plain)
+    assert plain.penalty == 0 and np.isclose(l2.penalty, 0.01 * sq(l2), rtol=1e-5)
+    assert np.isclose(l1.penalty, 0.003 * ab(l1), rtol=1e-5)
+
+
+def test_dropout_trains_but_evaluation_uses_the_whole_network(penguins):
+    """Dropout changes training (other weights than without it) but not evaluation: the snapshot's
+    validation loss is the whole network's, the same as a forward pass without any dropout."""
+    t0, t1 = make(penguins, seed=3), make(penguins, seed=3, dropout=0.5)
+    a, b = t0.train_epoch(), t1.train_epoch()
+    data = t1.data
+    assert not np.allclose(a.weights[0], b.weights[0])
+    fp = forward(b.weights, b.biases, "relu", data.X_val)
+    p = fp.probabilities[np.arange(len(data.y_val)), data.y_val]
+    assert np.isclose(b.val_loss, -np.log(p).mean(), rtol=1e-4)
+    assert np.isclose(t1.snapshot().val_loss, b.val_loss, rtol=1e-5)  # evaluation twice: the same
+
+
+def test_cures_out_of_range_are_refused_naming_the_range():
+    for bad, words in ((dict(l2=-1), "L2"), (dict(l1=float("nan")), "L1"), (dict(dropout=1.0), "dropout"),
+                       (dict(early_stopping=-2), "patience")):
+        with pytest.raises(UserError, match=words):
+            TrainConfig(**bad)

@@ -11,6 +11,8 @@ class TrainingPanel(Panel):
     name, title, area, raised = "controls", "Training", LEFT, True
 
     def create(self):
+        from PySide6.QtWidgets import QScrollArea
+
         from gui.controls import ControlsPanel
 
         self.widget = c = ControlsPanel()
@@ -19,7 +21,14 @@ class TrainingPanel(Panel):
                        (c.reset_button, "New random weights with the current settings (Ctrl+R)")):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setToolTip(tip)
-        return c
+        # scrolls up and down in a short window (never sideways: the dock keeps the controls' width)
+        scroll = QScrollArea()
+        scroll.setWidget(c)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(c.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        return scroll
 
     def bind(self):
         c, s, w = self.widget, self.session, self.window
@@ -66,8 +75,8 @@ class TrainingPanel(Panel):
         if cfg is None:
             return
         v = self.widget.values()
-        changes = {k: v[k] for k in ("optimizer", "learning_rate", "momentum", "batch_size")
-                   if v[k] != getattr(cfg, k)}
+        changes = {k: v[k] for k in ("optimizer", "learning_rate", "momentum", "batch_size", "l2", "l1",
+                                     "dropout", "early_stopping") if v[k] != getattr(cfg, k)}
         if not changes:
             return
         if "optimizer" in changes or "momentum" in changes:
