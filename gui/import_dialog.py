@@ -254,6 +254,37 @@ class ImportDialog(QDialog):
 
     def __init__(self, path, parent=None, hidden=None):
         super().__init__(parent)
+        self._read(path, hidden)
+        self.setWindowTitle(f"Open data: {self.path.name}")
+        self.setMinimumSize(900, 600)
+        self.resize(1120, 720)
+        self.setSizeGripEnabled(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 12, 12, 10)
+        lay.setSpacing(8)
+        self._build_header()
+        lay.addWidget(self.file_label)
+        lay.addWidget(self.format_label)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setChildrenCollapsible(False)
+        lay.addWidget(split, 1)
+        split.addWidget(self._build_preview())
+        side = QWidget()  # the choice: label and features
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self._build_label_box())
+        sl.addWidget(self._build_feature_box(), 1)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([680, 400])
+        lay.addWidget(self._build_summary())
+        lay.addWidget(self._build_buttons())
+        self._start_timers()
+        self._choose_defaults()
+
+    def _read(self, path, hidden):
+        """Read the file (its head when big, then the whole in a thread) and describe its columns."""
         self.path = Path(path)
         try:
             big = self.path.is_file() and self.path.stat().st_size > BACKGROUND_BYTES
@@ -264,23 +295,15 @@ class ImportDialog(QDialog):
         self._touched = False  # the person changed the label or the ticks
         self.hidden = tuple(hidden) if hidden else None
         self.columns = [str(c) for c in self.df.columns]
-        n_rows = len(self.df)
-        self.infos = describe_columns(self.df, self.fmt.decimal, distinct=n_rows <= BIG_TABLE_ROWS)
+        self.infos = describe_columns(self.df, self.fmt.decimal, distinct=len(self.df) <= BIG_TABLE_ROWS)
         self._info = dict(zip(self.columns, self.infos, strict=True))
         self._dataset: Dataset | None = None
         self._error: str | None = None
         self._dirty = False
         self._quiet = False
 
-        self.setWindowTitle(f"Open data: {self.path.name}")
-        self.setMinimumSize(900, 600)
-        self.resize(1120, 720)
-        self.setSizeGripEnabled(True)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(12, 12, 12, 10)
-        lay.setSpacing(8)
-
-        # the file and how it was read
+    def _build_header(self):
+        """The file's name and how it was read."""
         self.file_label = QLabel(f"<span style='font-size:14pt; font-weight:600'>"
                                  f"{html.escape(self.path.name)}</span>")
         self.file_label.setToolTip(str(self.path.resolve()))
@@ -290,14 +313,9 @@ class ImportDialog(QDialog):
         self.format_label.setToolTip(
             "How the file was read, detected from its first lines. If this looks wrong (e.g. one single "
             "column, or numbers shown as text), save the file again as a comma-separated UTF-8 CSV.")
-        lay.addWidget(self.file_label)
-        lay.addWidget(self.format_label)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.setChildrenCollapsible(False)
-        lay.addWidget(split, 1)
-
-        # preview
+    def _build_preview(self) -> QGroupBox:
+        """The table as read, the label column tinted and unused columns greyed."""
         pbox = self.preview_box = QGroupBox(self._preview_title())
         pl = QVBoxLayout(pbox)
         pl.setContentsMargins(6, 12, 6, 6)
@@ -313,12 +331,10 @@ class ImportDialog(QDialog):
         self.preview.setToolTip("The table as read from the file. The label column is tinted; greyed "
                                 "columns are not used as features. — marks a missing value.")
         pl.addWidget(self.preview)
-        split.addWidget(pbox)
+        return pbox
 
-        # choice: label and features
-        side = QWidget()
-        sl = QVBoxLayout(side)
-        sl.setContentsMargins(0, 0, 0, 0)
+    def _build_label_box(self) -> QGroupBox:
+        """The label column's combo box."""
         lbox = QGroupBox("Label: what to predict")
         lf = QFormLayout(lbox)
         lf.setContentsMargins(8, 14, 8, 8)
@@ -331,8 +347,10 @@ class ImportDialog(QDialog):
         self.label_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.label_combo.setMinimumContentsLength(16)
         lf.addRow("Column:", self.label_combo)
-        sl.addWidget(lbox)
+        return lbox
 
+    def _build_feature_box(self) -> QGroupBox:
+        """A check box and a hint per column, and the all/none buttons with the count."""
         fbox = QGroupBox("Features: the network's inputs")
         fl = QVBoxLayout(fbox)
         fl.setContentsMargins(8, 14, 8, 8)
@@ -382,13 +400,10 @@ class ImportDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.count_label)
         fl.addLayout(buttons)
-        sl.addWidget(fbox, 1)
-        split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([680, 400])
+        return fbox
 
-        # summary
+    def _build_summary(self) -> QGroupBox:
+        """What training will use, and the progress of reading the whole file."""
         sbox = QGroupBox("What training will use")
         sb = QVBoxLayout(sbox)
         sb.setContentsMargins(10, 14, 10, 8)
@@ -409,8 +424,10 @@ class ImportDialog(QDialog):
         self.progress.setToolTip("Reading the whole file: training needs every row. Cancel stops it.")
         self.progress.setVisible(self._job is not None)
         sb.addWidget(self.progress)
-        lay.addWidget(sbox)
+        return sbox
 
+    def _build_buttons(self) -> QDialogButtonBox:
+        """OK (build a network for this data) and Cancel (keep the current data)."""
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                            | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
@@ -420,20 +437,23 @@ class ImportDialog(QDialog):
         self.cancel_button.setToolTip("Keep the current data")
         self.button_box.accepted.connect(self.accept)
         self.button_box.rejected.connect(self.reject)
-        lay.addWidget(self.button_box)
+        return self.button_box
 
+    def _start_timers(self):
+        """The debounce of recomputing the summary, and the poll of the whole file's reading."""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._recompute)
-        self._debounce = n_rows > BIG_TABLE_ROWS
+        self._debounce = len(self.df) > BIG_TABLE_ROWS
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._poll_read)
         if self._job is not None:
             self._poll.start()
 
-        # defaults: the engine's label and suggested features
+    def _choose_defaults(self):
+        """Defaults: the engine's label and suggested features."""
         label = str(default_label(list(self.df.columns)))
         ticked = set(map(str, suggest_features(self.df, label, self.fmt.decimal)))
         self._quiet = True

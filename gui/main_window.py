@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
 
     def _build_views(self):
         """The second stage of start-up: the network view and the panels replace the placeholders."""
-        from gui.network_view import NetworkPanel
+        from gui.network_panel import NetworkPanel
 
         self.network = NetworkPanel(self)
         self.view = self.network.view
