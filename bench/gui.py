@@ -833,6 +833,19 @@ def _phases_cpu(cpu: dict) -> dict:
             if a in cpu and b in cpu and cpu[a][0] == cpu[b][0]}
 
 
+def write_probes(tmp_path: Path, ready: bool) -> tuple[Path, Path, Path, dict]:
+    """The probe scripts in tmp_path: (main probe, bare probe, events file, environment to run them)."""
+    main_py, bare_py = tmp_path / "main_probe.py", tmp_path / "bare_probe.py"
+    main_py.write_text(textwrap.dedent(_MAIN_WRAPPER), encoding="utf-8")
+    bare_py.write_text(textwrap.dedent(_BARE_WRAPPER), encoding="utf-8")
+    (tmp_path / "nwbench_hooks.py").write_text(textwrap.dedent(_HOOKS), encoding="utf-8")
+    (tmp_path / "config").mkdir(exist_ok=True)
+    env = dict(os.environ, NWBENCH_ROOT=str(ROOT), XDG_CONFIG_HOME=str(tmp_path / "config"),
+               QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               NWBENCH_READY="1" if ready else "0")
+    return main_py, bare_py, tmp_path / "events.jsonl", env
+
+
 def measure_startup(quick: bool, log: Log = None) -> dict:
     """Launches of main.py and of a bare window, alternated; see the module docstring (4.).
 
@@ -841,16 +854,7 @@ def measure_startup(quick: bool, log: Log = None) -> dict:
     s = _settings(quick)
     _compile_sources()
     with tempfile.TemporaryDirectory(prefix="nwbench-startup-") as tmp:
-        tmp_path = Path(tmp)
-        main_py, bare_py = tmp_path / "main_probe.py", tmp_path / "bare_probe.py"
-        main_py.write_text(textwrap.dedent(_MAIN_WRAPPER), encoding="utf-8")
-        bare_py.write_text(textwrap.dedent(_BARE_WRAPPER), encoding="utf-8")
-        (tmp_path / "nwbench_hooks.py").write_text(textwrap.dedent(_HOOKS), encoding="utf-8")
-        events = tmp_path / "events.jsonl"
-        (tmp_path / "config").mkdir()
-        env = dict(os.environ, NWBENCH_ROOT=str(ROOT), XDG_CONFIG_HOME=str(tmp_path / "config"),
-                   QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-                   NWBENCH_READY="1" if s["startup_ready"] else "0")
+        main_py, bare_py, events, env = write_probes(Path(tmp), s["startup_ready"])
         if s["startup_warmup"]:  # the file cache, .pyc files
             _launch(main_py, dict(env, NWBENCH_READY="0"))
             _launch(bare_py, env)

@@ -95,8 +95,10 @@ def main():
             mark = f"{op} {lim}  {'ok' if ok else 'MISSED'}"
         shown = f"{v:12.4g}" if isinstance(v, float) else f"{v!s:>12}"
         # a figure measured with a spread (e.g. snapshot_overhead_p25/_p75) shows it beside the value
-        if isinstance(results.get(f"{k}_p25"), float) and isinstance(results.get(f"{k}_p75"), float):
-            mark = f"{mark}  (quartiles {results[f'{k}_p25']:.4f}-{results[f'{k}_p75']:.4f})".lstrip()
+        base, net, _ = k.partition("_784")  # e.g. snapshot_overhead_784 -> snapshot_overhead_p25_784
+        q1, q3 = results.get(f"{base}_p25{net}"), results.get(f"{base}_p75{net}")
+        if isinstance(q1, float) and isinstance(q3, float):
+            mark = f"{mark}  (quartiles {q1:.4f}-{q3:.4f})".lstrip()
         print(f"{k:28s} {shown}  {mark}")
     if a.json:
         print(json.dumps(results))
