@@ -482,7 +482,8 @@ def measure_training(quick: bool, log: Log = None) -> dict:
         w.show()
         if not wait_until(lambda: _ready(w), 60):
             raise RuntimeError(f"the window did not become ready: {w.last_error}")
-        w.controls.set_values(dict(speed_index=len(SPEEDS) - 1))  # as fast as it goes (default: 10/s)
+        w.controls.set_values(dict(speed_index=len(SPEEDS) - 1))  # as fast as it goes (default: 10/s);
+        w.session.set_speed(w.controls.epochs_per_second())  # set_values is quiet: tell the engine
         data, config = w.session.data, w.session.config
         probe = _Lateness()
 
