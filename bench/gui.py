@@ -51,9 +51,19 @@ so only the ratios travel between machines):
    window) to hook MainWindow.__init__, which installs an application event filter; the first Paint
    event to any widget of the window schedules a zero-time timer that fires once that paint pass is
    done, and prints time.time() minus the launch time the parent passed in NWBENCH_T0. Runs alternate
-   main / bare (the full run first does one untimed warm-up of each). The full run also records when
-   the network first appears (the view painted after its first snapshot) as startup_ready_s.
+   main / bare, which goes first alternating too (the full run first does one untimed warm-up of each).
    Keys: startup_s, bare_startup_s, startup_ratio (medians of the runs).
+
+   Then the same launch goes on to the first network drawn AND a step possible: window.session.ready,
+   window.view.sizes non-empty and a paint of the view after it drew a network (checked after each
+   such paint and every 5 ms). startup_ready_s is the median launch-to-that time;
+   startup_ready_ratio the median over adjacent launches of (that time / the bare window's first
+   paint), both measured from the launch, so both include starting Python and importing PySide6.
+   Where the time goes: marks (wall and process CPU time) in the window's process and in the
+   engine's (its entry point is swapped for a wrapper that marks, imports torch, hooks load_csv,
+   Trainer and snapshot, then calls core.engine_server.serve): startup_phase_<name>_s, medians over
+   the launches (STARTUP_PHASES); build_views and the engine's imports also as _cpu_s. The engine's
+   phases run on the other core while the window builds its views, so the phases overlap.
 """
 
 from __future__ import annotations
@@ -101,7 +111,7 @@ Log = Callable[[str], None] | None
 def _settings(quick: bool) -> dict:
     if quick:
         return dict(frames=30, warmup_frames=3, warmup_s=0.5, frame_cap_s=3.0, rounds=3, block_s=1.5,
-                    idle_s=0.3, startup_runs=3, startup_warmup=False, startup_ready=False)
+                    idle_s=0.3, startup_runs=3, startup_warmup=False, startup_ready=True)
     return dict(frames=60, warmup_frames=5, warmup_s=2.0, frame_cap_s=20.0, rounds=6, block_s=3.0,
                 idle_s=0.5, startup_runs=4, startup_warmup=True, startup_ready=True)
 
@@ -472,7 +482,8 @@ def measure_training(quick: bool, log: Log = None) -> dict:
         w.show()
         if not wait_until(lambda: _ready(w), 60):
             raise RuntimeError(f"the window did not become ready: {w.last_error}")
-        w.controls.set_values(dict(speed_index=len(SPEEDS) - 1))  # as fast as it goes (default: 10/s)
+        w.controls.set_values(dict(speed_index=len(SPEEDS) - 1))  # as fast as it goes (default: 10/s);
+        w.session.set_speed(w.controls.epochs_per_second())  # set_values is quiet: tell the engine
         data, config = w.session.data, w.session.config
         probe = _Lateness()
 
@@ -622,17 +633,33 @@ class FirstPaint(QObject):
 _MAIN_WRAPPER = _PROBE + '''
 ROOT = os.environ["NWBENCH_ROOT"]
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # nwbench_hooks, for the engine too
 sys.argv = [os.path.join(ROOT, "main.py")]
+from nwbench_hooks import mark
+mark("probe_started")
 import runpy
 import gui.main_window as mw
 from PySide6.QtWidgets import QApplication
+mark("window_module_imported")
 
-_init = mw.MainWindow.__init__
 state = {}  # numbers only: what gets reported
 objs = {}  # the window and the event filters, kept alive here
 
+def check_ready():
+    # the first network drawn and a step possible: session ready, the view has a structure, and it
+    # painted after drawing a network
+    win = objs["win"]
+    view = getattr(win, "view", None)
+    if "ready_s" in state or view is None or not objs.get("painted") or not view.sizes \\
+            or not win.session.ready:
+        return
+    state["ready_s"] = time.time() - T0
+    mark("ready_and_drawn")
+    report(**state)
+
 def first_painted():
     state["first_paint_s"] = time.time() - T0
+    mark("first_paint_done")
     QApplication.instance().removeEventFilter(objs["filter"])
     if not WANT_READY:
         report(**state)
@@ -640,9 +667,9 @@ def first_painted():
 
     class Ready(QObject):
         def eventFilter(self, obj, ev):
-            if ev.type() == QEvent.Type.Paint and win.view.frames_drawn > 0 and "ready_s" not in state:
-                state["ready_s"] = -1.0
-                QTimer.singleShot(0, lambda: report(**dict(state, ready_s=time.time() - T0)))
+            if ev.type() == QEvent.Type.Paint and win.view.frames_drawn > 0 and win.view.sizes:
+                objs["painted"] = True
+                QTimer.singleShot(0, check_ready)  # once this paint pass is done
             return False
 
     objs["ready_filter"] = Ready()
@@ -654,10 +681,22 @@ def first_painted():
             win.view.viewport().installEventFilter(objs["ready_filter"])
 
     watch_view()
+    poll = objs["poll"] = QTimer()  # session.ready may come after the paint: look again every 5 ms
+    poll.timeout.connect(check_ready)
+    poll.start(5)
     QTimer.singleShot(60000, lambda: report(**{k: v for k, v in state.items() if k != "ready_s"}))
 
+import nwbench_hooks
+nwbench_hooks.hook_window(mw)
+
+_init = mw.MainWindow.__init__
+
 def init(self, *a, **k):
+    mark("window_init_start")
     _init(self, *a, **k)
+    mark("window_init_end")
+    self.confirm_close = lambda: True  # closing must never wait for an answer
+    self.confirm = lambda text: True
     objs["win"] = self
     objs["filter"] = FirstPaint(self, first_painted)
     QApplication.instance().installEventFilter(objs["filter"])
@@ -665,6 +704,74 @@ def init(self, *a, **k):
 mw.MainWindow.__init__ = init
 runpy.run_path(sys.argv[0], run_name="__main__")
 '''
+
+# Timestamps of start-up phases, in the window's process and in the engine's (spawned: the engine's
+# entry point is swapped for serve() below, which this module's file being on sys.path lets the child
+# import). Each mark appends [name, time.time(), pid, process CPU time] to the file NWBENCH_EVENTS names.
+_HOOKS = '''
+import json, os, time
+
+def mark(name):
+    path = os.environ.get("NWBENCH_EVENTS")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps([name, time.time(), os.getpid(), time.process_time()]) + "\\n")
+
+def _wrap(owner, attr, before, after=None, when=None):
+    orig = getattr(owner, attr)
+    def wrapper(*a, **k):
+        hit = when is None or when(*a, **k)
+        if hit:
+            mark(before)
+        try:
+            return orig(*a, **k)
+        finally:
+            if hit and after:
+                mark(after)
+    setattr(owner, attr, wrapper)
+
+def hook_window(mw):
+    import gui.session
+    import gui.worker
+    _wrap(mw.MainWindow, "_start", "window_start_views", "window_views_built")
+    _wrap(gui.worker.EngineProcess, "__init__", "engine_spawn_start", "engine_spawn_returned")
+    _wrap(gui.session.Session, "_on_ready", "session_on_ready", "session_ready_handled")
+    gui.worker.serve = serve
+
+def serve(commands, answers, pause_event, cancel_event):
+    mark("engine_entered")  # a new interpreter, multiprocessing's spawn preparation, main.py imported
+    import torch  # noqa: F401  (the engine's loop imports it first thing anyway)
+    mark("engine_torch_imported")
+    import core.dataset, core.engine_server as es, core.trainer
+    mark("engine_modules_imported")
+    _wrap(es.Engine, "setup", "engine_setup_start", "engine_setup_end")
+    _wrap(core.dataset, "load_csv", "engine_csv_start", "engine_csv_end")
+    _wrap(core.trainer.Trainer, "__init__", "engine_trainer_start", "engine_trainer_end")
+    _wrap(core.trainer.Trainer, "snapshot", "engine_snapshot_start", "engine_snapshot_end")
+    _wrap(es.Engine, "send", "engine_ready_sending", when=lambda self, *msg: msg[:1] == ("ready",))
+    es.serve(commands, answers, pause_event, cancel_event)
+'''
+
+# the phases reported (from, to): each a difference of two marks (launch = NWBENCH_T0)
+STARTUP_PHASES = (
+    ("python_and_pyside6_start", "launch", "probe_started"),
+    ("import_window_modules", "probe_started", "window_module_imported"),
+    ("app_and_window_init", "window_module_imported", "window_init_end"),
+    ("to_first_paint", "window_init_end", "first_paint_done"),
+    ("build_views", "window_start_views", "window_views_built"),
+    ("engine_spawn", "engine_spawn_start", "engine_entered"),
+    ("engine_import_torch", "engine_entered", "engine_torch_imported"),
+    ("engine_import_core", "engine_torch_imported", "engine_modules_imported"),
+    ("engine_wait_setup", "engine_modules_imported", "engine_setup_start"),
+    ("engine_read_csv", "engine_csv_start", "engine_csv_end"),
+    ("engine_trainer", "engine_trainer_start", "engine_trainer_end"),
+    ("engine_first_snapshot", "engine_snapshot_start", "engine_snapshot_end"),
+    ("engine_setup", "engine_setup_start", "engine_setup_end"),
+    ("ready_to_window", "engine_ready_sending", "session_on_ready"),
+    ("session_on_ready", "session_on_ready", "session_ready_handled"),
+    ("to_drawn", "session_ready_handled", "ready_and_drawn"),
+    ("window_to_ready", "window_init_start", "ready_and_drawn"),
+)
 
 _BARE_WRAPPER = _PROBE + '''
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
@@ -680,13 +787,29 @@ app.exec()
 '''
 
 
-def _launch(script: Path, env: dict, timeout: float = 90.0) -> dict:
-    env = dict(env, NWBENCH_T0=repr(time.time()))
+def _launch(script: Path, env: dict, timeout: float = 90.0, events: Path | None = None) -> dict:
+    """Run a probe script; its report, plus 'events' {mark: seconds since launch} when `events` names
+    a file for the start-up marks (the first time each mark was made), and 'cpu_events'
+    {mark: (pid, process CPU seconds)}."""
+    t0 = time.time()
+    env = dict(env, NWBENCH_T0=repr(t0))
+    if events is not None:
+        events.unlink(missing_ok=True)
+        env["NWBENCH_EVENTS"] = str(events)
     proc = subprocess.run([sys.executable, str(script)], env=env, cwd=str(ROOT), capture_output=True,
                           text=True, timeout=timeout)
     for line in proc.stdout.splitlines():
         if line.startswith("NWBENCH "):
-            return json.loads(line[len("NWBENCH "):])
+            out = json.loads(line[len("NWBENCH "):])
+            if events is not None and events.exists():
+                marks: dict = {"launch": 0.0}
+                cpu: dict = {}
+                for row in events.read_text(encoding="utf-8").splitlines():
+                    name, t, pid, c = json.loads(row)
+                    marks.setdefault(name, t - t0)
+                    cpu.setdefault(name, (pid, c))
+                out["events"], out["cpu_events"] = marks, cpu
+            return out
     raise RuntimeError(f"{script.name} reported nothing (exit {proc.returncode}): {proc.stderr[-2000:]}")
 
 
@@ -700,37 +823,86 @@ def _compile_sources():
         compileall.compile_dir(str(ROOT / pkg), quiet=1)
 
 
+def _phases(events: dict) -> dict:
+    """Seconds per start-up phase (STARTUP_PHASES) from one launch's marks; phases not reached left out."""
+    return {name: events[b] - events[a] for name, a, b in STARTUP_PHASES if a in events and b in events}
+
+
+def _phases_cpu(cpu: dict) -> dict:
+    """CPU seconds of the process that ran the phase, for phases that begin and end in one process."""
+    return {name: cpu[b][1] - cpu[a][1] for name, a, b in STARTUP_PHASES
+            if a in cpu and b in cpu and cpu[a][0] == cpu[b][0]}
+
+
+def write_probes(tmp_path: Path, ready: bool) -> tuple[Path, Path, Path, dict]:
+    """The probe scripts in tmp_path: (main probe, bare probe, events file, environment to run them)."""
+    main_py, bare_py = tmp_path / "main_probe.py", tmp_path / "bare_probe.py"
+    main_py.write_text(textwrap.dedent(_MAIN_WRAPPER), encoding="utf-8")
+    bare_py.write_text(textwrap.dedent(_BARE_WRAPPER), encoding="utf-8")
+    (tmp_path / "nwbench_hooks.py").write_text(textwrap.dedent(_HOOKS), encoding="utf-8")
+    (tmp_path / "config").mkdir(exist_ok=True)
+    env = dict(os.environ, NWBENCH_ROOT=str(ROOT), XDG_CONFIG_HOME=str(tmp_path / "config"),
+               QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               NWBENCH_READY="1" if ready else "0")
+    return main_py, bare_py, tmp_path / "events.jsonl", env
+
+
 def measure_startup(quick: bool, log: Log = None) -> dict:
+    """Launches of main.py and of a bare window, alternated; see the module docstring (4.).
+
+    startup_ready_ratio is the median over adjacent (main, bare) launches of (launch to the first
+    network drawn with a step possible) / (launch to the bare window's first paint)."""
     s = _settings(quick)
     _compile_sources()
     with tempfile.TemporaryDirectory(prefix="nwbench-startup-") as tmp:
-        tmp_path = Path(tmp)
-        main_py, bare_py = tmp_path / "main_probe.py", tmp_path / "bare_probe.py"
-        main_py.write_text(textwrap.dedent(_MAIN_WRAPPER), encoding="utf-8")
-        bare_py.write_text(textwrap.dedent(_BARE_WRAPPER), encoding="utf-8")
-        (tmp_path / "config").mkdir()
-        env = dict(os.environ, NWBENCH_ROOT=str(ROOT), XDG_CONFIG_HOME=str(tmp_path / "config"),
-                   QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-                   NWBENCH_READY="1" if s["startup_ready"] else "0")
+        main_py, bare_py, events, env = write_probes(Path(tmp), s["startup_ready"])
         if s["startup_warmup"]:  # the file cache, .pyc files
             _launch(main_py, dict(env, NWBENCH_READY="0"))
             _launch(bare_py, env)
-        mains, bares, readies = [], [], []
+        mains, bares, readies, ready_ratios, phases, phases_cpu = [], [], [], [], [], []
         for r in range(s["startup_runs"]):
-            m = _launch(main_py, env)
-            b = _launch(bare_py, env)
+            # alternate which goes first, so a slow spell does not always fall on the same one
+            if r % 2 == 0:
+                m = _launch(main_py, env, events=events)
+                b = _launch(bare_py, env)
+            else:
+                b = _launch(bare_py, env)
+                m = _launch(main_py, env, events=events)
             mains.append(m["first_paint_s"])
             bares.append(b["first_paint_s"])
+            ph = _phases(m.get("events", {}))
+            ph_cpu = _phases_cpu(m.get("cpu_events", {}))
+            phases.append(ph)
+            phases_cpu.append(ph_cpu)
             if "ready_s" in m:
                 readies.append(m["ready_s"])
+                ready_ratios.append(m["ready_s"] / b["first_paint_s"])
             if log:
                 log(f"  run {r + 1}: main.py first paint {m['first_paint_s']:.3f} s"
-                    + (f" (network shown {m['ready_s']:.3f} s)" if "ready_s" in m else "")
-                    + f", bare window {b['first_paint_s']:.3f} s")
+                    + (f", network drawn and a step possible {m['ready_s']:.3f} s" if "ready_s" in m else "")
+                    + f"; bare window {b['first_paint_s']:.3f} s"
+                    + (f"; ratio {ready_ratios[-1]:.2f}" if "ready_s" in m else ""))
+                if "engine_import_torch" in ph:
+                    log("    phases, wall s (CPU s of that process): " + ", ".join(
+                        f"{k} {v:.3f}" + (f" ({ph_cpu[k]:.3f})" if k in ph_cpu else "")
+                        for k, v in ph.items()))
     startup, bare = _median(mains), _median(bares)
-    return {"startup_s": startup, "bare_startup_s": bare, "startup_ratio": startup / bare,
-            "startup_ready_s": _median(readies) if readies else None,
-            "startup_runs": {"main": mains, "bare": bares, "ready": readies}}
+    out = {"startup_s": startup, "bare_startup_s": bare, "startup_ratio": startup / bare,
+           "startup_ready_s": _median(readies) if readies else None,
+           "startup_ready_ratio": _median(ready_ratios) if ready_ratios else None,
+           "startup_runs": {"main": mains, "bare": bares, "ready": readies, "ready_ratio": ready_ratios,
+                            "phases": phases, "phases_cpu": phases_cpu}}
+    if ready_ratios:
+        out["startup_ready_ratio_min"] = min(ready_ratios)
+        out["startup_ready_ratio_max"] = max(ready_ratios)
+    for name, _a, _b in STARTUP_PHASES:  # medians over the launches that reached the phase
+        vals = [ph[name] for ph in phases if name in ph]
+        if vals:
+            out[f"startup_phase_{name}_s"] = _median(vals)
+        vals = [ph[name] for ph in phases_cpu if name in ph]
+        if vals and name in ("build_views", "engine_import_torch", "engine_import_core"):
+            out[f"startup_phase_{name}_cpu_s"] = _median(vals)
+    return out
 
 
 # -- the whole benchmark ----------------------------------------------------------------------------
@@ -816,7 +988,15 @@ def _report(r: dict) -> str:
                         else f" (budget ran out at {r['session_epochs_reached']} epochs)"))
     lines.append("\nstart-up (medians):")
     lines.append(f"  main.py {r['startup_s']:.3f} s, bare window {r['bare_startup_s']:.3f} s"
-                 + (f"; network shown at {r['startup_ready_s']:.3f} s" if r.get("startup_ready_s") else ""))
+                 + (f"; network drawn and a step possible at {r['startup_ready_s']:.3f} s, "
+                    f"startup_ready_ratio {r['startup_ready_ratio']:.2f} "
+                    f"({r['startup_ready_ratio_min']:.2f}-{r['startup_ready_ratio_max']:.2f})"
+                    if r.get("startup_ready_s") else ""))
+    ph = [(name, r[f"startup_phase_{name}_s"]) for name, _a, _b in STARTUP_PHASES
+          if f"startup_phase_{name}_s" in r]
+    if ph:
+        lines.append("  phases (s, they overlap: the engine starts after the first paint): "
+                     + ", ".join(f"{name} {v:.3f}" for name, v in ph))
     lines.append("\nkey figures:")
     for key in ("frame_ms_60", "frame_ms_5k", "frame_ms_109k", "floor_ms_60", "floor_ms_5k", "floor_ms_109k",
                 "frame_vs_floor_60", "frame_vs_floor_5k", "frame_vs_floor_109k", "gui_training_ratio",
