@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def _rate(config, key: str) -> str:
+    v = getattr(config, key, 0) if config is not None else 0
+    return f"{v:g}" if v else "off"
+
+
 def concepts_html(snap=None, config=None) -> str:
     lr = f"{config.learning_rate:g}" if config is not None else "–"
     opt = config.optimizer if config is not None else "–"
@@ -31,6 +36,22 @@ def concepts_html(snap=None, config=None) -> str:
                       f"weight. Now: {opt}."),
         ("mini-batch", f"the rows averaged into one gradient step. Now: {bs} rows."),
         ("epoch", "one pass over every training row; the views update once per epoch."),
+        ("validation rows", "rows held out of training (30 % by default, every class in its "
+                            "share): the network's loss and accuracy on them say how it does on "
+                            "data it has not seen."),
+        ("accuracy", "the share of rows whose most probable class is the true one."),
+        ("overfitting", "the training loss keeps falling while the validation loss rises: the "
+                        "network is learning the training rows' noise, not the problem. The cures "
+                        "below (Training dock, 'Against overfitting') each fight it."),
+        ("L2 penalty", f"adds rate·Σw² to the loss, so every step also pulls each weight towards 0 "
+                       f"(weight decay). Now: {_rate(config, 'l2')}."),
+        ("L1 penalty", f"adds rate·Σ|w|: each step moves every weight towards 0 by the same amount, "
+                       f"so many end at exactly 0. Now: {_rate(config, 'l1')}."),
+        ("dropout", f"in each training pass a share of every hidden layer's neurons is switched off at "
+                    f"random, so no neuron can lean on another; evaluation uses them all. Now: "
+                    f"{_rate(config, 'dropout')}."),
+        ("early stopping", "pause when the validation loss has not reached a new low for a number of "
+                           "epochs (the patience), and go back to the epoch of its lowest value."),
     ]
     body = "".join(f"<tr><td style='padding:2px 8px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
