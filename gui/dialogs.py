@@ -1,9 +1,11 @@
-"""Messages that do not block the event loop: training keeps drawing while one is open."""
+"""The window's messages, opened without blocking the event loop (training keeps drawing)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
+
+APP_NAME = "NeuroWatch"
 
 
 def open_warning(parent, title: str, message: str, keep: list) -> QMessageBox:
@@ -14,3 +16,37 @@ def open_warning(parent, title: str, message: str, keep: list) -> QMessageBox:
     keep.append(box)
     box.open()
     return box
+
+
+def offer_best_epoch(window, best: int, loss: float, patience: int):
+    """Early stopping paused training: offer the epoch of the lowest validation loss."""
+    B = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Information, "Early stopping",
+                      f"The validation loss has not gone below its lowest value, {loss:.4f} at "
+                      f"epoch {best}, for {patience} epochs, so training paused: more epochs "
+                      f"were fitting the training rows, not the problem. Go to epoch {best} "
+                      f"on the timeline (Save then saves that network)?", B.Yes | B.No, window)
+    box.setDefaultButton(B.Yes)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.buttonClicked.connect(
+        lambda b: window.session.view_epoch(best) if box.standardButton(b) == B.Yes else None)
+    window.early_stop_box = box
+    window.statusBar().showMessage(f"Early stopping: lowest validation loss at epoch {best}", 8000)
+    box.open()
+
+
+def about(window):
+    QMessageBox.about(window, f"About {APP_NAME}",
+                      f"<b>{APP_NAME}</b><br>Watch a neural network learn: every neuron, weight "
+                      f"and gradient, trained live with PyTorch.<br><br>Penguin data: Gorman, "
+                      f"Williams &amp; Fraser (2014), Palmer Station LTER, CC0.")
+
+
+def concepts(window):
+    from gui.concepts import concepts_html
+
+    box = QMessageBox(QMessageBox.Icon.Information, "What am I looking at?", "", parent=window)
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(concepts_html(window.session.latest, window.session.config))
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()

@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox
 
-from gui import menus
-from gui.dialogs import open_warning
+from gui import dialogs, menus
+from gui.dialogs import APP_NAME, open_warning
 from gui.files import FileCommands
 from gui.panels import LEFT, PANELS
 from gui.session import Session
@@ -22,7 +22,6 @@ from gui.session import Session
 # bar) before the controls, the engine, numpy, pyqtgraph and the views load (see _start), so it
 # appears at once.
 
-APP_NAME = "NeuroWatch"
 FRAME_MS = 16
 PANEL_MS = 250  # plots, panels, status and timeline: at most 4 updates a second while playing
 PLAY_FRAME_MS = 50  # frame timer while playing: 20 frames a second leave the GIL to the worker
@@ -185,7 +184,7 @@ class MainWindow(QMainWindow):
             lambda playing: self._frame.setInterval(PLAY_FRAME_MS if playing else FRAME_MS))
         s.result.connect(self._on_result)
         s.error.connect(self.show_error)
-        s.stoppedEarly.connect(self._on_stopped_early)
+        s.stoppedEarly.connect(functools.partial(dialogs.offer_best_epoch, self))
         s.message.connect(self.statusBar().showMessage)
 
     # -- menus and toolbar ---------------------------------------------------------------------
@@ -411,22 +410,6 @@ class MainWindow(QMainWindow):
         self._drawn = None
         self._draw(force=epoch is not None)
 
-    def _on_stopped_early(self, best: int, loss: float, patience: int):
-        """Early stopping paused training: offer the epoch of the lowest validation loss."""
-        B = QMessageBox.StandardButton
-        box = QMessageBox(QMessageBox.Icon.Information, "Early stopping",
-                          f"The validation loss has not gone below its lowest value, {loss:.4f} at "
-                          f"epoch {best}, for {patience} epochs, so training paused: more epochs "
-                          f"were fitting the training rows, not the problem. Go to epoch {best} "
-                          f"on the timeline (Save then saves that network)?", B.Yes | B.No, self)
-        box.setDefaultButton(B.Yes)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(
-            lambda b: self.session.view_epoch(best) if box.standardButton(b) == B.Yes else None)
-        self.early_stop_box = box
-        self.statusBar().showMessage(f"Early stopping: lowest validation loss at epoch {best}", 8000)
-        box.open()
-
     def _on_result(self, kind: str, payload):
         if kind == "lr_demo":
             from gui.lr_demo import LearningRateDemo
@@ -511,6 +494,12 @@ class MainWindow(QMainWindow):
                                  QMessageBox.StandardButton.No)
         return r == QMessageBox.StandardButton.Yes
 
+    def show_about(self):
+        dialogs.about(self)
+
+    def show_concepts(self):
+        dialogs.concepts(self)
+
     def _confirm_close_dialog(self) -> bool:
         """Quit with a network trained since it was last saved: Save, Discard, or Cancel."""
         n = self.session.unsaved_epochs
@@ -523,21 +512,6 @@ class MainWindow(QMainWindow):
         if r == B.Save:
             return self.files.save_network_dialog()
         return r == B.Discard
-
-    def show_about(self):
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<b>{APP_NAME}</b><br>Watch a neural network learn: every neuron, weight "
-                          f"and gradient, trained live with PyTorch.<br><br>Penguin data: Gorman, "
-                          f"Williams &amp; Fraser (2014), Palmer Station LTER, CC0.")
-
-    def show_concepts(self):
-        from gui.concepts import concepts_html
-
-        box = QMessageBox(QMessageBox.Icon.Information, "What am I looking at?", "", parent=self)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(concepts_html(self.session.latest, self.session.config))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
 
     # -- drag and drop ------------------------------------------------------------------------
     def dragEnterEvent(self, ev):
