@@ -87,3 +87,100 @@ def report_from_confusion(confusion) -> ClassReport:
 def classification_report(y_true, y_pred, n_classes: int) -> ClassReport:
     """The confusion matrix of class indices and its figures (see report_from_confusion)."""
     return report_from_confusion(confusion_matrix(y_true, y_pred, n_classes))
+
+
+def label_indices(values, class_names) -> tuple[np.ndarray, dict[str, int]]:
+    """Class index per row from a file's label values: -1 where the value is missing (empty, NaN),
+    -2 where it names no class of the model; and {unknown name: rows}, most frequent first.
+
+    Values are compared as stripped text; where every class name is a whole number (classes coded
+    1, 2, 3) a value such as "2.0" is class "2"."""
+    import pandas as pd
+
+    names = [str(c) for c in class_names]
+    where = {c: i for i, c in enumerate(names)}
+    numeric = bool(names) and all(_whole(c) is not None for c in names)
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))  # -1: missing (None, NaN, NA)
+    per_unique = np.empty(len(uniques) + 1, dtype=np.int64)
+    per_unique[-1] = -1
+    texts = []
+    for j, v in enumerate(uniques):
+        text = str(v).strip()
+        texts.append(text)
+        if text.lower() in ("", "nan", "na", "n/a", "<na>", "none", "null"):
+            per_unique[j] = -1
+            continue
+        i = where.get(text, -2)
+        if i == -2 and numeric and _whole(text) is not None:
+            i = where.get(str(_whole(text)), -2)
+        per_unique[j] = i
+    out = per_unique[codes]
+    unknown: dict[str, int] = {}
+    bad = np.flatnonzero(per_unique[:-1] == -2)
+    if len(bad):
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        for j in bad:
+            unknown[texts[j]] = unknown.get(texts[j], 0) + int(counts[j])
+    return out, dict(sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _whole(text: str):
+    try:
+        f = float(text)
+    except (TypeError, ValueError):
+        return None
+    return int(f) if f == f and abs(f) < 2.0**53 and f == int(f) else None
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    """Observations that carry their true labels, scored against the network's predictions.
+
+    Only rows that were classified and whose label names a class of the model are scored; rows with
+    a label the model does not know are counted in `unknown` by name, rows without a label in
+    `unlabelled`, and labelled rows the network could not classify in `unclassified`."""
+
+    label: str  # the label column's name in the file
+    report: ClassReport  # over the scored rows
+    truth: np.ndarray  # (n,) class index per row; -1 no label, -2 a class the model does not know
+    correct: np.ndarray  # (n,) int8: 1 right, 0 wrong, -1 not scored
+    unknown: dict[str, int]
+    unlabelled: int
+    unclassified: int
+
+    @property
+    def scored(self) -> int:
+        return self.report.total
+
+    def to_json(self, class_names) -> dict:
+        r = self.report
+        return dict(label=self.label, scored=self.scored, accuracy=r.accuracy,
+                    confusion=r.confusion.tolist(), per_class=r.per_class(class_names),
+                    unknown_labels=dict(self.unknown), unlabelled=self.unlabelled,
+                    labelled_unclassified=self.unclassified)
+
+
+def score_labels(values, predicted, valid, class_names, label: str = "label") -> LabelScore:
+    """Score predicted class indices (n,) against a file's label values (n,); `valid` (n,) bool
+    says which rows were classified (the others' predictions are ignored)."""
+    truth, unknown = label_indices(values, class_names)
+    valid = np.asarray(valid, dtype=bool)
+    predicted = np.asarray(predicted)
+    known = truth >= 0
+    use = known & valid
+    k = len(class_names)
+    report = classification_report(truth[use], predicted[use].astype(np.int64), k)
+    correct = np.full(len(truth), -1, dtype=np.int8)
+    correct[use] = truth[use] == predicted[use]
+    return LabelScore(label=str(label), report=report, truth=truth, correct=correct, unknown=unknown,
+                      unlabelled=int((truth == -1).sum()), unclassified=int((known & ~valid).sum()))
+
+
+def find_label_column(columns, label: str):
+    """The file's column holding the model's label (same name, or differing only in case and
+    surrounding spaces), or None."""
+    columns = list(columns)
+    if label in columns:
+        return label
+    low = str(label).strip().lower()
+    return next((c for c in columns if str(c).strip().lower() == low), None)
