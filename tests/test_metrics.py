@@ -79,3 +79,20 @@ def test_against_sklearn_with_a_class_never_predicted(penguins_path):
     p, rc, f1, s = skm.precision_recall_fscore_support(ds.y, pred, labels=[0, 1, 2], zero_division=0)
     assert r.precision == pytest.approx(p) and r.recall == pytest.approx(rc)
     assert r.f1 == pytest.approx(f1) and r.precision[1] == 0.0
+
+
+def test_file_labels_are_matched_to_classes_and_unknown_ones_counted_apart():
+    from core.metrics import label_indices, score_labels
+
+    idx, unknown = label_indices(["a", " b ", "c", None, float("nan"), "", "c", "Z"], ["a", "b"])
+    assert idx.tolist() == [0, 1, -2, -1, -1, -1, -2, -2] and unknown == {"c": 2, "Z": 1}
+    idx, unknown = label_indices(["1.0", 2, "3", "x"], ["1", "2"])  # classes coded as numbers
+    assert idx.tolist() == [0, 1, -2, -2] and unknown == {"3": 1, "x": 1}
+    # row 2 has an unknown label, row 3 was not classified: neither is scored
+    s = score_labels(["a", "b", "c", "a", "b"], [0, 0, 1, 1, 1], [True, True, True, False, True],
+                     ["a", "b"])
+    assert s.report.confusion.tolist() == [[1, 0], [1, 1]] and s.scored == 3
+    assert s.correct.tolist() == [1, 0, -1, -1, 1]
+    assert s.unknown == {"c": 1} and s.unclassified == 1 and s.unlabelled == 0
+    j = s.to_json(["a", "b"])
+    assert j["accuracy"] == pytest.approx(2 / 3) and j["unknown_labels"] == {"c": 1}
