@@ -363,9 +363,8 @@ class ConfusionView(QWidget):
         self.activation = activation
         self.snapshot = None
         self._cache.clear()
-        self.matrix.selected = None
-        self.listed = np.zeros(0, dtype=np.int64)
-        self._fill_rows()
+        self.report = None
+        self._forget_cell()
 
     def set_snapshot(self, snap):
         self.snapshot = snap
@@ -379,10 +378,15 @@ class ConfusionView(QWidget):
 
     def _which_changed(self, _index: int):
         self.split = self.which.currentData()
-        self.matrix.selected = None
-        self.listed = np.zeros(0, dtype=np.int64)
+        self._forget_cell()
         self._compute()
         self._draw()
+
+    def _forget_cell(self):
+        self.matrix.selected = None
+        self.listed = np.zeros(0, dtype=np.int64)
+        self.rows_caption.setText("Click a cell of the matrix to list its rows.")
+        self._fill_rows()
 
     # -- the computation --------------------------------------------------------------------------
     def split_arrays(self, split: str | None = None):
