@@ -184,3 +184,20 @@ def find_label_column(columns, label: str):
         return label
     low = str(label).strip().lower()
     return next((c for c in columns if str(c).strip().lower() == low), None)
+
+
+def lowest_validation(metrics) -> tuple[int, float] | None:
+    """(epoch, validation loss) of the lowest finite validation loss in an epoch-metrics table
+    (n, 5: epoch, train loss, train accuracy, validation loss, validation accuracy), the earliest
+    epoch on a tie; the untrained network (epoch 0) does not count. None without a trained epoch
+    with a validation loss."""
+    m = np.asarray(metrics, dtype=np.float64)
+    if m.ndim != 2 or m.shape[0] == 0:
+        return None
+    m = m[m[:, 0] > 0]
+    ok = np.isfinite(m[:, 3]) if len(m) else np.zeros(0, dtype=bool)
+    if not ok.any():
+        return None
+    m = m[ok]
+    i = int(np.argmin(m[:, 3]))
+    return int(m[i, 0]), float(m[i, 3])
