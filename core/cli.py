@@ -13,7 +13,7 @@ import sys
 import time
 
 from core.errors import UserError
-from core.wording import plural
+from core.wording import one_line, plural
 
 EXIT_BAD_INPUT = 2
 
@@ -100,7 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("classify", help="classify the rows of a CSV with a saved network")
     c.add_argument("model", help="a network saved by `train --out` or the window")
     c.add_argument("data", help="CSV with the network's feature columns (any order, extras ignored)")
-    c.add_argument("--out", help="write predictions here (default: stdout)")
+    c.add_argument("--out", help="write predictions here (default: stdout, unless --json)")
+    c.add_argument("--json", action="store_true",
+                   help="stdout: one JSON line of counts and, when the file has the model's label "
+                        "column, accuracy, confusion matrix and per-class figures (predictions go "
+                        "to --out only)")
     return p
 
 
@@ -133,6 +137,7 @@ def cmd_train(a) -> int:
         f"batch {cfg.batch_size}, {cfg.loss}, on {trainer.device_reason}")
     m = None
     status = 0
+    best_epoch, best_loss = None, math.inf  # the epoch of the lowest validation loss
     for _ in range(a.epochs):
         try:
             m = trainer.train_epoch(snapshot=False)
@@ -140,6 +145,8 @@ def cmd_train(a) -> int:
             print(f"main.py train: {e}", file=sys.stderr)
             status = EXIT_BAD_INPUT
             break
+        if math.isfinite(m["val_loss"]) and m["val_loss"] < best_loss:
+            best_epoch, best_loss = m["epoch"], m["val_loss"]
         log(f"epoch {m['epoch']}/{a.epochs}  train loss {m['train_loss']:.4f} acc "
             f"{m['train_accuracy']:.3f}  val loss {m['val_loss']:.4f} acc {m['val_accuracy']:.3f}")
     seconds = time.perf_counter() - t0
@@ -155,7 +162,8 @@ def cmd_train(a) -> int:
         "label": ds.label_name, "layer_sizes": list(trainer.spec.layer_sizes),
         "rows_used": int(len(ds.y)), "rows_dropped": ds.rows_dropped,
         "seconds": round(seconds, 4), "model": a.out if a.out and trainer.epoch > 0 else None,
-        "diverged": status != 0, "warnings": list(ds.warnings),
+        "diverged": status != 0, "warnings": list(ds.warnings), "task": "classification",
+        "best_epoch": best_epoch, **_validation_figures(trainer, data, cfg.activation),
     }
     if a.json:
         print(json.dumps(result))
@@ -163,6 +171,31 @@ def cmd_train(a) -> int:
         print(f"trained {trainer.epoch} epochs in {seconds:.2f} s: validation accuracy "
               f"{m['val_accuracy']:.3f}, loss {m['val_loss']:.4f}")
     return status
+
+
+def _validation_figures(trainer, data, activation: str) -> dict:
+    """val_rows, val_confusion (row = true class, column = predicted, in class order) and
+    val_per_class for the network as trained (its last epoch), from a numpy forward pass of the
+    validation rows; None for both without validation rows."""
+    import numpy as np
+
+    from core.metrics import classification_report
+    from core.network import forward
+
+    n = len(data.X_val)
+    if n == 0:
+        return dict(val_rows=0, val_confusion=None, val_per_class=None)
+    w, b = trainer.weights_numpy()
+    # float32, the precision the trainer computes in: the same predictions as its val_accuracy
+    pred = forward(w, b, activation, data.X_val, dtype=np.float32).probabilities.argmax(axis=1)
+    r = classification_report(data.y_val, pred, len(data.class_names))
+    return dict(val_rows=n, val_confusion=r.confusion.tolist(),
+                val_per_class=_rounded(r.per_class(data.class_names)))
+
+
+def _rounded(per_class: dict) -> dict:
+    return {c: {k: (v if isinstance(v, int) else round(v, 6)) for k, v in f.items()}
+            for c, f in per_class.items()}
 
 
 def _num(v):
@@ -195,14 +228,66 @@ def cmd_classify(a) -> int:
         print(f"main.py classify: {plural(pred.n_invalid, 'row')} of {a.data} {have} a feature that is "
               f"missing, not a number or out of range, and {'was' if pred.n_invalid == 1 else 'were'} "
               f"left unclassified (line{'' if len(rows) == 1 else 's'} {shown}).", file=sys.stderr)
+    score = _score(model, pred)
     if a.out:
         _write_csv_atomic(frame, a.out)
         counts = ", ".join(f"{c}: {n}" for c, n in pred.counts().items())
         print(f"classified {plural(len(frame) - pred.n_invalid, 'row')} ({counts}) -> {a.out}",
               file=sys.stderr)
-    else:
+    elif not a.json:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    if score is not None:
+        print(_score_summary(score, model.class_names, a.data), file=sys.stderr)
+    if a.json:
+        n = len(frame)
+        result = {"rows": n, "classified": n - pred.n_invalid, "unclassified": pred.n_invalid,
+                  "classes": list(model.class_names), "counts": pred.counts(),
+                  "label": score.label if score is not None else None}
+        if score is not None:
+            j = score.to_json(model.class_names)
+            j["accuracy"] = round(j["accuracy"], 6)
+            j["per_class"] = _rounded(j["per_class"])
+            result.update(j)
+        print(json.dumps(result))
     return 0
+
+
+def _score(model, pred):
+    """The predictions scored against the file's own labels (core.metrics.LabelScore), when it has
+    the model's label column; else None."""
+    import numpy as np
+
+    from core.metrics import find_label_column, score_labels
+
+    column = find_label_column(pred.table.columns, model.label_name)
+    if column is None:
+        return None
+    at = list(pred.table.columns).index(column)
+    predicted = np.where(pred.valid, np.nan_to_num(pred.probabilities).argmax(axis=1), -1)
+    return score_labels(pred.table.iloc[:, at].to_numpy(dtype=object), predicted, pred.valid,
+                        model.class_names, label=str(column))
+
+
+def _score_summary(score, class_names, path) -> str:
+    """A few lines for a person: accuracy, per-class figures, what was not scored."""
+    r = score.report
+    lines = [f"scored {plural(score.scored, 'labelled row')} of {path} against its '{score.label}' "
+             f"column: accuracy {r.accuracy:.3f} ({int(r.confusion.trace())} right)"]
+    width = max((len(str(c)) for c in class_names), default=5)
+    for i, c in enumerate(class_names):
+        lines.append(f"  {str(c):<{width}}  precision {r.precision[i]:.3f}  recall {r.recall[i]:.3f}  "
+                     f"F1 {r.f1[i]:.3f}  ({plural(int(r.support[i]), 'row')})")
+    if score.unknown:
+        names = ", ".join(f"'{one_line(k, 40)}' ({v})" for k, v in list(score.unknown.items())[:10])
+        more = " …" if len(score.unknown) > 10 else ""
+        n = sum(score.unknown.values())
+        lines.append(f"  not scored: {plural(n, 'row')} labelled with a class the network does not "
+                     f"know: {names}{more}")
+    if score.unlabelled:
+        lines.append(f"  not scored: {plural(score.unlabelled, 'row')} without a label")
+    if score.unclassified:
+        lines.append(f"  not scored: {plural(score.unclassified, 'labelled row')} left unclassified")
+    return "\n".join(lines)
 
 
 def _write_csv_atomic(frame, path):

@@ -38,7 +38,7 @@ README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_s
           "walkthrough.png", "regions.png", "lr_demo.png")
 # the docks sharing a place, by tab: each group is raised together for one picture of the window
 TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
-              "classify": ("classify", "weight")}
+              "classify": ("classify", "weight"), "confusion": ("confusion",)}
 TIMEOUT = 30.0
 
 
@@ -155,6 +155,15 @@ def classify_file(w, path, row: int | None = None):
     settle()
 
 
+def confusion_cell(w, i: int, j: int, row: int | None = 0):
+    """Click cell (true i, predicted j) of the Confusion matrix dock and select one of its rows."""
+    v = w.widgets["confusion"]
+    v.matrix.select(i, j)
+    if row is not None and v.rows.rowCount() > row:
+        v.rows.selectRow(row)
+    settle()
+
+
 def walkthrough_stage(w, stage: int, sample: int = 0):
     wt = w.widgets["walkthrough"]
     wt.sample.setValue(sample)
@@ -249,6 +258,8 @@ def render_window(name: str, data_path: Path, size, out: Path, work: Path, repor
                 classify_file(w, data_path, row=1)
             if scene == "walkthrough":
                 walkthrough_stage(w, 8)
+            if scene == "confusion":
+                confusion_cell(w, 0, 0)
             grab(w, out / f"{tag}_window_{scene}.png")
             findings += layout_check.check(w)
             for d in docks:

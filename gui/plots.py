@@ -299,6 +299,13 @@ class LossPlot(QWidget):
                                       pen=pg.mkPen((120, 120, 120), style=Qt.PenStyle.DotLine))
         self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.ACCENT, width=1.5))
         self.marker.hide()
+        # the epoch of the lowest validation loss: a small triangle on the validation curve
+        self.best: tuple[int, float] | None = None
+        self.best_dot = pg.ScatterPlotItem(size=11, symbol="t1", pen=pg.mkPen(theme.TEXT, width=1),
+                                           brush=pg.mkBrush(*theme.VALID), hoverable=True,
+                                           tip=self._best_tip)
+        self.best_dot.setZValue(10)
+        p.addItem(self.best_dot)
         self.cursor.hide()  # until the mouse is over the plot (a dotted line at epoch 0 otherwise)
         p.addItem(self.cursor, ignoreBounds=True)
         p.addItem(self.marker, ignoreBounds=True)
@@ -340,6 +347,8 @@ class LossPlot(QWidget):
         """m: (n, 5) epoch, train loss, train acc, val loss, val acc. Non-finite values are gaps."""
         self._m = m
         if m.shape[0] == 0:
+            self.best = None
+            self.best_dot.setData([], [])
             self.range.reset()
             for c in (self.train, self.val):
                 c.setData([], [])
@@ -379,6 +388,23 @@ class LossPlot(QWidget):
         self.range.show(x0, x1, y0, y1)
         self.train_acc.setData(ep, np.nan_to_num(m[:, 2]), connect="finite")
         self.val_acc.setData(ep, np.nan_to_num(m[:, 4]), connect="finite")
+        self._mark_best(m, log)
+
+    def _mark_best(self, m: np.ndarray, log: bool):
+        from core.metrics import lowest_validation
+
+        best = lowest_validation(m) if len(m) > 1 else None
+        self.best = best
+        if best is None or (log and best[1] <= 0):
+            self.best_dot.setData([], [])
+            return
+        y = np.log10(best[1]) if log else best[1]
+        self.best_dot.setData([best[0]], [y])
+
+    def _best_tip(self, x=None, y=None, data=None) -> str:
+        if self.best is None:
+            return ""
+        return f"lowest validation loss: {self.best[1]:.4f} at epoch {self.best[0]}"
 
     def add_branch(self, m: np.ndarray):
         """Keep an abandoned branch of training visible (after 'continue from here'): drawn grey,
@@ -433,7 +459,10 @@ class LossPlot(QWidget):
         e, tl, ta, vl, va = self._m[i]
         self.cursor.setValue(e)
         self.cursor.show()
-        self.readout.setText(self.describe(int(e), tl, ta, vl, va))
+        text = self.describe(int(e), tl, ta, vl, va)
+        if self.best is not None and int(e) == self.best[0]:
+            text += " (the lowest validation loss)"
+        self.readout.setText(text)
 
     def end_hover(self):
         """The mouse left the plot: no cursor line, and the readout back to its hint."""

@@ -104,3 +104,93 @@ def test_train_warns_about_doubtful_features_on_stderr(tmp_path):
         "the classes apart. Leave it out of the features."], r.stderr
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res["features"] == ["Sample Number", "tag"] and res["warnings"] == [w[24:] for w in lines]
+
+
+def test_train_json_reports_validation_figures():
+    """The validation confusion matrix and per-class figures agree with the run's own validation
+    accuracy, and best_epoch is the epoch whose validation loss was the lowest printed."""
+    import re
+
+    from core.metrics import report_from_confusion
+
+    r = run("train", PENGUINS, "--epochs", "30", "--json", "--seed", "1")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["task"] == "classification"
+    conf = res["val_confusion"]
+    assert len(conf) == 3 and all(len(row) == 3 for row in conf)
+    assert sum(map(sum, conf)) == res["val_rows"] == 102  # 30 % of 342, stratified
+    assert sum(conf[i][i] for i in range(3)) / res["val_rows"] == pytest.approx(res["val_accuracy"],
+                                                                               abs=1e-6)
+    rep = report_from_confusion(conf)
+    assert list(res["val_per_class"]) == res["classes"]
+    for i, c in enumerate(res["classes"]):
+        f = res["val_per_class"][c]
+        assert f["support"] == sum(conf[i]) and isinstance(f["support"], int)
+        assert f["precision"] == pytest.approx(rep.precision[i], abs=1e-6)
+        assert f["recall"] == pytest.approx(rep.recall[i], abs=1e-6)
+        assert f["f1"] == pytest.approx(rep.f1[i], abs=1e-6)
+    losses = {int(e): float(v) for e, v in re.findall(r"epoch (\d+)/30 .* val loss ([0-9.]+)", r.stderr)}
+    assert len(losses) == 30
+    assert losses[res["best_epoch"]] == min(losses.values())
+    assert res["best_epoch"] == min(e for e, v in losses.items() if v == min(losses.values()))
+
+
+def test_train_json_without_validation_rows():
+    r = run("train", PENGUINS, "--epochs", "2", "--json", "--quiet", "--val-fraction", "0")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["val_rows"] == 0 and res["val_confusion"] is None and res["best_epoch"] is None
+
+
+def test_classify_json_scores_a_labelled_file(tmp_path):
+    """Real penguins with their species, a few relabelled 'Emperor' (a class the network does not
+    know) and one label blanked: the score is the file's own predictions against its labels, over
+    the known labels only; the unknown ones are counted by name."""
+    import pandas as pd
+
+    model = tmp_path / "m.safetensors"
+    assert run("train", PENGUINS, "--epochs", "3", "--quiet", "--out", model).returncode == 0
+    df = pd.read_csv(PENGUINS)
+    df.loc[[10, 20, 30], "species"] = "Emperor"
+    df.loc[40, "species"] = ""
+    df = df.rename(columns={"species": "SPECIES"})  # the label column matched like a feature
+    labelled = tmp_path / "labelled.csv"
+    df.to_csv(labelled, index=False)
+    r = run("classify", model, labelled, "--json")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 1  # with --json and no --out: only the JSON line
+    res = json.loads(r.stdout)
+    out = tmp_path / "pred.csv"
+    assert run("classify", model, labelled, "--out", out).returncode == 0
+    pred = pd.read_csv(out, keep_default_na=False)
+    classes = ["Adelie", "Chinstrap", "Gentoo"]
+    known = pred["SPECIES"].isin(classes) & (pred["predicted"] != "")
+    assert res["rows"] == 344 and res["classified"] == 342 and res["unclassified"] == 2
+    assert res["scored"] == int(known.sum()) == 344 - 2 - 3 - 1  # less unclassified, Emperor, blank
+    right = (pred["SPECIES"] == pred["predicted"])[known]
+    assert res["accuracy"] == pytest.approx(right.mean(), abs=1e-6)
+    expected = [[int(((pred["SPECIES"] == t) & (pred["predicted"] == p) & known).sum())
+                 for p in classes] for t in classes]
+    assert res["confusion"] == expected and list(res["per_class"]) == classes
+    assert res["unknown_labels"] == {"Emperor": 3} and res["unlabelled"] == 1
+    assert res["label"] == "SPECIES"
+    assert "accuracy" in r.stderr and "'Emperor' (3)" in r.stderr
+    # the figures are those of the rows with a known label: Emperor rows are in no count
+    assert sum(f["support"] for f in res["per_class"].values()) == res["scored"]
+
+
+def test_classify_json_without_a_label_column(tmp_path):
+    import pandas as pd
+
+    model = tmp_path / "m.safetensors"
+    assert run("train", PENGUINS, "--epochs", "1", "--quiet", "--out", model).returncode == 0
+    obs = tmp_path / "obs.csv"
+    pd.read_csv(PENGUINS).drop(columns=["species"]).head(5).to_csv(obs, index=False)
+    r = run("classify", model, obs, "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res["rows"] == 5 and res["classified"] + res["unclassified"] == 5
+    assert res["label"] is None and "accuracy" not in res and "confusion" not in res
+    assert sum(res["counts"].values()) == res["classified"]
+    assert "scored" not in r.stderr

@@ -54,6 +54,8 @@ def observe(name, size, data_paths, tmp_path_factory):
                     gallery.classify_file(w, data_paths[name], row=1)
                 if scene == "walkthrough":
                     gallery.walkthrough_stage(w, 8)
+                if scene == "confusion":
+                    gallery.confusion_cell(w, 0, 0)
                 findings += check(w)
             gallery.study_weight(w, 0, 1, 1)  # the weight's panel with its explanation
             findings += check(w)

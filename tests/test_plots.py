@@ -300,3 +300,40 @@ def test_learning_rate_demo_legend_outside_the_plot(qtbot):
     assert not any(isinstance(i, pg.LegendItem) for i in plot.scene().items())
     assert legend_items_whole(d.legend.text()) and "diverged&nbsp;at&nbsp;epoch&nbsp;12" in d.legend.text()
     assert not plot.getPlotItem().getAxis("left").autoSIPrefix
+
+
+def test_the_epoch_of_lowest_validation_loss_is_marked(loss_plot):
+    """Overfitting: validation loss falls to epoch 12, then climbs while training loss falls on.
+    The triangle sits on the validation curve there, hovering it says so, and it moves with the
+    log axis and when a later epoch does better."""
+    m = metrics(40)
+    m[:, 3] = 0.5 + 0.002 * (m[:, 0] - 12) ** 2
+    m[0, 3] = 0.01  # the untrained network never counts as the best epoch
+    loss_plot.set_metrics(m)
+    assert loss_plot.best == (12, 0.5)
+    xs, ys = loss_plot.best_dot.getData()
+    assert list(xs) == [12] and list(ys) == [0.5]
+    assert "lowest validation loss: 0.5000 at epoch 12" == loss_plot._best_tip()
+    vb = loss_plot.plot.getPlotItem().vb
+    loss_plot._hover(vb.mapViewToScene(pg.Point(12.1, 0.5)))
+    assert loss_plot.readout.text().endswith("(the lowest validation loss)")
+    loss_plot._hover(vb.mapViewToScene(pg.Point(20.1, 0.5)))
+    assert "lowest" not in loss_plot.readout.text()
+    loss_plot.set_log(True)
+    assert list(loss_plot.best_dot.getData()[1]) == [pytest.approx(np.log10(0.5))]
+    loss_plot.set_log(False)
+    m2 = np.vstack([m, [40, 0.1, 0.9, 0.2, 0.9]])
+    loss_plot.set_metrics(m2)
+    assert loss_plot.best == (40, 0.2)
+    loss_plot.set_metrics(m[:1])  # the untrained network alone: nothing marked
+    assert loss_plot.best is None and len(loss_plot.best_dot.getData()[0]) == 0
+
+
+def test_lowest_validation_from_metrics():
+    from core.metrics import lowest_validation
+
+    m = metrics(5)
+    m[:, 3] = [0.1, 0.9, 0.4, 0.4, np.nan]
+    assert lowest_validation(m) == (2, 0.4)  # epoch 0 left out; the earliest of a tie
+    m[:, 3] = np.nan
+    assert lowest_validation(m) is None and lowest_validation(np.zeros((0, 5))) is None

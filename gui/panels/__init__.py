@@ -4,6 +4,7 @@ and, within a dock group, of its tabs."""
 
 from gui.panels.base import LEFT, RIGHT, Panel
 from gui.panels.classify import ClassifyDockPanel
+from gui.panels.confusion import ConfusionPanel
 from gui.panels.gradients import GradientsPanel
 from gui.panels.loss import LossPanel
 from gui.panels.regions import RegionsPanel
@@ -12,6 +13,6 @@ from gui.panels.walkthrough import WalkthroughPanel
 from gui.panels.weight import WeightPanel
 
 PANELS: list[type[Panel]] = [TrainingPanel, LossPanel, GradientsPanel, WalkthroughPanel,
-                             RegionsPanel, WeightPanel, ClassifyDockPanel]
+                             RegionsPanel, WeightPanel, ConfusionPanel, ClassifyDockPanel]
 
 __all__ = ["LEFT", "PANELS", "RIGHT", "Panel"]
