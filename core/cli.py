@@ -57,6 +57,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _rate(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not '{text}'")
+    return v
+
+
 def _fraction(text: str) -> float:
     try:
         v = float(text)
@@ -93,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--val-fraction", type=_fraction, default=0.3)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--device", choices=DEVICES, default="auto")
+    t.add_argument("--l2", type=_rate, default=0.0,
+                   help="L2 penalty rate: adds RATE * sum(w^2) over the weights to the loss (default 0)")
+    t.add_argument("--l1", type=_rate, default=0.0,
+                   help="L1 penalty rate: adds RATE * sum(|w|) to the loss (default 0)")
+    t.add_argument("--dropout", type=_fraction, default=0.0,
+                   help="share of hidden neurons dropped in each training pass, in [0, 1) (default 0)")
+    t.add_argument("--early-stopping", type=_positive_int, default=None, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without a new lowest validation loss; the figures "
+                        "and the saved network are then the best epoch's")
     t.add_argument("--out", help="save the trained network here (.safetensors)")
     t.add_argument("--json", action="store_true", help="last stdout line: one JSON object of results")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
@@ -125,8 +144,12 @@ def cmd_train(a) -> int:
     lr = a.lr if a.lr is not None else (1.0 if a.optimizer == "adadelta" else 0.01)
     cfg = TrainConfig(hidden=a.hidden, activation=a.activation, optimizer=a.optimizer,
                       learning_rate=lr, momentum=a.momentum, batch_size=a.batch_size, loss=a.loss,
-                      device=a.device, seed=a.seed, val_fraction=a.val_fraction)
+                      device=a.device, seed=a.seed, val_fraction=a.val_fraction, l2=a.l2, l1=a.l1,
+                      dropout=a.dropout, early_stopping=a.early_stopping or 0)
     data = split(ds, cfg.val_fraction, cfg.seed)
+    if cfg.early_stopping and len(data.X_val) == 0:
+        raise UserError("--early-stopping needs validation rows to watch: give --val-fraction above 0 "
+                        "(e.g. 0.3).")
     t0 = time.perf_counter()
     trainer = Trainer(data, cfg)
     configure_threads(trainer.spec, len(data.X_train))
@@ -138,6 +161,7 @@ def cmd_train(a) -> int:
     m = None
     status = 0
     best_epoch, best_loss = None, math.inf  # the epoch of the lowest validation loss
+    best, stopped_early = None, False  # (metrics, weights) of that epoch, with early stopping
     for _ in range(a.epochs):
         try:
             m = trainer.train_epoch(snapshot=False)
@@ -147,8 +171,18 @@ def cmd_train(a) -> int:
             break
         if math.isfinite(m["val_loss"]) and m["val_loss"] < best_loss:
             best_epoch, best_loss = m["epoch"], m["val_loss"]
+            if cfg.early_stopping:
+                best = (m, trainer.weights_numpy())
         log(f"epoch {m['epoch']}/{a.epochs}  train loss {m['train_loss']:.4f} acc "
             f"{m['train_accuracy']:.3f}  val loss {m['val_loss']:.4f} acc {m['val_accuracy']:.3f}")
+        if cfg.early_stopping and best_epoch is not None and m["epoch"] - best_epoch >= cfg.early_stopping:
+            stopped_early = True
+            log(f"early stopping: no new lowest validation loss for {cfg.early_stopping} epochs; "
+                f"keeping epoch {best_epoch} (validation loss {best_loss:.4f})")
+            break
+    if cfg.early_stopping and best is not None and status == 0:
+        m = best[0]  # every figure and the saved network: the best epoch's
+        trainer.set_weights(*best[1], epoch=best_epoch)
     seconds = time.perf_counter() - t0
     if a.out and trainer.epoch > 0:
         save_model(model_from_training(trainer), a.out)
@@ -163,7 +197,8 @@ def cmd_train(a) -> int:
         "rows_used": int(len(ds.y)), "rows_dropped": ds.rows_dropped,
         "seconds": round(seconds, 4), "model": a.out if a.out and trainer.epoch > 0 else None,
         "diverged": status != 0, "warnings": list(ds.warnings), "task": "classification",
-        "best_epoch": best_epoch, **_validation_figures(trainer, data, cfg.activation),
+        "best_epoch": best_epoch, "stopped_early": stopped_early,
+        **_validation_figures(trainer, data, cfg.activation),
     }
     if a.json:
         print(json.dumps(result))

@@ -151,6 +151,16 @@ class Trainer:
     def set_batch_size(self, n: int):
         self.config = self.config.with_(batch_size=int(n))
 
+    def set_weights(self, weights, biases, epoch: int | None = None):
+        """Put numpy weights back (e.g. the best epoch's, for early stopping); fresh optimizer state."""
+        with torch.no_grad():
+            for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+                self.params[2 * i].copy_(torch.as_tensor(np.asarray(w, dtype=np.float32)))
+                self.params[2 * i + 1].copy_(torch.as_tensor(np.asarray(b, dtype=np.float32)))
+        self.optimizer = self._make_optimizer()
+        if epoch is not None:
+            self.epoch = int(epoch)
+
     def set_regularisation(self, **changes):
         """l1, l2, dropout (and early_stopping, which the caller applies): from the next epoch."""
         self.config = self.config.with_(**changes)

@@ -194,3 +194,46 @@ def test_classify_json_without_a_label_column(tmp_path):
     assert res["label"] is None and "accuracy" not in res and "confusion" not in res
     assert sum(res["counts"].values()) == res["classified"]
     assert "scored" not in r.stderr
+
+
+def test_early_stopping_keeps_the_best_epoch(tmp_path):
+    """A high learning rate overfits the penguins quickly: training stops PATIENCE epochs after the
+    lowest validation loss, and every figure and the saved network are that epoch's."""
+    import re
+
+    from core.model import load_model
+
+    model = tmp_path / "best.safetensors"
+    r = run("train", PENGUINS, "--epochs", "300", "--lr", "0.05", "--early-stopping", "5", "--json",
+            "--out", model)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    losses = {int(e): (float(tl), float(v)) for e, tl, v in
+              re.findall(r"epoch (\d+)/300  train loss ([0-9.]+) .* val loss ([0-9.]+)", r.stderr)}
+    last, best = max(losses), res["best_epoch"]
+    assert res["stopped_early"] and last - best == 5 and last < 300
+    assert losses[best][1] == min(v for _, v in losses.values())
+    assert res["epochs"] == best and load_model(model).epochs_trained == best
+    assert f"{res['val_loss']:.4f}" == f"{losses[best][1]:.4f}"
+    assert f"{res['train_loss']:.4f}" == f"{losses[best][0]:.4f}"
+    # the saved network is the best epoch's: its validation accuracy is the one reported
+    conf = res["val_confusion"]
+    assert sum(conf[i][i] for i in range(3)) / res["val_rows"] == pytest.approx(res["val_accuracy"])
+
+
+def test_penalties_and_dropout_on_the_command_line():
+    r = run("train", PENGUINS, "--epochs", "3", "--json", "--quiet", "--l2", "0.001", "--l1", "0.0001",
+            "--dropout", "0.2")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.strip().splitlines()[-1])["epochs"] == 3
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("--l2", "-1"), "must be 0 or more"), (("--l1", "nan"), "must be 0 or more"),
+    (("--dropout", "1"), "at least 0 and below 1"), (("--early-stopping", "0"), "at least 1"),
+    (("--early-stopping", "3", "--val-fraction", "0"), "needs validation rows"),
+])
+def test_bad_cure_values_exit_2_naming_the_range(args, words):
+    r = run("train", PENGUINS, "--epochs", "1", *args)
+    assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
