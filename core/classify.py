@@ -165,3 +165,24 @@ def classify_file(model: TrainedModel, path) -> Predictions:
     # the lines of unclassified rows are named in messages: find them past any blank lines (the
     # window's table shows every row's line and always locates; here it would cost 2% of a clean run)
     return pred.located(fmt, path) if pred.n_invalid else replace(pred, first_line=1 + fmt.header)
+
+
+def score_predictions(pred: Predictions, label_name):
+    """The predictions scored against the file's own labels (core.metrics.LabelScore) when its table
+    has the model's label column (matched as core.metrics.find_label_column matches it); else None.
+
+    The command line's `classify` and the Classify dock report these same figures."""
+    from core.metrics import find_label_column, score_labels
+
+    if not label_name:
+        return None
+    column = find_label_column(pred.table.columns, label_name)
+    if column is None:
+        return None
+    at = list(pred.table.columns).index(column)
+    if pred.valid.any():
+        predicted = np.where(pred.valid, np.nan_to_num(pred.probabilities).argmax(axis=1), -1)
+    else:
+        predicted = np.full(len(pred.valid), -1)
+    return score_labels(pred.table.iloc[:, at].to_numpy(dtype=object), predicted, pred.valid,
+                        pred.class_names, label=str(column))

@@ -288,19 +288,10 @@ def cmd_classify(a) -> int:
 
 
 def _score(model, pred):
-    """The predictions scored against the file's own labels (core.metrics.LabelScore), when it has
-    the model's label column; else None."""
-    import numpy as np
+    """The predictions scored against the file's own labels (core.classify.score_predictions)."""
+    from core.classify import score_predictions
 
-    from core.metrics import find_label_column, score_labels
-
-    column = find_label_column(pred.table.columns, model.label_name)
-    if column is None:
-        return None
-    at = list(pred.table.columns).index(column)
-    predicted = np.where(pred.valid, np.nan_to_num(pred.probabilities).argmax(axis=1), -1)
-    return score_labels(pred.table.iloc[:, at].to_numpy(dtype=object), predicted, pred.valid,
-                        model.class_names, label=str(column))
+    return score_predictions(pred, model.label_name)
 
 
 def _score_summary(score, class_names, path) -> str:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.wording import one_line, plural
 from gui.classify.bars import class_colour, html_escape
 from gui.classify.form import ObservationForm
 from gui.classify.table import FLAG_TINT, PredictionTable
@@ -46,6 +47,7 @@ from gui.elided import ElidedLabel
 
 if TYPE_CHECKING:
     from core.classify import Predictions
+    from core.metrics import LabelScore
 
 # the width the panel asks for: below the left dock's (gui/main_window.py CONTROLS_WIDTH, 402 px),
 # which a dock grows to fit its widget's size hint (long class and feature names asked for 470 px)
@@ -163,6 +165,34 @@ class ClassifyPanel(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setStyleSheet("color: #333;")
         lay.addWidget(self.summary)
+
+        # a file with the model's label column: its accuracy, and the matrix and figures on demand
+        self.score = None  # core.metrics.LabelScore of the table, or None (no label column)
+        self.score_box = QWidget()
+        sb = QVBoxLayout(self.score_box)
+        sb.setContentsMargins(0, 0, 0, 0)
+        sb.setSpacing(3)
+        score_row = QHBoxLayout()
+        score_row.setContentsMargins(0, 0, 0, 0)
+        self.score_label = QLabel("")
+        self.score_label.setWordWrap(True)  # never widens the dock
+        self.score_label.setTextFormat(Qt.TextFormat.RichText)
+        self.score_label.setStyleSheet("color: #222;")
+        self.details_button = QPushButton("Matrix")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolTip("Show or hide the confusion matrix of the file's labelled rows "
+                                       "and each class's precision, recall and F1")
+        self.details_button.toggled.connect(self._show_details)
+        score_row.addWidget(self.score_label, 1)
+        score_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        sb.addLayout(score_row)
+        self.details = QLabel("")
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setWordWrap(True)
+        self.details.hide()
+        sb.addWidget(self.details)
+        self.score_box.hide()
+        lay.addWidget(self.score_box)
 
         self.table = PredictionTable()
         self.table_model, self.proxy = self.table.table_model, self.table.proxy
@@ -333,9 +363,13 @@ class ClassifyPanel(QWidget):
         self._source_decimal = result.decimal
         self._source_header = result.header
         self.last_error = None
-        self.table_model.set_predictions(result.predictions, result.model.feature_names)
+        from core.classify import score_predictions
+
+        self.score = score_predictions(result.predictions, getattr(result.model, "label_name", None))
+        self.table_model.set_predictions(result.predictions, result.model.feature_names, self.score)
         self.table.size_columns()
         self._update_summary(result.counts)
+        self._update_score()
         self._update_banners()
         self.export_button.setEnabled(True)
         if self._last_from_table:
@@ -371,6 +405,22 @@ class ClassifyPanel(QWidget):
                 f"(missing or invalid values, not classified)") if flagged else " &nbsp; none flagged"
         self.summary.setText(f"<b>{len(pred.valid):,}</b> rows from {html_escape(name)}, epoch "
                              f"{self.predictions_epoch}: &nbsp; {text}{flag}")
+
+    def _update_score(self):
+        """The accuracy line (and the matrix, when shown) for the table's labels; hidden without."""
+        score = self.score
+        self.score_box.setVisible(score is not None)
+        if score is None:
+            return
+        names = self._pred_model.class_names
+        self.score_label.setText(score_text(score))
+        self.score_label.setToolTip(details_html(score, names))
+        self.details.setText(details_html(score, names, compact=True))
+        self.details_button.setEnabled(score.scored > 0)
+        self.details.setVisible(self.details_button.isChecked() and score.scored > 0)
+
+    def _show_details(self, shown: bool):
+        self.details.setVisible(shown and self.score is not None and self.score.scored > 0)
 
     # -- selection -----------------------------------------------------------------------------------
     def selected_table_row(self) -> int | None:
@@ -517,3 +567,71 @@ def _same_weights(a, b) -> bool:
         return False
     return all(x is y or np.array_equal(x, y) for x, y in zip(a.weights + a.biases, b.weights + b.biases,
                                                               strict=True))
+
+
+WRONG_HTML = "#f8c8c4"  # table.WRONG_TINT, as a style
+MATRIX_CLASSES = 5  # up to this many classes the matrix is shown inline; more: per-class figures only
+
+
+def score_text(score: LabelScore) -> str:
+    """The accuracy line: right of scored, wrong rows marked, and every row that was not scored."""
+    r = score.report
+    right = int(r.confusion.trace())
+    wrong = score.scored - right
+    label = html_escape(one_line(score.label, 30))
+    if score.scored:
+        mark = (f", <span style='background:{WRONG_HTML}'>&nbsp;{wrong:,} wrong&nbsp;</span> marked"
+                if wrong else ", none wrong")
+        lines = [f"<b>Accuracy {r.accuracy:.1%}</b> against the file's '{label}' column: "
+                 f"{right:,} of {plural(score.scored, 'labelled row')} right{mark}."]
+    else:
+        lines = [f"<b>No row scored</b> against the file's '{label}' column."]
+    if score.unknown:
+        n = sum(score.unknown.values())
+        shown = list(score.unknown.items())[:3]
+        many = len(score.unknown) > 1
+        names = ", ".join(f"'{html_escape(one_line(k, 24))}'" + (f" ({v:,})" if many else "")
+                          for k, v in shown)
+        more = f" and {len(score.unknown) - 3:,} more" if len(score.unknown) > 3 else ""
+        kind = "a class" if len(score.unknown) == 1 else "classes"
+        verb = "is" if n == 1 else "are"
+        lines.append(f"<span style='color:#8a4b00'>{plural(n, 'row')} labelled {names}{more}, {kind} "
+                     f"this network does not know, {verb} not scored.</span>")
+    if score.unlabelled:
+        lines.append(f"<span style='color:#666'>{plural(score.unlabelled, 'row')} without a label "
+                     f"{'is' if score.unlabelled == 1 else 'are'} not scored.</span>")
+    if score.unclassified:
+        lines.append(f"<span style='color:#666'>{plural(score.unclassified, 'labelled row')} left "
+                     f"unclassified {'is' if score.unclassified == 1 else 'are'} not scored.</span>")
+    return "<br>".join(lines)
+
+
+def details_html(score: LabelScore, class_names, compact: bool = False) -> str:
+    """The confusion matrix (rows: the file's class, columns: the predicted one, numbered as the
+    rows) and each class's precision, recall, F1 and rows. `compact` (the dock): names cut to 14
+    characters, and past MATRIX_CLASSES classes the figures alone (the tooltip has the matrix)."""
+    r = score.report
+    k = len(class_names)
+    matrix = not compact or k <= MATRIX_CLASSES
+    cut = 14 if compact else 40
+    th = "style='padding:0 4px; color:#555; font-weight:normal'"
+    td = "style='padding:0 4px' align='right'"
+    head = [f"<th {th} align='left'>true \\ pred.</th>"]
+    if matrix:
+        head += [f"<th {th} align='right'>{j + 1}</th>" for j in range(k)]
+    head += [f"<th {th} align='right'>{t}</th>" for t in ("prec.", "recall", "F1", "rows")]
+    rows = ["<tr>" + "".join(head) + "</tr>"]
+    for i, c in enumerate(class_names):
+        cells = [f"<td style='padding:0 4px'>{i + 1}&nbsp;{html_escape(one_line(str(c), cut))}</td>"]
+        if matrix:
+            for j in range(k):
+                n = int(r.confusion[i, j])
+                style = "padding:0 4px" + ("; font-weight:bold" if i == j else
+                                           f"; background:{WRONG_HTML}" if n else "; color:#aaa")
+                cells.append(f"<td style='{style}' align='right'>{n:,}</td>")
+        cells += [f"<td {td}>{r.precision[i]:.2f}</td>", f"<td {td}>{r.recall[i]:.2f}</td>",
+                  f"<td {td}>{r.f1[i]:.2f}</td>", f"<td {td}>{int(r.support[i]):,}</td>"]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    note = "" if matrix else (f"<br><span style='color:#666'>The {k}×{k} matrix is in the accuracy "
+                              f"line's tooltip.</span>")
+    return f"<table cellspacing='0'>{''.join(rows)}</table>{note}"

@@ -29,12 +29,16 @@ from gui.classify.bars import class_colour
 
 if TYPE_CHECKING:
     from core.classify import Predictions
+    from core.metrics import LabelScore
 
 PROB_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # float probability (NaN: unclassified)
 COLOUR_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # QColor of the column's class
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 FLAG_TINT = QColor(255, 232, 208)  # light orange (theme.NEGATIVE, faint): a row left unclassified
 FLAG_TEXT = QColor(*theme.NEGATIVE).darker(130)
+WRONG_TINT = QColor(250, 200, 196)  # light red: the predicted class is not the file's label
+WRONG_TEXT = QColor(150, 20, 20)
+UNSCORED_TEXT = QColor(130, 130, 130)  # a label the network does not know, or none: not scored
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
@@ -75,7 +79,8 @@ def _isna(cell) -> bool:
 
 
 class PredictionTableModel(QAbstractTableModel):
-    """Columns: line, the model's features, predicted class, one probability per class."""
+    """Columns: line, the model's features, predicted class, the file's label ("true", only when the
+    file has the model's label column), one probability per class."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -89,19 +94,29 @@ class PredictionTableModel(QAbstractTableModel):
         self._sort = (-1, Qt.SortOrder.AscendingOrder)
         self._sorted = None  # the predictions _order was made for
         self._n_rows = self._n_columns = 0
+        self.score: LabelScore | None = None  # the file's labels scored (core.classify.score_predictions)
+        self._label_position = -1  # the label column among the table's columns
 
     # layout of the columns
     @property
     def first_prob_column(self) -> int:
-        return 2 + len(self.feature_names)
+        return 2 + len(self.feature_names) + (self.score is not None)
+
+    @property
+    def true_column(self) -> int | None:
+        """The column of the file's labels, or None when the file has none."""
+        return 2 + len(self.feature_names) if self.score is not None else None
 
     @property
     def predicted_column(self) -> int:
         return 1 + len(self.feature_names)
 
-    def set_predictions(self, pred: Predictions | None, feature_names=()):
+    def set_predictions(self, pred: Predictions | None, feature_names=(), score: LabelScore | None = None):
         self.beginResetModel()
         self.pred = pred
+        self.score = score if pred is not None else None
+        self._label_position = list(pred.table.columns).index(score.label) \
+            if self.score is not None else -1
         self.feature_names = tuple(feature_names) if pred is not None else ()
         self._positions = _column_positions(pred.table.columns, self.feature_names) if pred else []
         self._titles = [two_lines(n) for n in self.feature_names]
@@ -110,7 +125,7 @@ class PredictionTableModel(QAbstractTableModel):
         self._order = None
         self._sorted = None
         self._n_rows = len(pred.valid) if pred is not None else 0
-        self._n_columns = 2 + len(self.feature_names) + len(pred.class_names) if pred is not None else 0
+        self._n_columns = self.first_prob_column + len(pred.class_names) if pred is not None else 0
         self.endResetModel()
         if pred is not None and self._sort[0] >= 0:
             self.sort(*self._sort)  # a new table keeps the order the header shows
@@ -140,8 +155,11 @@ class PredictionTableModel(QAbstractTableModel):
                 return "Line in the file (its first line is 1)"
             if section <= f:
                 return f"Feature {self.feature_names[section - 1]}, as read from the file"
-            if section > f + 1:
-                name = self.pred.class_names[section - f - 2]
+            if section == self.true_column:
+                return (f"The class the file gives in its '{self.score.label}' column; where the network "
+                        f"predicted another, the predicted cell is red")
+            if section >= self.first_prob_column:
+                name = self.pred.class_names[section - self.first_prob_column]
                 return f"The network's probability that the observation is {name}"
         return None
 
@@ -154,7 +172,9 @@ class PredictionTableModel(QAbstractTableModel):
             return self._titles[section - 1]
         if section == f + 1:
             return "predicted"
-        return f"P({self.pred.class_names[section - f - 2]})"
+        if section == self.true_column:
+            return "true"
+        return f"P({self.pred.class_names[section - self.first_prob_column]})"
 
     def set_shown_title(self, section: int, text: str):
         """Show `text` (the title elided to fit the column) as the column's title."""
@@ -184,6 +204,9 @@ class PredictionTableModel(QAbstractTableModel):
         i = int(self._order[r]) if self._order is not None else r
         c = index.column()
         f = len(self.feature_names)
+        p0 = f + 2 if self.score is None else f + 3  # the first probability column
+        if c == f + 2 and self.score is not None:
+            return self._true_data(i, role)
         if role == _DISPLAY:
             if c == 0:
                 return str(self.pred.line(i))
@@ -195,23 +218,69 @@ class PredictionTableModel(QAbstractTableModel):
                 return f"{v:.10g}"
             if c == f + 1:
                 return pred.predicted[i] if pred.valid[i] else self.reason(i)[0]
-            v = float(pred.probabilities[i, c - f - 2])
+            v = float(pred.probabilities[i, c - p0])
             return "" if v != v else f"{v:.3f}"
         if role == _ALIGN:
             return _LEFT if c == f + 1 else _RIGHT
         if role == _BACKGROUND:
-            return None if pred.valid[i] else FLAG_TINT
+            if not pred.valid[i]:
+                return FLAG_TINT
+            return WRONG_TINT if c == f + 1 and self._wrong(i) else None
         if role == PROB_ROLE:
-            return float(pred.probabilities[i, c - f - 2]) if c > f + 1 else None
+            return float(pred.probabilities[i, c - p0]) if c >= p0 else None
         if role == COLOUR_ROLE:
-            return self._colours[c - f - 2] if c > f + 1 else None
+            return self._colours[c - p0] if c >= p0 else None
         if role == _FOREGROUND:
-            return FLAG_TEXT if c == f + 1 and not pred.valid[i] else None
+            if c == f + 1:
+                if not pred.valid[i]:
+                    return FLAG_TEXT
+                return WRONG_TEXT if self._wrong(i) else None
+            return None
         if role == _TOOLTIP:
             if not pred.valid[i]:
                 return f"Line {self.pred.line(i)} was not classified: {self.reason(i)[1]}."
             if c == f + 1:  # the class name, whole (the cell may elide it)
+                if self._wrong(i):
+                    return f"Wrong: predicted {pred.predicted[i]}, true: {self.true_text(i)}"
                 return str(pred.predicted[i])
+        return None
+
+    def _wrong(self, i: int) -> bool:
+        return self.score is not None and self.score.correct[i] == 0
+
+    def true_text(self, i: int) -> str:
+        """The file's label of table row i: the class's name where it names one, else as written."""
+        t = int(self.score.truth[i])
+        if t >= 0:
+            return str(self.pred.class_names[t])
+        cell = self.pred.table.iat[i, self._label_position]
+        return "" if _isna(cell) else str(cell).strip()
+
+    def _true_data(self, i: int, role: int):
+        t = int(self.score.truth[i])
+        if role == _DISPLAY:
+            return self.true_text(i)
+        if role == _ALIGN:
+            return _LEFT
+        if role == _BACKGROUND:
+            if not self.pred.valid[i]:
+                return FLAG_TINT
+            return WRONG_TINT if self.score.correct[i] == 0 else None
+        if role == _FOREGROUND:
+            if t < 0:
+                return UNSCORED_TEXT
+            return WRONG_TEXT if self.score.correct[i] == 0 else None
+        if role == _TOOLTIP:
+            text = self.true_text(i)
+            if t == -2:
+                return f"'{text}' is a class this network does not know: the row is not scored."
+            if t == -1:
+                return "No label on this line: the row is not scored."
+            if not self.pred.valid[i]:
+                return f"true: {text}; the row was not classified ({self.reason(i)[1]}), so not scored."
+            if self.score.correct[i] == 0:
+                return f"Wrong: predicted {self.pred.predicted[i]}, true: {text}"
+            return f"true: {text} (predicted right)"
         return None
 
     def sort_key(self, column: int) -> np.ndarray | None:
@@ -222,13 +291,19 @@ class PredictionTableModel(QAbstractTableModel):
             return None
         if column <= f:
             return pred.features[:, column - 1].astype(np.float64)
+        rank = np.argsort(np.argsort(np.array(pred.class_names, dtype=object)))
         if column == f + 1:
-            rank = np.argsort(np.argsort(np.array(pred.class_names, dtype=object)))
             key = np.full(len(pred.valid), np.nan)
             if pred.valid.any():
                 key[pred.valid] = rank[np.nanargmax(pred.probabilities[pred.valid], axis=1)]
             return key
-        return pred.probabilities[:, column - f - 2].astype(np.float64)
+        if column == self.true_column:  # by class name; wrong rows first within a class; unscored last
+            t = self.score.truth
+            key = np.full(len(t), np.nan)
+            known = t >= 0
+            key[known] = rank[t[known]] * 2 + (self.score.correct[known] != 0)
+            return key
+        return pred.probabilities[:, column - self.first_prob_column].astype(np.float64)
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder):
         if (column, order) == self._sort and self._sorted is self.pred:
@@ -354,6 +429,9 @@ class PredictionTable(QTableView):
                 w = max(w, digits)
             elif c == m.predicted_column:
                 w = max(w, fm.horizontalAdvance("— missing value") + 10)
+            elif c == m.true_column:
+                w = max(w, min(130, max((fm.horizontalAdvance(str(n)) for n in m.pred.class_names),
+                                        default=0) + 12))
             elif c >= m.first_prob_column:
                 w = max(min(w, 130), 68)
             else:  # long names are on two lines, cut past 130 px (the tooltip has them whole)
