@@ -104,8 +104,8 @@ def test_shuffled_columns_classify_like_core_and_flag_missing_rows(panel, model,
     m = panel.table_model
     assert panel.proxy.rowCount() == len(df) == 344
     headers = [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
-    assert [h.replace("\n", "") for h in headers] == ["line", *model.feature_names, "predicted", "P(Adelie)",
-                                                      "P(Chinstrap)", "P(Gentoo)"]
+    assert [h.replace("\n", "") for h in headers] == ["line", *model.feature_names, "predicted", "true",
+                                                      "P(Adelie)", "P(Chinstrap)", "P(Gentoo)"]
     assert headers[1] == "bill_\nlength_mm"  # long names on two lines
     # the two rows with missing measurements are shown, tinted and explained, not dropped
     flagged = [r for r in range(m.rowCount()) if not pred.valid[m.table_row(r)]]
@@ -534,8 +534,13 @@ def test_long_class_names_never_widen_the_dock(docked, tmp_path, penguins_path):
     hh.resizeSection(m.first_prob_column, 600)  # widened by hand: the whole name
     assert m.headerData(m.first_prob_column, Qt.Orientation.Horizontal) == f"P({model.class_names[0]})"
     valid = int(np.flatnonzero(panel.predictions.valid)[0])
-    cell = m.index(valid, m.predicted_column)
+    right = int(np.flatnonzero(panel.score.correct == 1)[0])  # a wrong row's tooltip says "true: …"
+    cell = m.index(right, m.predicted_column)
     assert cell.data(Qt.ItemDataRole.ToolTipRole) in model.class_names
+    assert valid >= 0
+    # the accuracy line wraps within the dock; the true column has its header
+    assert panel.score_box.isVisible() and panel.score_label.width() < width
+    assert m.headerData(m.true_column, Qt.Orientation.Horizontal) == "true"
 
 
 def test_a_value_far_outside_the_training_range_is_pointed_out(panel, model):
@@ -556,3 +561,108 @@ def test_a_value_far_outside_the_training_range_is_pointed_out(panel, model):
     assert form.far == [2] and "flipper_length_mm -5000" in form.hint.text()
     panel.inputs[2].setText("abc")
     assert form.field_state(2) == "bad" and form.hint.isHidden()
+
+
+# -- a file that carries its labels (issue 13 item 2) ------------------------------------------------
+def _wrong_cells(panel) -> list[int]:
+    """Table rows whose predicted cell is marked wrong (red), from what the table model shows."""
+    from gui.classify.table import WRONG_TINT
+
+    m = panel.table_model
+    out = []
+    for r in range(m.rowCount()):
+        if m.index(r, m.predicted_column).data(Qt.ItemDataRole.BackgroundRole) == WRONG_TINT:
+            out.append(m.table_row(r))
+    return sorted(out)
+
+
+def test_the_penguins_file_is_scored_against_its_own_labels(panel, penguins_path):
+    load(panel, penguins_path)
+    pred, score = panel.predictions, panel.score
+    df = pd.read_csv(penguins_path)
+    ok = pred.valid  # the two rows with missing measurements are not scored
+    predicted = np.asarray(pred.predicted, dtype=object)
+    assert score is not None and score.label == "species" and score.scored == int(ok.sum()) == 342
+    expected = float(np.mean(predicted[ok] == df["species"].to_numpy()[ok]))
+    assert score.report.accuracy == pytest.approx(expected, abs=1e-12)
+    assert f"Accuracy {expected:.1%}" in panel.score_label.text()
+    assert "2 labelled rows left unclassified are not scored" in panel.score_label.text()
+    assert panel.score_box.isVisible()
+    wrong = np.flatnonzero(ok & (predicted != df["species"].to_numpy()))
+    assert _wrong_cells(panel) == wrong.tolist()
+    m = panel.table_model
+    assert [m.index(r, m.true_column).data() for r in range(3)] == list(df["species"][:3])
+
+
+def test_wrong_rows_are_exactly_the_marked_ones_and_unknown_classes_are_named(panel, penguins_path,
+                                                                            tmp_path):
+    df = pd.read_csv(penguins_path)
+    relabel = {0: "Gentoo", 1: "Chinstrap", 160: "Adelie", 300: "Adelie"}  # surely wrong now
+    for i, c in relabel.items():
+        df.loc[i, "species"] = c
+    df.loc[[10, 20, 30], "species"] = "Emperor"
+    df.loc[40, "species"] = None
+    df = df.rename(columns={"species": " Species "})  # matched as the command line matches it
+    path = tmp_path / "labelled.csv"
+    df.to_csv(path, index=False)
+    load(panel, path)
+    pred, score = panel.predictions, panel.score
+    labels = df[" Species "].to_numpy(dtype=object)
+    predicted = np.asarray(pred.predicted, dtype=object)
+    known = np.isin(labels, list(pred.class_names))
+    scored = pred.valid & known
+    wrong = np.flatnonzero(scored & (predicted != labels))
+    assert set(relabel) <= set(wrong.tolist())
+    assert _wrong_cells(panel) == wrong.tolist()
+    assert score.scored == int(scored.sum()) == 344 - 2 - 3 - 1
+    assert score.report.accuracy == pytest.approx(1 - len(wrong) / scored.sum(), abs=1e-12)
+    text = panel.score_label.text()
+    assert "3 rows labelled 'Emperor', a class this network does not know, are not scored" in text
+    assert "1 row without a label is not scored" in text
+    assert f"{len(wrong):,} wrong" in text
+    # the wrong cell says what the file has; the unknown class's cell says why it is not scored
+    m = panel.table_model
+    tip = m.index(0, m.predicted_column).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == f"Wrong: predicted {predicted[0]}, true: Gentoo"
+    assert m.index(10, m.true_column).data() == "Emperor"
+    assert "does not know" in m.index(10, m.true_column).data(Qt.ItemDataRole.ToolTipRole)
+    assert m.index(10, m.predicted_column).data(Qt.ItemDataRole.BackgroundRole) is None
+    # the confusion matrix and per-class figures, shown on demand
+    assert not panel.details.isVisible()
+    panel.details_button.setChecked(True)
+    assert panel.details.isVisible()
+    html = panel.details.text()
+    for c, figures in score.report.per_class(pred.class_names).items():
+        assert c in html and f"{figures['f1']:.2f}" in html
+    assert score.report.confusion.sum() == score.scored
+    # the wrong count selects each wrong row in turn
+    seen = [panel.select_next_wrong() for _ in range(len(wrong) + 1)]
+    assert seen == [*wrong.tolist(), wrong[0]] and panel.selected_table_row() == wrong[0]
+
+
+def test_the_dock_and_the_command_line_score_alike(panel, model, penguins_path, tmp_path, capsys):
+    import json
+
+    from core.cli import main
+    from core.model import save_model
+
+    path = tmp_path / "net.pt"
+    save_model(model, path)
+    assert main(["classify", str(path), str(penguins_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    load(panel, penguins_path)
+    assert out["confusion"] == panel.score.report.confusion.tolist()
+    assert out["accuracy"] == pytest.approx(panel.score.report.accuracy, abs=1e-6)
+
+
+def test_a_file_without_the_label_column_shows_no_score(panel, penguins_path, tmp_path):
+    load(panel, penguins_path)
+    assert panel.score_box.isVisible()
+    path = tmp_path / "unlabelled.csv"
+    pd.read_csv(penguins_path).drop(columns=["species"]).to_csv(path, index=False)
+    load(panel, path)
+    m = panel.table_model
+    assert panel.score is None and not panel.score_box.isVisible() and m.true_column is None
+    headers = [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
+    assert "true" not in headers and headers[m.first_prob_column] == "P(Adelie)"
+    assert _wrong_cells(panel) == []

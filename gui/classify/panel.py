@@ -178,6 +178,7 @@ class ClassifyPanel(QWidget):
         self.score_label.setWordWrap(True)  # never widens the dock
         self.score_label.setTextFormat(Qt.TextFormat.RichText)
         self.score_label.setStyleSheet("color: #222;")
+        self.score_label.linkActivated.connect(lambda _: self.select_next_wrong())
         self.details_button = QPushButton("Matrix")
         self.details_button.setCheckable(True)
         self.details_button.setToolTip("Show or hide the confusion matrix of the file's labelled rows "
@@ -414,10 +415,32 @@ class ClassifyPanel(QWidget):
             return
         names = self._pred_model.class_names
         self.score_label.setText(score_text(score))
-        self.score_label.setToolTip(details_html(score, names))
+        self.score_label.setToolTip(details_html(score, names) + "<br>Click the wrong count to select "
+                                    "each wrong row in turn.")
         self.details.setText(details_html(score, names, compact=True))
         self.details_button.setEnabled(score.scored > 0)
         self.details.setVisible(self.details_button.isChecked() and score.scored > 0)
+
+    def select_next_wrong(self) -> int | None:
+        """Select the next wrongly predicted row below the selected one, in the table's order (after
+        the last, the first) and show its predicted and true cells; its table row, or None."""
+        if self.score is None:
+            return None
+        m = self.table_model
+        wrong = self.score.correct == 0
+        view_wrong = np.flatnonzero(wrong[m._order] if m._order is not None else wrong)
+        if not len(view_wrong):
+            return None
+        i = self.selected_table_row()
+        current = -1
+        if i is not None:
+            current = int(np.flatnonzero(m._order == i)[0]) if m._order is not None else i
+        later = view_wrong[view_wrong > current]
+        view_row = int(later[0] if len(later) else view_wrong[0])
+        table_row = m.table_row(view_row)
+        self.select_table_row(table_row)
+        self.table.scrollTo(self.proxy.mapFromSource(m.index(view_row, m.true_column)))
+        return table_row
 
     def _show_details(self, shown: bool):
         self.details.setVisible(shown and self.score is not None and self.score.scored > 0)
@@ -580,8 +603,8 @@ def score_text(score: LabelScore) -> str:
     wrong = score.scored - right
     label = html_escape(one_line(score.label, 30))
     if score.scored:
-        mark = (f", <span style='background:{WRONG_HTML}'>&nbsp;{wrong:,} wrong&nbsp;</span> marked"
-                if wrong else ", none wrong")
+        mark = (f", <a href='#wrong' style='color:#8b1010; background:{WRONG_HTML}'>&nbsp;{wrong:,} "
+                f"wrong&nbsp;</a> marked" if wrong else ", none wrong")
         lines = [f"<b>Accuracy {r.accuracy:.1%}</b> against the file's '{label}' column: "
                  f"{right:,} of {plural(score.scored, 'labelled row')} right{mark}."]
     else:
