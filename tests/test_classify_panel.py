@@ -619,7 +619,7 @@ def test_wrong_rows_are_exactly_the_marked_ones_and_unknown_classes_are_named(pa
     text = panel.score_label.text()
     assert "3 rows labelled 'Emperor', a class this network does not know, are not scored" in text
     assert "1 row without a label is not scored" in text
-    assert f"{len(wrong):,} wrong" in text
+    assert f"{len(wrong):,}&nbsp;wrong" in text
     # the wrong cell says what the file has; the unknown class's cell says why it is not scored
     m = panel.table_model
     tip = m.index(0, m.predicted_column).data(Qt.ItemDataRole.ToolTipRole)

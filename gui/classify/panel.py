@@ -603,7 +603,7 @@ def score_text(score: LabelScore) -> str:
     wrong = score.scored - right
     label = html_escape(one_line(score.label, 30))
     if score.scored:
-        mark = (f", <a href='#wrong' style='color:#8b1010; background:{WRONG_HTML}'>&nbsp;{wrong:,} "
+        mark = (f", <a href='#wrong' style='color:#8b1010; background:{WRONG_HTML}'>&nbsp;{wrong:,}&nbsp;"
                 f"wrong&nbsp;</a> marked" if wrong else ", none wrong")
         lines = [f"<b>Accuracy {r.accuracy:.1%}</b> against the file's '{label}' column: "
                  f"{right:,} of {plural(score.scored, 'labelled row')} right{mark}."]
