@@ -142,10 +142,22 @@ def _notes(h: Health) -> list[str]:
 
 
 def summary(h: Health | None) -> str:
-    """One line for the window: the notes, or that no neuron is dead or saturated."""
-    if h is None or h.epoch == 0 and not h.notes:
+    """One short line for the window (the whole notes go in its tooltip): per layer how many
+    neurons are dead or saturated, and vanishing or exploding gradients; '' before training."""
+    if h is None or h.epoch == 0:
         return ""
-    if h.notes:
-        return "Health: " + " ".join(h.notes)
+    parts = []
+    for kind, flags in (("dead", h.dead), ("saturated", h.saturated)):
+        for i, f in enumerate(flags):
+            n = int(f.sum())
+            if n:
+                what = f"all {f.size} neurons" if n == f.size and n > 1 else \
+                    f"{n} of {f.size} neuron" + ("s" if f.size > 1 else "")
+                parts.append(f"hidden {i + 1}: {what} {kind}")
+    trend = h.gradient_trend
+    if trend and trend != "healthy":
+        parts.append(f"gradients {trend}")
+    if parts:
+        return "Health: " + "; ".join(parts) + "."
     kind = "dead" if h.activation == "relu" else "saturated"
     return f"Health: no {kind} neuron on {h.rows_words()}."

@@ -38,7 +38,7 @@ def test_dead_relu_neuron_found_and_named():
                           "neuron 2).")
     assert "dead: never active on the 4 training rows" in h.neuron_words(1, 1)
     assert h.neuron_words(1, 0) == ""
-    assert summary(h).startswith("Health: hidden 1: 1 of 3 neurons dead")
+    assert summary(h) == "Health: hidden 1: 1 of 3 neurons dead."
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
@@ -102,3 +102,15 @@ def test_default_penguins_run():
     # with today's defaults every hidden neuron is active on some training row at epoch 12
     assert h.n_dead == 0 and h.gradient_trend == "healthy"
     assert summary(h) == "Health: no dead neuron on the 240 training rows."
+
+
+def test_summary_counts_every_layer_and_the_gradients():
+    s = hand_made((1e-4, 1.0))
+    w1 = s.weights[0].copy()
+    w1[:] = 0.0  # every first-layer neuron gets z = its bias: -1 (dead), 0 (dead), 9 (alive)
+    b1 = np.array([-1.0, 0.0, 9.0])
+    h = health_of(snapshot([w1, s.weights[1]], [b1, s.biases[1]], grad_scale=(1e-4, 1.0)), X, "relu")
+    assert h.dead[0].tolist() == [True, True, False]
+    assert summary(h) == ("Health: hidden 1: 2 of 3 neurons dead; "
+                          "gradients vanishing towards the input.")
+    assert summary(None) == ""
