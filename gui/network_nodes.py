@@ -30,8 +30,8 @@ class NodeStyles:
             [pg.mkPen((0, 158, 115), width=1.0 + 4.0 * lvl / (PEN_LEVELS - 1))
              for lvl in range(PEN_LEVELS)]
         # a dead neuron (never active on the training rows): a pale grey fill, a dashed grey outline
-        self.dead_brush = pg.mkBrush(222, 222, 222)
-        self.dead_pen = pg.mkPen((150, 150, 150), width=1.2, style=Qt.PenStyle.DashLine)
+        self.dead_brush = pg.mkBrush(214, 214, 214)
+        self.dead_pen = pg.mkPen((120, 120, 120), width=1.3, style=Qt.PenStyle.DashLine)
 
     def mark_dead(self, brushes: list, pens: list, dead: np.ndarray) -> tuple[list, list]:
         """The brushes and pens with every neuron flagged in `dead` (one flag per neuron, inputs

@@ -39,6 +39,7 @@ class NetworkView(pg.PlotWidget):
     edgeClicked = Signal(int, int, int)  # layer, out neuron, in neuron
     nodeClicked = Signal(int, int)  # neuron layer (0 = inputs), index
     shownChanged = Signal(int, int)  # edges drawn, edges in the network
+    healthChanged = Signal()  # set_health: other neurons greyed (or none)
 
     def __init__(self, parent=None):
         super().__init__(parent=parent, background=theme.BACKGROUND)
@@ -398,6 +399,7 @@ class NetworkView(pg.PlotWidget):
         if self.sizes:
             self._draw_nodes(self._shown[1] if self._shown is not None
                              else [np.zeros(s) for s in self.sizes[1:]])
+        self.healthChanged.emit()
 
     def _current_health(self):
         h = self.health
@@ -406,6 +408,11 @@ class NetworkView(pg.PlotWidget):
         if tuple(d.size for d in h.dead) != tuple(self.sizes[1:-1]):
             return None
         return h
+
+    def n_dead_shown(self) -> int:
+        """How many neurons are greyed as dead now."""
+        mask = self.dead_mask()
+        return 0 if mask is None else int(mask.sum())
 
     def dead_mask(self) -> np.ndarray | None:
         """One flag per neuron (inputs, hidden, outputs): dead on the training rows; None if unknown."""

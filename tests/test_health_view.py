@@ -55,8 +55,10 @@ def test_dead_neurons_greyed_with_hover_and_note(qtbot, tmp_path):
     tip = w.view.describe_node(2, 0)
     assert "dead" in tip and "never active on the 240 training rows" in tip
     assert "dead" not in w.view.describe_node(2, 1)
+    assert "grey&nbsp;dashed&nbsp;=&nbsp;dead" in w.network.legend.text()
 
     # another snapshot on screen: the greying (computed for `snap`) no longer applies
     w.view.show_snapshot(shown, animate=False)
     assert w.view.dead_mask() is None
     assert w.view._node_style[0][first] is not styles.dead_brush
+    assert "dead" not in w.network.legend.text()
