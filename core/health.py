@@ -148,15 +148,18 @@ def summary(h: Health | None) -> str:
         return ""
     parts = []
     for kind, flags in (("dead", h.dead), ("saturated", h.saturated)):
-        for i, f in enumerate(flags):
-            n = int(f.sum())
-            if n:
-                what = f"all {f.size} neurons" if n == f.size and n > 1 else \
-                    f"{n} of {f.size} neuron" + ("s" if f.size > 1 else "")
-                parts.append(f"hidden {i + 1}: {what} {kind}")
+        hit = [(i + 1, int(f.sum()), f.size) for i, f in enumerate(flags) if f.any()]
+        if len(hit) == 1:  # "hidden 2: 3 of 5 neurons dead"
+            i, n, size = hit[0]
+            what = f"all {size} neurons" if n == size and n > 1 else \
+                f"{n} of {size} neuron" + ("s" if size > 1 else "")
+            parts.append(f"hidden {i}: {what} {kind}")
+        elif hit:  # short when several layers have them (the dock is small)
+            parts.append(f"{kind} neurons: " + ", ".join(f"{n} of {size} in hidden {i}"
+                                                          for i, n, size in hit))
     trend = h.gradient_trend
-    if trend and trend != "healthy":
-        parts.append(f"gradients {trend}")
+    if trend and trend != "healthy":  # the ratio itself: the gradient plot's note and the tooltip
+        parts.append(f"gradients {trend.split()[0]}")
     if parts:
         return "Health: " + "; ".join(parts) + "."
     kind = "dead" if h.activation == "relu" else "saturated"

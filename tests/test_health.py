@@ -111,6 +111,19 @@ def test_summary_counts_every_layer_and_the_gradients():
     b1 = np.array([-1.0, 0.0, 9.0])
     h = health_of(snapshot([w1, s.weights[1]], [b1, s.biases[1]], grad_scale=(1e-4, 1.0)), X, "relu")
     assert h.dead[0].tolist() == [True, True, False]
-    assert summary(h) == ("Health: hidden 1: 2 of 3 neurons dead; "
-                          "gradients vanishing towards the input.")
+    assert summary(h) == "Health: hidden 1: 2 of 3 neurons dead; gradients vanishing."
     assert summary(None) == ""
+
+
+def test_summary_short_for_several_layers():
+    w1 = np.zeros((3, 2))
+    w2 = np.zeros((2, 3))
+    b1 = np.array([-1.0, 2.0, 3.0])
+    b2 = np.array([-1.0, 5.0])
+    w3 = np.ones((2, 2))
+    h = health_of(snapshot([w1, w2, w3], [b1, b2, np.zeros(2)], grad_scale=(1.0, 1.0, 1.0)), X,
+                  "relu")
+    assert [d.tolist() for d in h.dead] == [[True, False, False], [True, False]]
+    assert summary(h) == "Health: dead neurons: 1 of 3 in hidden 1, 1 of 2 in hidden 2."
+    assert h.notes[1] == ("hidden 2: 1 of 2 neurons dead (never active on the 4 training rows: "
+                          "neuron 1).")
