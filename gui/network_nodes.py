@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from gui import theme
 
@@ -28,6 +29,19 @@ class NodeStyles:
         self.pens = [pg.mkPen((90, 90, 90), width=1.0), pg.mkPen((170, 170, 170), width=1.0)] + \
             [pg.mkPen((0, 158, 115), width=1.0 + 4.0 * lvl / (PEN_LEVELS - 1))
              for lvl in range(PEN_LEVELS)]
+        # a dead neuron (never active on the training rows): a pale grey fill, a dashed grey outline
+        self.dead_brush = pg.mkBrush(214, 214, 214)
+        self.dead_pen = pg.mkPen((120, 120, 120), width=1.3, style=Qt.PenStyle.DashLine)
+
+    def mark_dead(self, brushes: list, pens: list, dead: np.ndarray) -> tuple[list, list]:
+        """The brushes and pens with every neuron flagged in `dead` (one flag per neuron, inputs
+        included) greyed."""
+        idx = np.flatnonzero(dead)
+        if idx.size:
+            brushes, pens = list(brushes), list(pens)
+            for i in idx:
+                brushes[i], pens[i] = self.dead_brush, self.dead_pen
+        return brushes, pens
 
     def fills(self, sizes: tuple[int, ...], nodes: list[np.ndarray], scale: float) -> list:
         """Per neuron its brush: white for inputs, else its value's sign and share of `scale`."""

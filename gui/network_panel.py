@@ -97,6 +97,7 @@ class NetworkPanel(QWidget):
         lay.addWidget(self.legend)
         lay.addWidget(self.view, 1)
         self.view.shownChanged.connect(self._shown)
+        self.view.healthChanged.connect(self._update_legend)
         self._update_legend()
 
     def _toggled(self, idx: int, checked: bool):
@@ -120,4 +121,5 @@ class NetworkPanel(QWidget):
         self.legend.setText(
             f"<span style='color:{pos}'>━━</span> {sym} &gt; 0 &nbsp; "
             f"<span style='color:{neg}'>━━</span> {sym} &lt; 0 &nbsp; width ∝ |{sym}| "
-            f"(full at {scale:.3g}) &nbsp; fill = {NODE_SYMBOL[self.view.mode]}")
+            f"(full at {scale:.3g}) &nbsp; fill = {NODE_SYMBOL[self.view.mode]}"
+            + (" &nbsp; grey&nbsp;dashed&nbsp;=&nbsp;dead" if self.view.n_dead_shown() else ""))

@@ -39,7 +39,7 @@ def describe_edge(snapshot, activations: list[np.ndarray] | None, src: str, dst:
 
 
 def describe_node(snapshot, activations: list[np.ndarray] | None, name: str, layer: int, j: int,
-                  n_layers: int, activation: str) -> str:
+                  n_layers: int, activation: str, health: str = "") -> str:
     """The tooltip of neuron j of neuron layer `layer` (0 = inputs) of `n_layers` (rich text)."""
     s = snapshot
     lines = [f"<b>{name}</b>"]
@@ -57,4 +57,7 @@ def describe_node(snapshot, activations: list[np.ndarray] | None, name: str, lay
             lines.append(f"softmax probability p = {a:.4f}")
         else:
             lines.append(f"activation a = {activation}(z) = {a:+.4f}")
+    if health:  # core.health.Health.neuron_words: dead or saturated on the training rows
+        lines.append(f"<span style='color:#777'><b>{health.split(':', 1)[0]}</b>:"
+                     f"{health.split(':', 1)[1]}</span>" if ":" in health else health)
     return "<br>".join(lines)

@@ -39,6 +39,7 @@ class NetworkView(pg.PlotWidget):
     edgeClicked = Signal(int, int, int)  # layer, out neuron, in neuron
     nodeClicked = Signal(int, int)  # neuron layer (0 = inputs), index
     shownChanged = Signal(int, int)  # edges drawn, edges in the network
+    healthChanged = Signal()  # set_health: other neurons greyed (or none)
 
     def __init__(self, parent=None):
         super().__init__(parent=parent, background=theme.BACKGROUND)
@@ -88,6 +89,8 @@ class NetworkView(pg.PlotWidget):
         self._activations: list[np.ndarray] | None = None
         self._probabilities: np.ndarray | None = None
         self.snapshot = None
+        self.health = None  # core.health.Health of self._health_for (dead neurons greyed)
+        self._health_for = None
         self._timer = QTimer(self)
         self._timer.setInterval(16)
         self._timer.timeout.connect(self._tick)
@@ -127,6 +130,7 @@ class NetworkView(pg.PlotWidget):
         self._activations = None
         self._probabilities = None
         self.snapshot = None
+        self.health = self._health_for = None
         largest = max(sizes)
         self._node_px = float(np.clip(260 / largest, 3, 26))
         self._build_labels()
@@ -370,6 +374,11 @@ class NetworkView(pg.PlotWidget):
         pens = self._node_styles.outlines(sizes, self._activations)
         lit = pens is not None
         plain = self._node_styles.pens[0]
+        dead = self.dead_mask()
+        if dead is not None and dead.any():  # greyed: per-neuron pens, as when lit
+            brushes, pens = self._node_styles.mark_dead(brushes, pens if lit else [plain] * len(brushes),
+                                                        dead)
+            lit = True
         self._node_style = (brushes, pens if lit else [plain] * len(brushes))
         if getattr(self, "_nodes_for", None) != (sizes, lit):
             self._nodes.setData(pos=np.concatenate(self._pos), brush=brushes,
@@ -380,6 +389,38 @@ class NetworkView(pg.PlotWidget):
             self._nodes.setPen(pens)
         else:
             self._nodes.setBrush(brushes)
+
+    # -- health -----------------------------------------------------------------------------------
+    def set_health(self, health, snap=None):
+        """Grey the dead neurons of `health` (core.health.Health) while `snap` (the snapshot it was
+        computed for; default the one shown) is the one on screen; None clears."""
+        self.health = health
+        self._health_for = None if health is None else (snap if snap is not None else self.snapshot)
+        if self.sizes:
+            self._draw_nodes(self._shown[1] if self._shown is not None
+                             else [np.zeros(s) for s in self.sizes[1:]])
+        self.healthChanged.emit()
+
+    def _current_health(self):
+        h = self.health
+        if h is None or self._health_for is not self.snapshot or self.snapshot is None:
+            return None  # computed for another snapshot than the one shown: say nothing
+        if tuple(d.size for d in h.dead) != tuple(self.sizes[1:-1]):
+            return None
+        return h
+
+    def n_dead_shown(self) -> int:
+        """How many neurons are greyed as dead now."""
+        mask = self.dead_mask()
+        return 0 if mask is None else int(mask.sum())
+
+    def dead_mask(self) -> np.ndarray | None:
+        """One flag per neuron (inputs, hidden, outputs): dead on the training rows; None if unknown."""
+        h = self._current_health()
+        if h is None:
+            return None
+        return np.concatenate([np.zeros(self.sizes[0], dtype=bool), *h.dead,
+                               np.zeros(self.sizes[-1], dtype=bool)])
 
     # -- export -----------------------------------------------------------------------------------
     def render_svg(self, path: str, title: str = "NeuroWatch network view") -> None:
@@ -467,8 +508,10 @@ class NetworkView(pg.PlotWidget):
         return network_texts.describe_edge(self.snapshot, self._activations, src, dst, layer, o, i)
 
     def describe_node(self, layer: int, j: int) -> str:
+        h = self._current_health()
         return network_texts.describe_node(self.snapshot, self._activations, self.neuron_name(layer, j),
-                                           layer, j, len(self.sizes), self.activation)
+                                           layer, j, len(self.sizes), self.activation,
+                                           h.neuron_words(layer, j) if h is not None else "")
 
     def _hover(self, scene_pos):
         if not self.sizes:
