@@ -85,7 +85,8 @@ def run_demo(data, config, epochs: int = EPOCHS, share: float = TRAIN_SHARE) -> 
             train.append(m["train_loss"])
             if math.isfinite(m["val_loss"]) and m["val_loss"] < best:
                 best_epoch, best = m["epoch"], m["val_loss"]
-            if cfg.early_stopping and best_epoch is not None and m["epoch"] - best_epoch >= cfg.early_stopping:
+            patience = cfg.early_stopping
+            if patience and best_epoch is not None and m["epoch"] - best_epoch >= patience:
                 stopped = m["epoch"]
                 break
         runs.append(CureRun(label, setting, np.asarray(val), np.asarray(train), stopped, best_epoch))
@@ -109,5 +110,5 @@ def summary(run: CureRun, reference: CureRun | None = None) -> str:
         text += f", final {end:.3f}"
     if reference is not None and reference is not run and np.isfinite(reference.val_loss[-1]):
         ref = reference.val_loss[-1]
-        text += (" — better than no cure's final " if end < ref else " — no better than no cure's final ") + f"{ref:.3f}"
+        text += (" — better than" if end < ref else " — no better than") + f" no cure's final {ref:.3f}"
     return text
