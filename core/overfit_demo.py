@@ -15,7 +15,7 @@ EPOCHS = 150  # about a second on the penguins
 HIDDEN = (64, 64)  # big for ~40 rows: room to memorise them
 OPTIMIZER, LEARNING_RATE = "adam", 0.01
 L2_RATE = 0.01
-DROPOUT = 0.5
+DROPOUT = 0.3
 PATIENCE = 10
 LABELS = ("no cure", "L2", "dropout", "early stopping")
 
@@ -28,6 +28,8 @@ class CureRun:
     train_loss: np.ndarray
     stopped_at: int | None = None  # early stopping: the epoch it stopped at
     best_epoch: int | None = None  # the epoch of the lowest validation loss
+    train_rows: int = 0  # the training rows it learnt from
+    val_rows: int = 0
 
 
 def small_share(data, share: float = TRAIN_SHARE, seed: int = 0):
@@ -89,7 +91,8 @@ def run_demo(data, config, epochs: int = EPOCHS, share: float = TRAIN_SHARE) -> 
             if patience and best_epoch is not None and m["epoch"] - best_epoch >= patience:
                 stopped = m["epoch"]
                 break
-        runs.append(CureRun(label, setting, np.asarray(val), np.asarray(train), stopped, best_epoch))
+        runs.append(CureRun(label, setting, np.asarray(val), np.asarray(train), stopped, best_epoch,
+                            len(small.y_train), len(small.y_val)))
     return runs
 
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
+from gui import overfit_demo
 from gui.theme import MODE_LABELS, MODES
 
 MAX_RECENT = 8
@@ -78,6 +79,9 @@ def build_actions(w):
     teach = m.addMenu("T&each")
     teach.addAction(A("Learning-rate demonstration…", w.learning_rate_demo, None,
                       "Train the same network at a too-low, a good and a too-high learning rate"))
+    teach.addAction(A("Overfitting demonstration…", functools.partial(overfit_demo.start, w), None,
+                      "Train one network on a small training share with no cure, L2, dropout "
+                      "and early stopping"))
     for name in ("walkthrough", "regions"):
         teach.addAction(A(w.docks[name].windowTitle(), functools.partial(w.show_dock, name)))
     h = m.addMenu("&Help")
