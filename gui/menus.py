@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
-from gui import overfit_demo
 from gui.theme import MODE_LABELS, MODES
 
 MAX_RECENT = 8
@@ -79,7 +78,7 @@ def build_actions(w):
     teach = m.addMenu("T&each")
     teach.addAction(A("Learning-rate demonstration…", w.learning_rate_demo, None,
                       "Train the same network at a too-low, a good and a too-high learning rate"))
-    teach.addAction(A("Overfitting demonstration…", functools.partial(overfit_demo.start, w), None,
+    teach.addAction(A("Overfitting demonstration…", functools.partial(_overfit_demo, w), None,
                       "Train one network on a small training share with no cure, L2, dropout "
                       "and early stopping"))
     for name in ("walkthrough", "regions"):
@@ -99,6 +98,12 @@ def build_actions(w):
     tb.addSeparator()
     tb.addAction(w.act_open)
     w.addToolBar(tb)
+
+def _overfit_demo(w, *_):
+    from gui import overfit_demo  # (pyqtgraph and numpy: not before the first frame)
+
+    overfit_demo.start(w)
+
 
 # -- settings and layout --------------------------------------------------------------------
 
