@@ -299,3 +299,10 @@ def lr_demo_job(config, trainer):
     from core.lr_demo import run_demo
 
     return "lr_demo", run_demo(trainer.data, config)
+
+
+def overfit_demo_job(config, trainer):
+    """Four copies of one network on a small training share: no cure, L2, dropout, early stopping."""
+    from core.overfit_demo import run_demo
+
+    return "overfit_demo", run_demo(trainer.data, config)

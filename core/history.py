@@ -29,6 +29,7 @@ class History:
         # after 20k epochs, where a list of tuples cost the GUI a conversion per frame
         self._m = np.zeros((256, 5))  # epoch, train_loss, train_acc, val_loss, val_acc
         self._g = np.zeros((256, 1))  # gradient norm per layer
+        self._p = np.zeros(256)  # the L1/L2 penalty at the epoch's end (train_loss is the data loss)
         self._n = 0
         self._snaps: dict[int, EpochSnapshot] = {}
         self.stride = 1
@@ -54,10 +55,13 @@ class History:
             cap = len(self._m) * (2 if self._n == len(self._m) else 1)
             m, g = np.zeros((cap, 5)), np.zeros((cap, max(norms.size, self._g.shape[1])))
             m[:self._n], g[:self._n, :self._g.shape[1]] = self._m[:self._n], self._g[:self._n]
-            self._m, self._g = m, g
+            p = np.zeros(cap)
+            p[:self._n] = self._p[:self._n]
+            self._m, self._g, self._p = m, g, p
         self._m[self._n] = (s.epoch, s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy)
         self._g[self._n] = 0.0
         self._g[self._n, :norms.size] = norms
+        self._p[self._n] = float(getattr(s, "penalty", 0.0) or 0.0)
         self._n += 1
         self._snaps[s.epoch] = s
         self._bytes += snapshot_cost(s)
@@ -86,6 +90,10 @@ class History:
     def metrics(self) -> np.ndarray:
         """(n, 5) array: epoch, train loss, train accuracy, val loss, val accuracy."""
         return self._m[:self._n].copy()
+
+    def penalties(self) -> np.ndarray:
+        """(n,) the L1/L2 penalty at each epoch's end, in metrics()' row order (0 without one)."""
+        return self._p[:self._n].copy()
 
     def grad_norms(self) -> np.ndarray:
         """(n, layers) gradient norms per epoch (rows of epoch 0 are zeros)."""

@@ -201,3 +201,31 @@ def lowest_validation(metrics) -> tuple[int, float] | None:
     m = m[ok]
     i = int(np.argmin(m[:, 3]))
     return int(m[i, 0]), float(m[i, 3])
+
+
+def overfitting_note(metrics, rise: float = 0.2, epochs: int = 10) -> str:
+    """A plain-language note when the validation loss has stayed over `rise` (a share) above its
+    lowest for the last `epochs` epochs while the training loss still falls; '' otherwise.
+
+    `metrics`: the epoch-metrics table (epoch, train loss, train accuracy, val loss, val accuracy)."""
+    m = np.asarray(metrics, dtype=np.float64)
+    if m.ndim != 2 or m.shape[0] == 0 or m.shape[1] < 4:
+        return ""
+    m = m[m[:, 0] > 0]
+    low = lowest_validation(m)
+    if low is None or len(m) < epochs + 1:
+        return ""
+    best_epoch, best = low
+    recent = m[-epochs:]
+    if not (best > 0 and np.isfinite(recent[:, 3]).all() and np.isfinite(recent[:, 1]).all()):
+        return ""
+    if not (recent[:, 3] > best * (1 + rise)).all():
+        return ""
+    # the training loss still falls: lower now than `epochs` epochs ago, and below its value at
+    # the lowest validation loss
+    train_then = m[m[:, 0] == best_epoch, 1]
+    if not (recent[-1, 1] < recent[0, 1] and (len(train_then) == 0 or recent[-1, 1] < train_then[0])):
+        return ""
+    up = (recent[-1, 3] / best - 1) * 100
+    return (f"Overfitting: validation loss up {up:.0f} % from its lowest (epoch {best_epoch}) while "
+            f"training loss still falls — try L2, dropout or early stopping (Training dock)")

@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.confirm_close = self._confirm_close_dialog  # () -> bool: may the window close?
         self.forward_pass = None  # the lit observation's forward pass (core.network.ForwardPass)
         self.lr_demo_window = None
+        self.overfit_demo_window = None
         self._dialogs: list = []
         self._drawn = None
         self._panels_for = None
@@ -416,6 +417,12 @@ class MainWindow(QMainWindow):
 
             self.lr_demo_window = LearningRateDemo(payload, self.session.config.optimizer, self)
             self.lr_demo_window.show()
+            self.statusBar().clearMessage()
+        elif kind == "overfit_demo":
+            from gui.overfit_demo import OverfittingDemo
+
+            self.overfit_demo_window = OverfittingDemo(payload, self)
+            self.overfit_demo_window.show()
             self.statusBar().clearMessage()
 
     # -- drawing ------------------------------------------------------------------------------

@@ -78,6 +78,9 @@ def build_actions(w):
     teach = m.addMenu("T&each")
     teach.addAction(A("Learning-rate demonstration…", w.learning_rate_demo, None,
                       "Train the same network at a too-low, a good and a too-high learning rate"))
+    teach.addAction(A("Overfitting demonstration…", functools.partial(_overfit_demo, w), None,
+                      "Train one network on a small training share with no cure, L2, dropout "
+                      "and early stopping"))
     for name in ("walkthrough", "regions"):
         teach.addAction(A(w.docks[name].windowTitle(), functools.partial(w.show_dock, name)))
     h = m.addMenu("&Help")
@@ -95,6 +98,12 @@ def build_actions(w):
     tb.addSeparator()
     tb.addAction(w.act_open)
     w.addToolBar(tb)
+
+def _overfit_demo(w, *_):
+    from gui import overfit_demo  # (pyqtgraph and numpy: not before the first frame)
+
+    overfit_demo.start(w)
+
 
 # -- settings and layout --------------------------------------------------------------------
 

@@ -240,6 +240,7 @@ class Pow10Axis(OpaqueGridAxis):
 
 TRAIN_ACC = theme.faded(theme.TRAIN, 0.9)  # opaque (see theme.faded) and close to the full colour:
 VALID_ACC = theme.faded(theme.VALID, 0.9)  # at 0.6-0.75 the 1 px accuracy curves were too faint
+PENALTY = (204, 121, 167)  # reddish purple (Okabe-Ito): the L1/L2 penalty curve
 HOVER_HINT = "Hover the plot to read an epoch's values."
 
 
@@ -289,10 +290,12 @@ class LossPlot(QWidget):
             c.setClipToView(True)
         self.acc_view.addItem(self.train_acc)
         self.acc_view.addItem(self.val_acc)
-        self.legend = legend_label(
-            legend_html([("━━", theme.TRAIN, "train"), ("╍╍", theme.VALID, "validation")], "loss:")
-            + " &nbsp; " + legend_html([("──", TRAIN_ACC, "train"), ("┈┈", VALID_ACC, "validation")],
-                                       "accuracy (right axis):"))
+        # the L1/L2 penalty (train loss is the data loss alone): shown once a snapshot has one
+        self.penalty = p.plot(pen=pg.mkPen(PENALTY, width=2, style=Qt.PenStyle.DotLine))
+        self._penalties = np.zeros(0)
+        self._penalty_shown = False
+        self.legend = legend_label()
+        self._set_legend(False)
         self.branches: list[pg.PlotDataItem] = []
         self._branch_extent: tuple[float, float, float, float] | None = None  # x0, x1, y lo, y hi
         self.cursor = pg.InfiniteLine(angle=90, movable=False,
@@ -325,6 +328,12 @@ class LossPlot(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.legend)  # above the plot: a legend inside it covered the curves
         lay.addWidget(self.plot, 1)
+        # a plain-language note when the validation loss has risen for a while (core.metrics)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(f"color: {theme.hex_colour(theme.VALID)}; font-size: 8pt; padding: 1px 6px;")
+        self.note.hide()
+        lay.addWidget(self.note)
         lay.addLayout(row)
         self.plot.setMinimumHeight(110)  # frame, both axes' labels and a few ticks
         self.setMinimumWidth(260)
@@ -343,9 +352,36 @@ class LossPlot(QWidget):
         self.range.current = None  # the loss axis changed units
         self.set_metrics(self._m)
 
-    def set_metrics(self, m: np.ndarray):
-        """m: (n, 5) epoch, train loss, train acc, val loss, val acc. Non-finite values are gaps."""
+    def _set_legend(self, penalty: bool):
+        loss = [("━━", theme.TRAIN, "train" + (" (data)" if penalty else "")),
+                ("╍╍", theme.VALID, "validation")]
+        if penalty:
+            loss.append(("┈┈", PENALTY, "penalty"))
+        self.legend.setText(
+            legend_html(loss, "loss:") + " &nbsp; "
+            + legend_html([("──", TRAIN_ACC, "train"), ("┈┈", VALID_ACC, "validation")],
+                          "accuracy (right axis):"))
+        self._penalty_shown = penalty
+
+    def set_metrics(self, m: np.ndarray, penalties: np.ndarray | None = None):
+        """m: (n, 5) epoch, train loss, train acc, val loss, val acc. Non-finite values are gaps.
+        penalties: (n,) the L1/L2 penalty per epoch (History.penalties()); its curve shows when any
+        is above 0. None keeps the last ones given while their length still matches."""
+        from core.metrics import overfitting_note
+
         self._m = m
+        if penalties is not None:
+            self._penalties = np.asarray(penalties, dtype=np.float64)
+        pen = self._penalties if len(self._penalties) == m.shape[0] else np.zeros(0)
+        has_penalty = bool(pen.size and (pen > 0).any())
+        if has_penalty != self._penalty_shown:
+            self._set_legend(has_penalty)
+        note = overfitting_note(m)
+        if note != self.note.text():
+            self.note.setText(note)
+            self.note.setVisible(bool(note))
+        if m.shape[0] == 0 or not has_penalty:
+            self.penalty.setData([], [])
         if m.shape[0] == 0:
             self.best = None
             self.best_dot.setData([], [])
@@ -375,6 +411,10 @@ class LossPlot(QWidget):
         self.train.setData(ep, train, connect="finite")
         self.val.setData(ep, val, connect="finite")
         shown = np.concatenate([train, val])
+        if has_penalty:
+            pv = clean(pen)
+            self.penalty.setData(ep, pv, connect="finite")
+            shown = np.concatenate([shown, pv])
         shown = shown[np.isfinite(shown)]
         if log:
             shown = np.log10(shown)
@@ -460,6 +500,8 @@ class LossPlot(QWidget):
         self.cursor.setValue(e)
         self.cursor.show()
         text = self.describe(int(e), tl, ta, vl, va)
+        if self._penalty_shown and i < len(self._penalties):
+            text += f"; penalty {self._penalties[i]:.4f}"
         if self.best is not None and int(e) == self.best[0]:
             text += " (the lowest validation loss)"
         self.readout.setText(text)

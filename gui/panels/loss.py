@@ -26,4 +26,5 @@ class LossPanel(Panel):
         self.widget.set_marker(None)
 
     def refresh(self, snap):
-        self.widget.set_metrics(self.session.history.metrics())
+        h = self.session.history
+        self.widget.set_metrics(h.metrics(), h.penalties())
