@@ -6,8 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
 
-from gui import theme
-from gui.plots import legend_html, legend_label
+from gui.plots import demo_plot, legend_html, legend_label
 
 COLOURS = {"too low": (0, 114, 178), "good": (0, 158, 115), "too high": (213, 94, 0)}
 
@@ -17,14 +16,8 @@ class LearningRateDemo(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Learning rate: too low, good, too high")
         self.resize(720, 480)
-        plot = pg.PlotWidget(background=theme.BACKGROUND)
-        plot.setMenuEnabled(False)
-        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot = demo_plot("training loss")
         p = plot.getPlotItem()
-        p.setLabel("bottom", "epoch")
-        p.setLabel("left", "training loss")
-        for ax in ("left", "bottom"):  # plain numbers, no "(x0.001)" scale
-            p.getAxis(ax).enableAutoSIPrefix(False)
         self.curves = {}
         lines = []
         items = []

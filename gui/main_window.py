@@ -348,14 +348,18 @@ class MainWindow(QMainWindow):
 
     def learning_rate_demo(self):
         """Run the demonstration in the engine; a window shows the three curves."""
+        from core.engine_server import lr_demo_job
+
+        self.run_demo(lr_demo_job, "Training three copies of the network at three learning rates…")
+
+    def run_demo(self, job, message: str):
+        """Pause and run a Teach-menu demonstration job(config) in the engine; `_on_result` shows it."""
         s = self.session
         if not s.ready or s.data is None:
             return
         s.pause()
-        from core.engine_server import lr_demo_job
-
-        self.statusBar().showMessage("Training three copies of the network at three learning rates…")
-        s.call(functools.partial(lr_demo_job, s.config))
+        self.statusBar().showMessage(message)
+        s.call(functools.partial(job, s.config))
 
     def _mode_changed(self, mode: str):
         for m, a in self.mode_actions.items():

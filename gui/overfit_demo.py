@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -11,7 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
 
 from core import overfit_demo as od
 from gui import theme
-from gui.plots import legend_html, legend_label
+from gui.plots import demo_plot, legend_html, legend_label
 
 # Okabe-Ito: distinct for colour-blind readers; no cure in the validation curves' orange
 COLOURS = {"no cure": (213, 94, 0), "L2": (0, 114, 178), "dropout": (0, 158, 115),
@@ -23,14 +21,9 @@ STYLES = {"no cure": Qt.PenStyle.SolidLine, "L2": Qt.PenStyle.DashLine,
 
 def start(window, *_):
     """Menu entry: run the demonstration in the engine; the window's result handler shows it."""
-    s = window.session
-    if not s.ready or s.data is None:
-        return
-    s.pause()
     from core.engine_server import overfit_demo_job
 
-    window.statusBar().showMessage("Training four copies of one network on a small training share…")
-    s.call(functools.partial(overfit_demo_job, s.config))
+    window.run_demo(overfit_demo_job, "Training four copies of one network on a small training share…")
 
 
 class OverfittingDemo(QDialog):
@@ -38,14 +31,8 @@ class OverfittingDemo(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Overfitting: no cure, L2, dropout, early stopping")
         self.resize(760, 540)
-        plot = pg.PlotWidget(background=theme.BACKGROUND)
-        plot.setMenuEnabled(False)
-        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot = demo_plot("validation loss")
         p = plot.getPlotItem()
-        p.setLabel("bottom", "epoch")
-        p.setLabel("left", "validation loss")
-        for ax in ("left", "bottom"):
-            p.getAxis(ax).enableAutoSIPrefix(False)
         self.plot = plot
         plot.setMinimumHeight(220)
         self.curves = {}

@@ -637,3 +637,16 @@ class GradientView(QWidget):
             h.setData(bins, share)
             top = max(top, float(share.max()))
         self.dist_range.show(lo, hi, 0.0, top)
+
+
+def demo_plot(y_label: str):
+    """The plot of a Teach-menu demonstration window: epochs across, plain numbers, a light grid."""
+    plot = pg.PlotWidget(background=theme.BACKGROUND)
+    plot.setMenuEnabled(False)
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    p = plot.getPlotItem()
+    p.setLabel("bottom", "epoch")
+    p.setLabel("left", y_label)
+    for ax in ("left", "bottom"):  # plain numbers, no "(x0.001)" scale
+        p.getAxis(ax).enableAutoSIPrefix(False)
+    return plot
