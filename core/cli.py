@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=_positive_int, default=100)
     t.add_argument("--loss", choices=LOSSES, default="cross-entropy")
     t.add_argument("--val-fraction", type=_fraction, default=0.3)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, default=4,
+                   help="random seed for the initial weights, the split and the batch order (default 4)")
     t.add_argument("--device", choices=DEVICES, default="auto")
     t.add_argument("--l2", type=_rate, default=0.0,
                    help="L2 penalty rate: adds RATE * sum(w^2) over the weights to the loss (default 0)")

@@ -23,7 +23,10 @@ class TrainConfig:
     batch_size: int = 16
     loss: str = "cross-entropy"
     device: str = "auto"
-    seed: int = 0
+    # 4, not 0: with seed 0 the default penguins run switches every neuron of hidden layer 2 off for
+    # 42% of the training rows (every Adelie gets the same probabilities, the walkthrough shows
+    # zeros); seed 4 keeps both layers alive for every row and reaches the same accuracy
+    seed: int = 4
     val_fraction: float = 0.3
     # cures for overfitting, applied from the next epoch like the learning rate
     l2: float = 0.0  # penalty l2 * sum(w^2) over the weights (not the biases) added to the loss

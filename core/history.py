@@ -115,13 +115,20 @@ class History:
 METRICS_HEADER = "epoch,train_loss,train_accuracy,val_loss,val_accuracy"
 
 
-def write_metrics_csv(metrics: np.ndarray, path) -> int:
+def write_metrics_csv(metrics: np.ndarray, path, penalties: np.ndarray | None = None) -> int:
     """Write History.metrics() rows as CSV (atomically: a failed write leaves any old file as it
-    was); returns the number of epochs written. Raises OSError."""
+    was); returns the number of epochs written. Raises OSError.
+
+    With `penalties` (History.penalties(), same row order) the file gets a last column `penalty`:
+    the L1/L2 penalty at the epoch's end, so that train_loss (the data loss) + penalty is the
+    loss the optimizer minimised."""
     from core.atomic import atomic_open
 
     with atomic_open(path, "w", encoding="utf-8", newline="") as f:
-        f.write(METRICS_HEADER + "\n")
-        for row in metrics:
-            f.write(f"{int(row[0])},{row[1]:.6g},{row[2]:.6g},{row[3]:.6g},{row[4]:.6g}\n")
+        f.write(METRICS_HEADER + (",penalty" if penalties is not None else "") + "\n")
+        for i, row in enumerate(metrics):
+            line = f"{int(row[0])},{row[1]:.6g},{row[2]:.6g},{row[3]:.6g},{row[4]:.6g}"
+            if penalties is not None:
+                line += f",{float(penalties[i]):.6g}"
+            f.write(line + "\n")
     return len(metrics)

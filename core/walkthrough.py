@@ -37,6 +37,16 @@ class Walkthrough:
     db: tuple[np.ndarray, ...]
     lr: float
     W_new: tuple[np.ndarray, ...]  # one plain SGD step on this sample alone: W − lr·dL/dW
+    # a training pass with dropout: per hidden layer, 1 for a neuron kept and 0 for one switched
+    # off (None: evaluation, every neuron on); `dropout` is the share p switched off
+    keep: tuple[np.ndarray, ...] | None = None
+    dropout: float = 0.0
+
+    def dropped(self, layer: int) -> list[int]:
+        """The neurons (0-based) of hidden layer `layer` that this pass switched off."""
+        if self.keep is None or layer >= len(self.keep):
+            return []
+        return [int(j) for j in np.flatnonzero(self.keep[layer] == 0)]
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -47,17 +57,35 @@ class Walkthrough:
         return np.abs(self.probabilities - self.one_hot)
 
 
+def dropout_keep(hidden_sizes, p: float, seed) -> tuple[np.ndarray, ...]:
+    """One training pass's dropout draw: per hidden layer, 1 (kept) with probability 1 − p, else 0,
+    as the trainer draws it (each neuron independently)."""
+    rng = np.random.default_rng(seed)
+    return tuple((rng.random(int(n)) >= p).astype(np.float64) for n in hidden_sizes)
+
+
 def walk(weights, biases, activation: str, x, label: int, loss: str = "cross-entropy",
-         lr: float = 0.01) -> Walkthrough:
+         lr: float = 0.01, keep=None, dropout: float = 0.0) -> Walkthrough:
+    """With `keep` (see dropout_keep) and `dropout` p, a training pass: a hidden neuron switched
+    off outputs 0 and sends no gradient back; the others are scaled by 1 / (1 − p), as in the
+    trainer. Without, the evaluation pass (every neuron on)."""
     x = np.asarray(x, dtype=np.float64).ravel()
     W = [np.asarray(w, dtype=np.float64) for w in weights]
     B = [np.asarray(b, dtype=np.float64) for b in biases]
     L = len(W)
+    scale = None
+    if keep is not None and dropout > 0:
+        keep = tuple(np.asarray(k, dtype=np.float64) for k in keep)
+        scale = [k / (1.0 - dropout) for k in keep]
+    else:
+        keep, dropout = None, 0.0
     zs, acts = [], []
     a = x
     for i in range(L):
         z = W[i] @ a + B[i]
         a = softmax(z) if i == L - 1 else activate(activation, z)
+        if scale is not None and i < L - 1:
+            a = a * scale[i]
         zs.append(z)
         acts.append(a)
     p = acts[-1]
@@ -75,14 +103,17 @@ def walk(weights, biases, activation: str, x, label: int, loss: str = "cross-ent
     dzs[L - 1] = dz
     for i in range(L - 2, -1, -1):
         da = W[i + 1].T @ dzs[i + 1]
-        dzs[i] = da * activation_slope(activation, zs[i], acts[i])
+        if scale is None:
+            dzs[i] = da * activation_slope(activation, zs[i], acts[i])
+        else:  # a = f(z)·s, so da/dz = f'(z)·s (f' from the unscaled f(z))
+            dzs[i] = da * scale[i] * activation_slope(activation, zs[i], activate(activation, zs[i]))
     inputs = [x, *acts[:-1]]
     dW = [np.outer(dzs[i], inputs[i]) for i in range(L)]
     db = [dzs[i].copy() for i in range(L)]
     W_new = [W[i] - lr * dW[i] for i in range(L)]
     return Walkthrough(x=x, label=int(label), z=tuple(zs), a=tuple(acts), one_hot=y, loss=value,
                        loss_name=loss, dz=tuple(dzs), dW=tuple(dW), db=tuple(db), lr=float(lr),
-                       W_new=tuple(W_new))
+                       W_new=tuple(W_new), keep=keep, dropout=float(dropout))
 
 
 # -- what a gradient says, in words (the walkthrough and the network view's tooltip share it) ----

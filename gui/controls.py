@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import ACTIVATIONS, LOSSES, OPTIMIZERS
+from core.config import ACTIVATIONS, LOSSES, OPTIMIZERS, TrainConfig
 
 OPT_LABELS = {"sgd": "SGD", "adam": "Adam", "adadelta": "Adadelta"}
 LR_MIN_EXP, LR_MAX_EXP, LR_STEPS_PER_DECADE = -5, 1, 20
@@ -177,7 +177,7 @@ class ControlsPanel(QWidget):
         lay.addStretch(1)
         self.set_values(dict(hidden=(5, 5), activation="relu", optimizer="adam", learning_rate=0.01,
                              momentum=0.0, batch_size=16, loss="cross-entropy", device="auto",
-                             seed=0, val_fraction=0.3, speed_index=SPEEDS.index(DEFAULT_SPEED),
+                             seed=TrainConfig.seed, val_fraction=0.3, speed_index=SPEEDS.index(DEFAULT_SPEED),
                              animation=0.35))
 
     def _build_cures(self) -> QGroupBox:

@@ -160,7 +160,8 @@ class FileCommands:
         from core.history import write_metrics_csv
 
         try:
-            n = write_metrics_csv(self.session.history.metrics(), path)
+            history = self.session.history
+            n = write_metrics_csv(history.metrics(), path, history.penalties())
         except OSError as e:
             self.window.show_error("Cannot export the loss history", f"{path}: {e.strerror or e}")
             return False

@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.walkthrough import GRAD_ZERO, format_gradient, step_words, walk
+from core.walkthrough import GRAD_ZERO, dropout_keep, format_gradient, step_words, walk
 
 
 def _vec(v, digits: int = 3, limit: int = 8) -> str:
@@ -101,6 +102,26 @@ class WalkthroughPanel(QWidget):
         top.addWidget(self.sample)
         self.truth = TruthLabel()
         top.addStretch(1)
+        # with dropout on: follow one training pass (some hidden neurons switched off) instead of
+        # the evaluation pass every figure of the window uses
+        self.dropout_box = QCheckBox("Training pass (dropout)")
+        self.dropout_box.setToolTip(
+            "Dropout switches off a random share of the hidden neurons in every training pass "
+            "(evaluation, validation and classifying use them all). Tick to follow one training "
+            "pass: the neurons it drops are marked ✗ and output 0.")
+        self.dropout_box.toggled.connect(lambda _: self._recompute())
+        self.redraw_button = QPushButton("Draw again")
+        self.redraw_button.setToolTip("Another random choice of the neurons dropped")
+        self.redraw_button.clicked.connect(self._draw_again)
+        self._draws = 0
+        drop_row = QHBoxLayout()
+        drop_row.addWidget(self.dropout_box)
+        drop_row.addWidget(self.redraw_button)
+        drop_row.addStretch(1)
+        self.dropout_row = QWidget()
+        self.dropout_row.setLayout(drop_row)
+        drop_row.setContentsMargins(0, 0, 0, 0)
+        self.dropout_row.hide()
         nav = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.stage_label, 1)
@@ -109,6 +130,7 @@ class WalkthroughPanel(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addLayout(top)
         lay.addWidget(self.truth)  # a line of its own: a long class name has the panel's width
+        lay.addWidget(self.dropout_row)
         lay.addLayout(nav)
         lay.addWidget(self.text, 1)
         self._update_buttons()
@@ -157,10 +179,37 @@ class WalkthroughPanel(QWidget):
             self.text.setHtml("<i>Waiting for a network…</i>")
             return
         k = self.sample.value()
+        p = float(getattr(c, "dropout", 0.0) or 0.0)
+        self.dropout_row.setVisible(p > 0 and len(s.weights) > 1)
+        keep = None
+        if p > 0 and self.dropout_box.isChecked():
+            keep = dropout_keep([w.shape[0] for w in s.weights[:-1]], p,
+                                seed=(int(s.epoch), int(k), self._draws))
+        self.redraw_button.setEnabled(keep is not None)
         self.result = walk(s.weights, s.biases, c.activation, d.X_train[k], int(d.y_train[k]),
-                           c.loss, c.learning_rate)
+                           c.loss, c.learning_rate, keep=keep, dropout=p)
         self.truth.set_truth(d.class_names[int(d.y_train[k])], s.epoch)
         self.set_stage(min(self.stage, len(self.stages()) - 1))
+
+    def _draw_again(self):
+        self._draws += 1
+        self._recompute()
+
+    def _dropout_words(self, layer: int) -> str:
+        """What this pass's dropout did to a hidden layer (empty for the evaluation pass)."""
+        r = self.result
+        if r.keep is None or layer >= self.n_layers - 1:
+            return ""
+        dropped = r.dropped(layer)
+        if not dropped:
+            return (f"<p><b>Dropout</b> (p = {r.dropout:g}) kept every neuron of this layer in this "
+                    f"pass; each output is scaled by 1/(1 − p) = {1 / (1 - r.dropout):.3g}.</p>")
+        names = ", ".join(f"{j + 1} ✗" for j in dropped)
+        return (f"<p><b>Dropout</b> (p = {r.dropout:g}) switched off neuron{'s' if len(dropped) > 1 else ''} "
+                f"{names} in this training pass: {'they output' if len(dropped) > 1 else 'it outputs'} "
+                f"0 and send no gradient back. The others are scaled by 1/(1 − p) = "
+                f"{1 / (1 - r.dropout):.3g}, so that evaluation (every neuron on, no scaling) sees "
+                f"the same sums on average.</p>")
 
     def set_stage(self, i: int):
         st = self.stages()
@@ -223,7 +272,7 @@ class WalkthroughPanel(QWidget):
                         f"{d.class_names[int(np.argmax(r.probabilities))]}</b></p>")
             return (f"<p>The activation function <b>{c.activation}</b> turns each weighted sum into the "
                     f"neuron's output a = f(z).</p><p>z = {_vec(r.z[layer])}<br>a = "
-                    f"{_vec(r.a[layer])}</p>")
+                    f"{_vec(r.a[layer])}</p>" + self._dropout_words(layer))
         if kind == "loss":
             diff = r.abs_error
             mse = float(np.mean(diff ** 2))
@@ -243,7 +292,7 @@ class WalkthroughPanel(QWidget):
                        f"slope of {c.activation} at z")
             return (f"<p><b>Backpropagation</b> starts at the output and runs back to the input. "
                     f"dL/dz says how the loss changes with each neuron's weighted sum: {how}.</p>"
-                    f"<p>dL/dz = {_vec(r.dz[layer], 4)}</p>")
+                    f"<p>dL/dz = {_vec(r.dz[layer], 4)}</p>" + self._dropout_words(layer))
         if kind == "dw":
             g = r.dW[layer]
             head = ("<p>Each weight's gradient is its neuron's dL/dz times the input it multiplies: "

@@ -105,7 +105,7 @@ def test_exports(qtbot, tmp_path):
     assert "<image" not in svg  # neurons as vector circles, not the scatter plot's pixmap atlas
     assert w.files.export_loss(str(tmp_path / "loss.csv"))
     lines = (tmp_path / "loss.csv").read_text().splitlines()
-    assert lines[0].startswith("epoch,train_loss") and len(lines) == 6
+    assert lines[0].startswith("epoch,train_loss") and lines[0].endswith(",penalty") and len(lines) == 6
     w.close()
 
 

@@ -31,12 +31,12 @@ def killed(snap, layer: int, neurons):
 
 def test_dead_neurons_greyed_with_hover_and_note(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
-    gallery.step_epochs(w, 3)
+    gallery.step_epochs(w, 2)
     gallery.show_dock(w, "gradients")
     panel = gradients_panel(w)
     shown = w.session.displayed_snapshot()
     # the real run: the panel computed the health of the snapshot shown, the line says so
-    assert panel.health is not None and panel.health.epoch == shown.epoch == 3
+    assert panel.health is not None and panel.health.epoch == shown.epoch == 2
     assert panel.health_note.isVisible()
     assert panel.health_note.text().startswith("Health: ")
 

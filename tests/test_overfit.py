@@ -138,3 +138,20 @@ def test_trainer_penalty_reaches_the_history(penguins_split):
     expected = 0.01 * sum(float((x.astype(np.float64) ** 2).sum()) for x in w)
     assert h.penalties()[-1] == pytest.approx(expected, rel=1e-5)
     assert (h.penalties() > 0).all()
+
+
+def test_loss_csv_carries_the_penalty_column(penguins_split, tmp_path):
+    from core.history import write_metrics_csv
+
+    t = Trainer(penguins_split, TrainConfig(device="cpu", l2=0.01))
+    h = History()
+    for _ in range(3):
+        h.add(t.train_epoch())
+    path = tmp_path / "loss.csv"
+    assert write_metrics_csv(h.metrics(), path, h.penalties()) == 3
+    lines = path.read_text().splitlines()
+    assert lines[0] == "epoch,train_loss,train_accuracy,val_loss,val_accuracy,penalty"
+    last = [float(v) for v in lines[-1].split(",")]
+    assert last[-1] == pytest.approx(h.penalties()[-1], rel=1e-5) and last[-1] > 0
+    write_metrics_csv(h.metrics(), path)  # without penalties: the five columns as before
+    assert path.read_text().splitlines()[0].count(",") == 4

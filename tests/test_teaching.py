@@ -22,6 +22,19 @@ def data():
     return split(load_csv(PENGUINS))
 
 
+def differing_pixels(a, b) -> int:
+    from PySide6.QtGui import QImage
+
+    def rgb(im):
+        im = im.convertToFormat(QImage.Format.Format_RGB32)
+        flat = np.frombuffer(im.constBits(), np.uint8)
+        return flat.reshape(im.height(), im.bytesPerLine() // 4, 4)[:, :im.width(), :3]
+
+    if a.size() != b.size():
+        return a.width() * a.height()
+    return int(np.any(rgb(a) != rgb(b), axis=2).sum())
+
+
 def make(data, **cfg) -> Trainer:
     cfg.setdefault("device", "cpu")
     return Trainer(data, TrainConfig(**cfg))
@@ -287,7 +300,9 @@ def test_panel_docked_small_axis_agrees_with_the_text(qtbot, data):
         for side in ("left", "bottom"):
             p.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.NoCache)
         QApplication.processEvents()
-        assert panel.grab().toImage() == cached, f"stale axis at {size}"
+        # a stale axis differs by whole tick labels (hundreds of pixels); anti-aliasing of a cached
+        # axis against a fresh one may differ in a pixel or two
+        assert differing_pixels(panel.grab().toImage(), cached) <= 8, f"stale axis at {size}"
         assert p.geometry().width() <= panel.plot.viewport().width() + 0.5, size
         assert p.geometry().height() <= panel.plot.viewport().height() + 0.5, size
         assert "Adelie Penguin (Pygoscelis adeliae)" in panel.title.text()

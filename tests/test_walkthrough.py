@@ -175,3 +175,77 @@ def test_walkthrough_header_elides_a_long_class_name(qtbot):
     doc.setDocumentMargin(0)
     assert doc.idealWidth() <= truth.contentsRect().width() + 1
     assert p.width() == 260
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh"])
+def test_dropout_pass_matches_autograd_with_the_same_mask(act):
+    from core.walkthrough import dropout_keep
+
+    rng = np.random.default_rng(1)
+    sizes = (4, 6, 6, 3)
+    W = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(3)]
+    B = [rng.normal(size=sizes[i + 1]) for i in range(3)]
+    x = rng.normal(size=4)
+    p = 0.5
+    keep = dropout_keep(sizes[1:-1], p, seed=3)
+    assert all(k.shape == (6,) for k in keep) and 0 < sum(k.sum() for k in keep) < 12
+    w = walk(W, B, act, x, 2, "cross-entropy", lr=0.1, keep=keep, dropout=p)
+    tw = [torch.tensor(a, requires_grad=True) for a in W]
+    tb = [torch.tensor(a, requires_grad=True) for a in B]
+    f = {"relu": torch.relu, "tanh": torch.tanh}[act]
+    a = torch.tensor(x)
+    for i in range(3):
+        a = tw[i] @ a + tb[i]
+        if i < 2:
+            a = f(a) * torch.tensor(keep[i]) / (1 - p)
+    L = torch.nn.functional.cross_entropy(a[None], torch.tensor([2]))
+    L.backward()
+    assert w.loss == pytest.approx(L.item())
+    for i in range(3):
+        assert np.allclose(w.dW[i], tw[i].grad.numpy(), atol=1e-10)
+    for layer in range(2):
+        dropped = w.dropped(layer)
+        assert dropped == [int(j) for j in np.flatnonzero(keep[layer] == 0)]
+        assert np.all(w.a[layer][dropped] == 0)  # switched off: outputs 0
+        assert np.all(w.dz[layer][dropped] == 0)  # and sends no gradient back
+        assert np.all(w.dW[layer][dropped] == 0)
+    # evaluation: no mask, every neuron on (differs from the training pass)
+    ev = walk(W, B, act, x, 2, "cross-entropy")
+    assert ev.keep is None and ev.dropped(0) == [] and not np.allclose(ev.a[0], w.a[0])
+
+
+def test_walkthrough_panel_follows_a_dropout_training_pass(qtbot):
+    from gui.walkthrough_panel import WalkthroughPanel
+
+    rng = np.random.default_rng(5)
+    W = (rng.normal(size=(8, 2)), rng.normal(size=(2, 8)))
+    B = (np.zeros(8), np.zeros(2))
+    snap, sp, cfg = _panel_context(W, B)
+    p = WalkthroughPanel()
+    qtbot.addWidget(p)
+    p.show()
+    p.set_context(snap, sp, cfg)
+    assert not p.dropout_row.isVisible()  # no dropout: nothing to follow
+    p.set_context(snap, sp, cfg.with_(dropout=0.5))
+    assert p.dropout_row.isVisible() and p.result.keep is None  # evaluation until asked
+    p.dropout_box.setChecked(True)
+    r = p.result
+    assert r.keep is not None and r.dropout == 0.5
+    dropped = r.dropped(0)
+    p.set_stage(_stage(p, "a", 0))
+    text = p.text.toPlainText()
+    assert "Dropout" in text and "1/(1 − p) = 2" in text
+    for j in dropped:
+        assert f"{j + 1} ✗" in text
+    lit = []
+    p.lightForward.connect(lambda x, acts, probs: lit.append(acts))
+    p.set_stage(_stage(p, "a", 0))
+    assert np.all(lit[-1][0][dropped] == 0)  # the network view shows them off
+    before = [k.copy() for k in r.keep]
+    for _ in range(5):  # another draw gives another mask (5 tries: 8 neurons, p = 0.5)
+        p.redraw_button.click()
+        if not np.array_equal(p.result.keep[0], before[0]):
+            break
+    assert not np.array_equal(p.result.keep[0], before[0])
+    p.dropout_box.setChecked(False)
+    assert p.result.keep is None
