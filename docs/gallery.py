@@ -35,7 +35,7 @@ SIZES = (SMALL_SIZE, DEFAULT_SIZE)
 DATASETS = ("penguins", "penguins-long", "cancer-long")
 EPOCHS = 5  # a few epochs per window: the gallery must finish well within a minute on two cores
 README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_study.png",
-          "walkthrough.png", "regions.png", "lr_demo.png")
+          "walkthrough.png", "regions.png", "lr_demo.png", "confusion.png", "overfit_demo.png")
 # the docks sharing a place, by tab: each group is raised together for one picture of the window
 TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
               "classify": ("classify", "weight"), "confusion": ("confusion",)}
@@ -121,6 +121,18 @@ def open_lr_demo(w, timeout: float = TIMEOUT):
         raise RuntimeError(f"the learning-rate demonstration did not come: {w.last_error}")
     settle()
     return w.lr_demo_window
+
+
+def open_overfit_demo(w, timeout: float = TIMEOUT):
+    from gui import overfit_demo
+    from gui.waiting import wait_until
+
+    w.overfit_demo_window = None
+    overfit_demo.start(w)
+    if not wait_until(lambda: getattr(w, "overfit_demo_window", None) is not None, timeout):
+        raise RuntimeError(f"the overfitting demonstration did not come: {w.last_error}")
+    settle()
+    return w.overfit_demo_window
 
 
 def open_help(w):
@@ -319,9 +331,23 @@ def render_readme(out: Path, work: Path):
         panel.resize(700, 600)  # the picture is the panel alone, at a readable size
         settle()
         grab(panel, out / "classify_panel.png")
+        show_dock(w, "confusion")  # validation rows, a wrong cell opened when there is one
+        v = w.widgets["confusion"]
+        m = v.matrix.confusion
+        off = [(i, j) for i in range(len(m)) for j in range(len(m)) if i != j and m[i, j]]
+        confusion_cell(w, *(off[0] if off else (0, 0)))
+        dock = w.docks["confusion"]
+        dock.setFloating(True)
+        dock.resize(620, 560)
+        settle(150)
+        grab(dock, out / "confusion.png")
+        dock.setFloating(False)
         show_dock(w, "controls")
         demo = open_lr_demo(w, 60)
         grab(demo, out / "lr_demo.png")
+        demo.close()
+        demo = open_overfit_demo(w, 90)
+        grab(demo, out / "overfit_demo.png")
         demo.close()
         dlg = open_import_dialog(w, penguins)
         dlg.resize(1120, 720)

@@ -40,6 +40,15 @@ def concepts_html(snap=None, config=None) -> str:
                             "share): the network's loss and accuracy on them say how it does on "
                             "data it has not seen."),
         ("accuracy", "the share of rows whose most probable class is the true one."),
+        ("confusion matrix", "rows = true class, columns = predicted class: each cell counts the "
+                             "rows of that true class the network put in that class; the diagonal "
+                             "is right, everything else wrong (Confusion matrix dock)."),
+        ("precision", "of the rows predicted as a class, the share that truly are (a column's "
+                      "diagonal cell ÷ the column's sum)."),
+        ("recall", "of the rows truly of a class, the share predicted as it (a row's diagonal "
+                   "cell ÷ the row's sum)."),
+        ("F1", "2·precision·recall / (precision + recall): high only when both are."),
+        ("support", "how many rows truly are of the class."),
         ("overfitting", "the training loss keeps falling while the validation loss rises: the "
                         "network is learning the training rows' noise, not the problem. The cures "
                         "below (Training dock, 'Against overfitting') each fight it."),
