@@ -7,7 +7,7 @@ from gui.panels.base import RIGHT, Panel
 
 
 class ConfusionPanel(Panel):
-    name, title, area, tab_with = "confusion", "Confusion matrix", RIGHT, "gradients"
+    name, title, area, tab_with = "confusion", "Confusion matrix", RIGHT, "loss"
 
     def create(self):
         from gui.confusion_view import ConfusionView

@@ -6,7 +6,7 @@ from gui.panels.base import RIGHT, Panel
 
 
 class LossPanel(Panel):
-    name, title, area = "loss", "Loss and accuracy", RIGHT
+    name, title, area, raised = "loss", "Loss and accuracy", RIGHT, True
 
     def create(self):
         from gui.plots import LossPlot
