@@ -3,11 +3,12 @@
     python main.py [DATA.csv] [--verbose]      open the window (penguins when no file is named)
     python main.py train DATA.csv [options]    train headless (see `python main.py train --help`)
     python main.py classify MODEL DATA.csv     classify observations with a saved network
+    python main.py example NAME --out FILE.csv write a generated 2-D problem (circle, xor, ...)
 """
 
 import sys
 
-COMMANDS = ("train", "classify")
+COMMANDS = ("train", "classify", "example")
 
 
 def main(argv=None) -> int:

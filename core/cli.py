@@ -125,7 +125,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stdout: one JSON line of counts and, when the file has the model's label "
                         "column, accuracy, confusion matrix and per-class figures (predictions go "
                         "to --out only)")
+
+    from core.generators import MAX_NOISE, PROBLEMS
+
+    e = sub.add_parser("example", help="write a generated 2-D problem (circle, xor, ...) as a CSV",
+                       description="Write a generated 2-D problem as a CSV of x1, x2 and label, "
+                                   "which train and the window read like any other.")
+    e.add_argument("name", choices=PROBLEMS, help="the problem: " + ", ".join(PROBLEMS))
+    e.add_argument("--rows", type=_positive_int, default=200, help="number of points (default 200)")
+    e.add_argument("--noise", type=_rate, default=0.1,
+                   help=f"jitter that blurs the classes into each other, 0 (clean) to {MAX_NOISE:g} "
+                        f"(default 0.1)")
+    e.add_argument("--seed", type=int, default=0, help="random seed: the same seed, the same rows "
+                   "(default 0)")
+    e.add_argument("--out", help="write the CSV here (default: stdout)")
     return p
+
+
+def cmd_example(a) -> int:
+    from core.generators import generate
+
+    if a.out:
+        _check_writable(a.out)
+    frame = generate(a.name, rows=a.rows, noise=a.noise, seed=a.seed)
+    if a.out:
+        _write_csv_atomic(frame, a.out)
+        print(f"wrote {plural(len(frame), 'row')} of the {a.name} problem to {a.out}", file=sys.stderr)
+    else:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
 
 
 def cmd_train(a) -> int:
@@ -335,6 +363,8 @@ def main(argv=None) -> int:
             return cmd_train(a)
         if a.command == "classify":
             return cmd_classify(a)
+        if a.command == "example":
+            return cmd_example(a)
         parser.print_help()
         return EXIT_BAD_INPUT
     except UserError as e:
