@@ -33,6 +33,8 @@ def action(w, text, slot, shortcut=None, tip=None, checkable=False):
 def build_actions(w):
     A, f_ = functools.partial(action, w), w.files
     w.act_open = A("&Open data…", f_.open_data_dialog, "Ctrl+O", "Open a CSV file and train on it")
+    w.act_new_example = A("New &example…", functools.partial(_new_example, w), None,
+                          "Generate a 2-D problem (circle, xor, gauss, spiral, moons) and train on it")
     w.act_save_net = A("&Save network…", f_.save_network_dialog, "Ctrl+S",
                           "Save the trained network (safetensors)")
     w.act_open_net = A("Open &network…", f_.open_network_dialog, "Ctrl+Shift+O",
@@ -48,6 +50,7 @@ def build_actions(w):
     m = w.menuBar()
     f = m.addMenu("&File")
     f.addAction(w.act_open)
+    f.addAction(w.act_new_example)
     w.recent_menu = f.addMenu("Open &recent")
     f.addSeparator()
     f.addAction(w.act_open_net)
@@ -98,6 +101,12 @@ def build_actions(w):
     tb.addSeparator()
     tb.addAction(w.act_open)
     w.addToolBar(tb)
+
+def _new_example(w, *_):
+    from gui import example_dialog  # (pyqtgraph and pandas: not before the first frame)
+
+    example_dialog.start(w)
+
 
 def _overfit_demo(w, *_):
     from gui import overfit_demo  # (pyqtgraph and numpy: not before the first frame)
