@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--label", help="label column (default: label/class/target/species/y, else the last)")
     t.add_argument("--features", help="comma-separated feature columns (default: every numeric "
                    "column but the label and ID-like ones)")
-    t.add_argument("--hidden", type=_int_list, default=(5, 5), help="hidden layer sizes (default 5,5)")
+    t.add_argument("--hidden", type=_int_list, default=(5, 5),
+                   help="hidden layer sizes (default 5,5); none: no hidden layer, the inputs "
+                        "straight to the outputs (a linear model)")
     t.add_argument("--activation", choices=ACTIVATIONS, default="relu")
     t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     t.add_argument("--lr", type=_positive_float, default=None,

@@ -266,7 +266,11 @@ class ControlsPanel(QWidget):
     def _update_shape(self):
         n_in, n_out = getattr(self, "_io", (None, None))
         parts = [str(n_in or "?"), *map(str, self.hidden()), str(n_out or "?")]
-        self.shape_label.setText("-".join(parts))
+        self.shape_label.setText("-".join(parts) + ("" if self.layer_spins else " (linear)"))
+        self.shape_label.setToolTip(
+            "Neurons per layer, inputs to outputs" if self.layer_spins else
+            "No hidden layer: the inputs go straight to the outputs, a linear model (each class's "
+            "score is a weighted sum of the inputs, so the boundaries between classes are straight)")
         self.remove_layer.setEnabled(bool(self.layer_spins))
         self.add_layer.setEnabled(len(self.layer_spins) < MAX_HIDDEN_LAYERS)
 

@@ -253,7 +253,7 @@ class WalkthroughPanel(QWidget):
             return ("<p>The observation enters as the vector <b>x</b>: each feature standardised "
                     "with the training rows' mean and standard deviation.</p>"
                     f"<table>{rows}</table>")
-        a_in = r.x if layer == 0 else r.a[layer - 1]
+        a_in = r.x if layer <= 0 else r.a[layer - 1]  # (layer -1: the update stage, no input)
         if kind == "z":
             W, b = self.snapshot.weights[layer], self.snapshot.biases[layer]
             j = 0
