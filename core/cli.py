@@ -78,7 +78,7 @@ def _fraction(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from core.config import DEVICES, OPTIMIZERS
+    from core.config import DEVICES, INITS, OPTIMIZERS
     from core.network import ACTIVATIONS, LOSSES
 
     p = _Parser(prog="main.py", description="Watch a neural network learn. With no command, "
@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--early-stopping", type=_positive_int, default=None, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without a new lowest validation loss; the figures "
                         "and the saved network are then the best epoch's")
+    t.add_argument("--init", choices=INITS, default="default",
+                   help="initial weights: default (PyTorch's: uniform ±1/sqrt(fan-in), biases too), "
+                        "zeros (every neuron of a layer stays the same: the lesson of why not), "
+                        "uniform (±0.5), xavier (normal, std sqrt(2/(fan-in+fan-out))) or he "
+                        "(normal, std sqrt(2/fan-in)); biases 0 but for default")
+    t.add_argument("--init-scale", type=_positive_float, default=1.0, metavar="S",
+                   help="multiply the initial weights by S (default 1)")
     t.add_argument("--out", help="save the trained network here (.safetensors)")
     t.add_argument("--json", action="store_true", help="last stdout line: one JSON object of results")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
@@ -176,7 +183,8 @@ def cmd_train(a) -> int:
     cfg = TrainConfig(hidden=a.hidden, activation=a.activation, optimizer=a.optimizer,
                       learning_rate=lr, momentum=a.momentum, batch_size=a.batch_size, loss=a.loss,
                       device=a.device, seed=a.seed, val_fraction=a.val_fraction, l2=a.l2, l1=a.l1,
-                      dropout=a.dropout, early_stopping=a.early_stopping or 0)
+                      dropout=a.dropout, early_stopping=a.early_stopping or 0,
+                      init=a.init, init_scale=a.init_scale)
     data = split(ds, cfg.val_fraction, cfg.seed)
     if cfg.early_stopping and len(data.X_val) == 0:
         raise UserError("--early-stopping needs validation rows to watch: give --val-fraction above 0 "
@@ -188,7 +196,9 @@ def cmd_train(a) -> int:
     log(f"{ds.source}: {len(data.X_train)} training and {len(data.X_val)} validation rows, "
         f"{ds.n_features} features, classes {', '.join(ds.class_names)}; {ds.drop_note()}.")
     log(f"network {trainer.spec.describe()} ({cfg.activation}), {cfg.optimizer} lr {lr:g}, "
-        f"batch {cfg.batch_size}, {cfg.loss}, on {trainer.device_reason}")
+        f"batch {cfg.batch_size}, {cfg.loss}, on {trainer.device_reason}"
+        + ("" if cfg.init == "default" and cfg.init_scale == 1 else
+           f"; initial weights {cfg.init} × {cfg.init_scale:g}"))
     m = None
     status = 0
     best_epoch, best_loss = None, math.inf  # the epoch of the lowest validation loss

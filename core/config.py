@@ -11,6 +11,9 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 LOSSES = ("cross-entropy", "mse")
 OPTIMIZERS = ("sgd", "adam", "adadelta")
 DEVICES = ("auto", "cpu", "cuda")
+# how the initial weights are drawn (core/initialise.py); "default" is PyTorch's nn.Linear default
+INITS = ("default", "zeros", "uniform", "xavier", "he")
+MAX_INIT_SCALE = 100.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class TrainConfig:
     l1: float = 0.0  # penalty l1 * sum(|w|)
     dropout: float = 0.0  # share of hidden neurons switched off in each training pass (not at evaluation)
     early_stopping: int = 0  # stop after this many epochs without a new lowest validation loss (0: off)
+    init: str = "default"  # the initial weights (core/initialise.py), applied when a network is built
+    init_scale: float = 1.0  # multiplies the initial weights (not the biases)
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -52,6 +57,9 @@ class TrainConfig:
             (0 <= self.dropout < 1, "dropout must be at least 0 and below 1"),
             (int(self.early_stopping) >= 0,
              "early stopping's patience must be a whole number of epochs, 1 or more (0: off)"),
+            (self.init in INITS, f"the initialisation must be one of {', '.join(INITS)}"),
+            (math.isfinite(self.init_scale) and 0 < self.init_scale <= MAX_INIT_SCALE,
+             f"the initial weights' scale must be above 0 and at most {MAX_INIT_SCALE:g}"),
         ]
         for ok, message in checks:
             if not ok:

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from core.config import DEVICES, OPTIMIZERS, TrainConfig  # noqa: F401 - re-exported
 from core.errors import DivergenceError, EpochCancelled, UserError
+from core.initialise import initial_parameters
 from core.network import NetworkSpec
 from core.optim import make_optimizer
 from core.snapshot import EpochSnapshot
@@ -72,14 +73,9 @@ class Trainer:
                                                          len(data.X_train))
         dev = torch.device(self.device)
         self._gen = torch.Generator().manual_seed(int(config.seed))
-        self.params: list[torch.Tensor] = []
-        sizes = self.spec.layer_sizes
-        for i in range(self.spec.n_layers):
-            fan_in, fan_out = sizes[i], sizes[i + 1]
-            bound = 1.0 / math.sqrt(fan_in)  # PyTorch's nn.Linear default initialisation
-            w = (torch.rand(fan_out, fan_in, generator=self._gen) * 2 - 1) * bound
-            b = (torch.rand(fan_out, generator=self._gen) * 2 - 1) * bound
-            self.params += [w, b]
+        # (default: PyTorch's nn.Linear initialisation, drawn as the trainer always has)
+        self.params: list[torch.Tensor] = initial_parameters(
+            self.spec.layer_sizes, config.init, float(config.init_scale), self._gen)
         if initial is not None:
             self._load_initial(initial)
         self._flatten_params(dev)
