@@ -8,6 +8,13 @@ def _rate(config, key: str) -> str:
     return f"{v:g}" if v else "off"
 
 
+def _init(config) -> str:
+    if config is None:
+        return "–"
+    init, scale = getattr(config, "init", "default"), getattr(config, "init_scale", 1.0)
+    return init + ("" if scale == 1 else f" × {scale:g}")
+
+
 def concepts_html(snap=None, config=None) -> str:
     lr = f"{config.learning_rate:g}" if config is not None else "–"
     opt = config.optimizer if config is not None else "–"
@@ -61,6 +68,14 @@ def concepts_html(snap=None, config=None) -> str:
                     f"{_rate(config, 'dropout')}."),
         ("early stopping", "pause when the validation loss has not reached a new low for a number of "
                            "epochs (the patience), and go back to the epoch of its lowest value."),
+        ("initial weights", f"the random numbers a new network starts from (Training dock, 'Initial "
+                            f"weights'; applied on Reset). They must differ: with <b>zeros</b> every "
+                            f"neuron of a layer computes the same thing, so it gets the same gradient "
+                            f"and the same update, and stays the same as its neighbours for ever: a "
+                            f"layer of many neurons works like one (with ReLU or tanh even that one "
+                            f"never moves, and only the output biases learn). Xavier and He choose "
+                            f"the spread that keeps the signal's size from layer to layer. Now: "
+                            f"{_init(config)}."),
     ]
     body = "".join(f"<tr><td style='padding:2px 8px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"

@@ -71,6 +71,11 @@ class ControlsPanel(QWidget):
         self.shape_label = QLabel()
         self.shape_label.setStyleSheet("color: #555;")
         form.addRow("Shape", self.shape_label)
+        from gui.init_control import InitControl
+
+        self.init = InitControl()
+        self.init.changed.connect(lambda: self._emit(self.rebuildSettingChanged))
+        form.addRow("Initial weights", self.init)
         lay.addWidget(net)
 
         # optimiser
@@ -318,7 +323,8 @@ class ControlsPanel(QWidget):
                     seed=int(self.seed.value()), val_fraction=float(self.val_fraction.value()),
                     l2=float(self.l2.value()), l1=float(self.l1.value()),
                     dropout=float(self.dropout.value()), early_stopping=int(self.early.value()),
-                    speed_index=int(self.speed.value()), animation=self.animation.value() / 1000.0)
+                    speed_index=int(self.speed.value()), animation=self.animation.value() / 1000.0,
+                    **self.init.values())
 
     def set_values(self, v: dict):
         was, self._quiet = self._quiet, True
@@ -348,6 +354,7 @@ class ControlsPanel(QWidget):
                                    ("dropout", self.dropout, float), ("early_stopping", self.early, int)):
                 if key in v:
                     box.setValue(kind(v[key]))
+            self.init.set_values(v)
             if "speed_index" in v:
                 self.speed.setValue(int(v["speed_index"]))
                 self._speed_changed(self.speed.value())

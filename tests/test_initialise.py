@@ -127,3 +127,37 @@ def test_cli_init_options(tmp_path):
                          (["--init-scale", "500"], "at most 100")):
         r = run("train", PENGUINS, *args)
         assert r.returncode == 2 and needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_training_dock_control_applies_on_reset(qtbot, tmp_path):
+    from gui.concepts import concepts_html
+    from gui_helpers import make_window, ready, wait_until
+
+    w = make_window(qtbot, tmp_path)
+    c, s = w.controls, w.session
+    assert c.values()["init"] == "default" and c.values()["init_scale"] == 1.0
+    assert s.config.init == "default"
+    c.set_values(dict(activation="sigmoid"))  # (rebuilds on its own when not quiet; here: quiet)
+    c.init.kind.setCurrentIndex(c.init.kind.findData("zeros"))
+    assert not c.init.scale.isEnabled() and "same gradient" in c.init.kind.toolTip()
+    assert "applies on Reset" in w.statusBar().currentMessage()
+    gen = s.generation
+    w.reset()
+    assert wait_until(lambda: ready(w) and s.generation == gen + 1, 30)
+    assert s.config.init == "zeros" and s.config.activation == "sigmoid"
+    assert all(not a.any() for a in s.latest.weights)
+    for _ in range(4):
+        w.step()
+    assert wait_until(lambda: s.epoch == 4, 30)
+    for layer in (0, 1):  # what the network view draws: every neuron of a layer the same
+        W = s.latest.weights[layer]
+        assert np.abs(W).max() > 0 and np.allclose(W, W[0], rtol=1e-5, atol=1e-7)
+    text = concepts_html(s.latest, s.config)
+    assert "initial weights" in text and "stays the same as its neighbours for ever" in text
+    assert "Now: zeros." in text
+    c.init.set_values(dict(init="he", init_scale=0.5))
+    assert c.init.scale.isEnabled() and c.values()["init"] == "he" and c.values()["init_scale"] == 0.5
+    w.reset()
+    assert wait_until(lambda: ready(w) and s.generation == gen + 2, 30)
+    assert s.config.init == "he" and s.config.init_scale == 0.5
+    w.close()
