@@ -36,6 +36,7 @@ DATASETS = ("penguins", "penguins-long", "cancer-long")
 EPOCHS = 5  # a few epochs per window: the gallery must finish well within a minute on two cores
 README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_study.png",
           "walkthrough.png", "regions.png", "lr_demo.png", "confusion.png", "overfit_demo.png")
+README += ("example_dialog.png",)  # File → New example… (issue 15)
 # the docks sharing a place, by tab: each group is raised together for one picture of the window
 TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
               "classify": ("classify", "weight"), "confusion": ("confusion",)}
@@ -110,6 +111,14 @@ def open_import_dialog(w, path):
     wait_until(lambda: not dlg.reading(), TIMEOUT)
     settle()
     return dlg
+
+
+def open_example_dialog(w, **settings):
+    from gui import example_dialog
+
+    d = example_dialog.start(w, **settings)
+    settle()
+    return d
 
 
 def open_lr_demo(w, timeout: float = TIMEOUT):
@@ -349,6 +358,9 @@ def render_readme(out: Path, work: Path):
         demo = open_overfit_demo(w, 90)
         grab(demo, out / "overfit_demo.png")
         demo.close()
+        dlg = open_example_dialog(w, name="spiral", rows=400, noise=0.1, seed=0)
+        grab(dlg, out / "example_dialog.png")
+        dlg.reject()
         dlg = open_import_dialog(w, penguins)
         dlg.resize(1120, 720)
         settle()

@@ -4,7 +4,7 @@ import numpy as np
 
 from core.dataset import dataset_from_frame
 from core.generators import PROBLEMS, classes, generate
-from gui_helpers import make_window, ready, wait_until
+from gui_helpers import make_window, ready, wait_ms, wait_until
 
 
 def test_dialog_previews_what_it_generates(qtbot):
@@ -25,6 +25,12 @@ def test_dialog_previews_what_it_generates(qtbot):
         d.problem.setCurrentIndex(d.problem.findData(name))
         assert set(d.shown_points()) == set(classes(name)) and sum(d.shown_points().values()) == 120
         assert d.description.text().endswith(".")
+    from layout_check import check
+
+    for size in ((760, 440), (600, 380)):  # every text fits, at the default size and smaller
+        d.resize(*size)
+        wait_ms(100)
+        assert check(d) == [], size
     d.rows.setValue(20_000)  # a big one: the plot shows a sample, and says so
     assert sum(d.shown_points().values()) == 5_000 and "shows 5,000" in d.summary.text()
     d.noise.setValue(0.0)
