@@ -33,9 +33,14 @@ class TrainConfig:
     l1: float = 0.0  # penalty l1 * sum(|w|)
     dropout: float = 0.0  # share of hidden neurons switched off in each training pass (not at evaluation)
     early_stopping: int = 0  # stop after this many epochs without a new lowest validation loss (0: off)
+    # derived inputs (core.derived.KINDS: squares, products, sines) added to the raw features
+    derived: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        from core.derived import parse_kinds
+
+        object.__setattr__(self, "derived", parse_kinds(self.derived))  # UserError if unknown
         checks = [
             (self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
@@ -60,6 +65,7 @@ class TrainConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["hidden"] = list(self.hidden)
+        d["derived"] = list(self.derived)
         return d
 
     @classmethod
