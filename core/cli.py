@@ -77,6 +77,15 @@ def _fraction(text: str) -> float:
     return v
 
 
+def _derived_kinds(text: str) -> tuple[str, ...]:
+    from core.derived import parse_kinds
+
+    try:
+        return parse_kinds(text)
+    except UserError as e:
+        raise argparse.ArgumentTypeError(str(e).rstrip(".")) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from core.config import DEVICES, INITS, OPTIMIZERS
     from core.network import ACTIVATIONS, LOSSES
@@ -122,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(normal, std sqrt(2/fan-in)); biases 0 but for default")
     t.add_argument("--init-scale", type=_positive_float, default=1.0, metavar="S",
                    help="multiply the initial weights by S (default 1)")
+    t.add_argument("--derived", type=_derived_kinds, default=(), metavar="KINDS",
+                   help="derived inputs added to the features: any of squares (x²), products (xi·xj), "
+                        "sines (sin x), comma-separated, e.g. squares,products (default: none)")
     t.add_argument("--out", help="save the trained network here (.safetensors)")
     t.add_argument("--json", action="store_true", help="last stdout line: one JSON object of results")
     t.add_argument("--quiet", action="store_true", help="no per-epoch progress on stderr")
@@ -184,8 +196,10 @@ def cmd_train(a) -> int:
                       learning_rate=lr, momentum=a.momentum, batch_size=a.batch_size, loss=a.loss,
                       device=a.device, seed=a.seed, val_fraction=a.val_fraction, l2=a.l2, l1=a.l1,
                       dropout=a.dropout, early_stopping=a.early_stopping or 0,
-                      init=a.init, init_scale=a.init_scale)
-    data = split(ds, cfg.val_fraction, cfg.seed)
+                      init=a.init, init_scale=a.init_scale, derived=a.derived)
+    from core.derived import with_derived
+
+    data = split(with_derived(ds, cfg.derived), cfg.val_fraction, cfg.seed)
     if cfg.early_stopping and len(data.X_val) == 0:
         raise UserError("--early-stopping needs validation rows to watch: give --val-fraction above 0 "
                         "(e.g. 0.3).")
@@ -239,6 +253,7 @@ def cmd_train(a) -> int:
         "seconds": round(seconds, 4), "model": a.out if a.out and trainer.epoch > 0 else None,
         "diverged": status != 0, "warnings": list(ds.warnings), "task": "classification",
         "best_epoch": best_epoch, "stopped_early": stopped_early,
+        "derived": list(cfg.derived), "inputs": list(data.feature_names),
         **_validation_figures(trainer, data, cfg.activation),
     }
     if a.json:

@@ -38,9 +38,14 @@ class TrainConfig:
     early_stopping: int = 0  # stop after this many epochs without a new lowest validation loss (0: off)
     init: str = "default"  # the initial weights (core/initialise.py), applied when a network is built
     init_scale: float = 1.0  # multiplies the initial weights (not the biases)
+    # derived inputs (core.derived.KINDS: squares, products, sines) added to the raw features
+    derived: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        from core.derived import parse_kinds
+
+        object.__setattr__(self, "derived", parse_kinds(self.derived))  # UserError if unknown
         checks = [
             (self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
@@ -68,6 +73,7 @@ class TrainConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["hidden"] = list(self.hidden)
+        d["derived"] = list(self.derived)
         return d
 
     @classmethod

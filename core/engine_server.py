@@ -155,7 +155,9 @@ class Engine:
             ds = req.dataset if req.dataset is not None else load_csv(
                 req.path, label=req.label, features=list(req.features) if req.features else None,
                 progress=lambda f: self.send("progress", generation, f), cancel=self.cancel)
-            data = split(ds, req.config.val_fraction, req.config.seed)
+            from core.derived import with_derived  # the derived inputs, if any, as features
+
+            data = split(with_derived(ds, req.config.derived), req.config.val_fraction, req.config.seed)
             trainer = Trainer(data, req.config, initial=req.initial)
             trainer.epoch = int(req.initial_epoch)
             threads = configure_threads(trainer.spec, len(data.X_train))

@@ -20,7 +20,9 @@ from core.network import NetworkSpec, forward_probabilities
 from core.split import Scaler
 
 FORMAT = "neurowatch-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# files with derived inputs are written as version 2 (older programs then say "update"); others 1
+DERIVED_VERSION = 2
 # columns per block when classifying: fits the CPU cache and keeps BLAS on one thread (see
 # network.forward_probabilities). Measured for (5, 4) @ (4, n) float32: one thread up to 16,384
 # columns (3.7-4.1 ns a column); from 32,768 OpenBLAS may start threads, and at 65,536 with the
@@ -42,6 +44,16 @@ class TrainedModel:
     settings: dict = field(default_factory=dict)
     # (min, max) of each raw feature over the training rows; None in files written before it was kept
     feature_range: tuple[np.ndarray, np.ndarray] | None = None
+    # derived inputs (core.derived: squares, products, sines) computed from the raw features, which
+    # feature_names name; the network's inputs are input_names (raw, then derived)
+    derived: tuple[str, ...] = ()
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """Every input neuron's name: the raw features, then the derived inputs."""
+        from core.derived import input_names
+
+        return input_names(self.feature_names, self.derived)
 
     def probabilities(self, X_raw: np.ndarray) -> np.ndarray:
         """Softmax probabilities (n, classes), float32, for unscaled feature rows (n, features)."""
@@ -76,8 +88,10 @@ class TrainedModel:
         f, n = X_t.shape
         width = max(min(n, BLOCK), 2)
         sizes = self.spec.layer_sizes
-        x32 = np.empty((f, width), dtype=np.float32)
-        z64 = np.empty((f, width))
+        if self.derived:  # the raw features, then the inputs derived from them (core.derived)
+            from core.derived import derived_columns_t
+        x32 = np.empty((sizes[0], width), dtype=np.float32)
+        z64 = np.empty((sizes[0], width))
         hidden = [np.empty((h, width), dtype=np.float32) for h in sizes[1:-1]]
         P = np.empty((sizes[-1], width), dtype=np.float32)
         mean = np.asarray(self.scaler.mean, dtype=np.float64)[:, None]
@@ -90,7 +104,9 @@ class TrainedModel:
             w = max(c, 2)
             x, z, h, p = x32[:, :w], z64[:, :w], [a[:, :w] for a in hidden], P[:, :w]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                np.copyto(x, X_t[:, s:s + c], casting="same_kind")
+                np.copyto(x[:f], X_t[:, s:s + c], casting="same_kind")
+                if self.derived:  # from the float32 raw values, as core.derived.network_inputs
+                    derived_columns_t(x[:f], self.derived, out=x[f:])
                 if representable is not None:
                     np.isfinite(x[:, :c]).all(axis=0, out=representable[s:s + c])
                 np.subtract(x, mean, out=z)
@@ -101,11 +117,12 @@ class TrainedModel:
 
     def metadata(self) -> dict:
         return {
-            "format": FORMAT, "version": FORMAT_VERSION,
+            "format": FORMAT, "version": 1,
             "layer_sizes": list(self.spec.layer_sizes), "activation": self.spec.activation,
             "feature_names": list(self.feature_names), "class_names": list(self.class_names),
             "label_name": self.label_name, "epochs_trained": int(self.epochs_trained),
             "settings": self.settings,
+            **({"derived": list(self.derived), "version": DERIVED_VERSION} if self.derived else {}),
             **({} if self.feature_range is None else {
                 "feature_min": [float(v) for v in self.feature_range[0]],
                 "feature_max": [float(v) for v in self.feature_range[1]]}),
@@ -147,7 +164,11 @@ def load_model(path) -> TrainedModel:
         raise ModelFileError(f"{path}: no such file. Check the path.") from None
     except OSError as e:
         raise ModelFileError(f"{path} cannot be read ({e.strerror or e}).") from None
-    if blob[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05") or blob[:2] == b"PK":
+    # a safetensors file opens with its header's length (8 bytes, little-endian) and then "{": a
+    # length of 640 begins b"\x80\x02" like a pickle, so the JSON brace decides, not two bytes
+    looks_safetensors = blob[8:9] == b"{" and blob[2:8] == bytes(6)
+    if not looks_safetensors and (blob[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")
+                                  or blob[:2] == b"PK"):
         raise ModelFileError(f"{what}: it looks like a pickle/PyTorch file, which could run code "
                              f"when loaded and is refused. Save the network from this program "
                              f"(safetensors).")
@@ -185,6 +206,11 @@ def _from_parts(meta: dict, tensors: dict, path) -> TrainedModel:
         settings = dict(meta.get("settings") or {})
         label = str(meta.get("label_name", "label"))
         epochs = int(meta.get("epochs_trained", 0))
+        from core.derived import check_count, derived_count, parse_kinds
+
+        derived = parse_kinds(meta.get("derived") or ())
+        check_count(features, derived)
+        n_inputs = len(features) + derived_count(len(features), derived)
         feature_range = None
         if "feature_min" in meta or "feature_max" in meta:  # absent from older files
             lo, hi = (np.array(meta[k], dtype=np.float64) for k in ("feature_min", "feature_max"))
@@ -195,8 +221,8 @@ def _from_parts(meta: dict, tensors: dict, path) -> TrainedModel:
         raise
     except Exception as e:  # any malformed metadata is the same answer
         raise ModelFileError(bad + f"its metadata is incomplete ({e}).") from None
-    if len(features) != sizes[0] or len(classes) != sizes[-1]:
-        raise ModelFileError(bad + f"it names {len(features)} features and {len(classes)} classes "
+    if n_inputs != sizes[0] or len(classes) != sizes[-1]:
+        raise ModelFileError(bad + f"it names {n_inputs} inputs and {len(classes)} classes "
                              f"but its layers are {spec.describe()}.")
     expected = {"scaler.mean": (sizes[0],), "scaler.std": (sizes[0],)}
     for i in range(len(sizes) - 1):
@@ -222,7 +248,7 @@ def _from_parts(meta: dict, tensors: dict, path) -> TrainedModel:
     return TrainedModel(spec=spec, weights=tuple(ro[2::2]), biases=tuple(ro[3::2]),
                         scaler=Scaler(ro[0], ro[1]), feature_names=features, class_names=classes,
                         label_name=label, epochs_trained=epochs, settings=settings,
-                        feature_range=feature_range)
+                        feature_range=feature_range, derived=derived)
 
 
 _RANGES: dict[int, tuple] = {}  # id(split) -> (weak reference to it, its training range)
@@ -254,21 +280,36 @@ def training_range(data) -> tuple[np.ndarray, np.ndarray] | None:
 def model_from_training(trainer, epochs: int | None = None) -> TrainedModel:
     """Capture a Trainer's current network (numpy copies) with its data's names and scaling."""
     w, b = trainer.weights_numpy()
+    raw, kinds, rng = _raw_inputs(trainer.data, trainer.config)
     return TrainedModel(spec=trainer.spec, weights=tuple(w), biases=tuple(b),
-                        scaler=trainer.data.scaler, feature_names=trainer.data.feature_names,
+                        scaler=trainer.data.scaler, feature_names=raw,
                         class_names=trainer.data.class_names,
                         label_name=trainer.data.label_name,
                         epochs_trained=trainer.epoch if epochs is None else epochs,
-                        settings=trainer.config.to_dict(), feature_range=training_range(trainer.data))
+                        settings=trainer.config.to_dict(), feature_range=rng, derived=kinds)
 
 
 def model_from_snapshot(snap, data, config) -> TrainedModel:
     """A snapshot (e.g. from the window's timeline) plus its data's names and scaling."""
     spec = NetworkSpec(snap.layer_sizes, config.activation)
+    raw, kinds, rng = _raw_inputs(data, config)
     return TrainedModel(spec=spec, weights=snap.weights, biases=snap.biases, scaler=data.scaler,
-                        feature_names=data.feature_names, class_names=data.class_names,
+                        feature_names=raw, class_names=data.class_names,
                         label_name=data.label_name, epochs_trained=snap.epoch,
-                        settings=config.to_dict(), feature_range=training_range(data))
+                        settings=config.to_dict(), feature_range=rng, derived=kinds)
+
+
+def _raw_inputs(data, config) -> tuple[tuple[str, ...], tuple[str, ...], tuple | None]:
+    """(raw feature names, derived kinds, the raw features' training range) of a Split whose
+    features may end with derived inputs (core.derived.with_derived, as config.derived asks)."""
+    from core.derived import raw_count
+
+    kinds = tuple(getattr(config, "derived", ()) or ())
+    rng = training_range(data)
+    if not kinds:
+        return tuple(data.feature_names), (), rng
+    f = raw_count(len(data.feature_names), kinds)
+    return tuple(data.feature_names[:f]), kinds, None if rng is None else (rng[0][:f], rng[1][:f])
 
 
 def far_outside(model: TrainedModel, x, margin: float = 0.5) -> list[tuple[int, float, float]]:
@@ -279,8 +320,8 @@ def far_outside(model: TrainedModel, x, margin: float = 0.5) -> list[tuple[int, 
     if model.feature_range is not None:
         lo, hi = (np.asarray(a, dtype=np.float64) for a in model.feature_range)
     else:
-        mean = np.asarray(model.scaler.mean, dtype=np.float64)
-        std = np.asarray(model.scaler.std, dtype=np.float64)
+        mean = np.asarray(model.scaler.mean, dtype=np.float64)[:len(x)]  # (derived inputs follow)
+        std = np.asarray(model.scaler.std, dtype=np.float64)[:len(x)]
         lo, hi = mean - 3 * std, mean + 3 * std
     pad = margin * (hi - lo)
     with np.errstate(invalid="ignore", over="ignore"):

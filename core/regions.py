@@ -79,8 +79,11 @@ class RegionGrid:
 
 
 def region_grid(weights, biases, activation: str, scaler, X_raw: np.ndarray, fx: int, fy: int,
-                held: np.ndarray, grid: int = 140) -> RegionGrid:
-    """The network's predicted class over the (fx, fy) plane, the other features at `held`."""
+                held: np.ndarray, grid: int = 140, derived=()) -> RegionGrid:
+    """The network's predicted class over the (fx, fy) plane, the other features at `held`.
+
+    derived: the network's derived inputs (core.derived), which follow the raw features in X_raw's
+    columns and are recomputed at every point from its raw values (fx, fy are raw features)."""
     lo, hi = X_raw.min(axis=0), X_raw.max(axis=0)
     pad = (hi - lo) * 0.05 + 1e-9
     x0, x1 = lo[fx] - pad[fx], hi[fx] + pad[fx]
@@ -89,6 +92,7 @@ def region_grid(weights, biases, activation: str, scaler, X_raw: np.ndarray, fx:
     pts = np.tile(np.asarray(held, dtype=np.float64), (grid * grid, 1))
     pts[:, fx] = gx.ravel()
     pts[:, fy] = gy.ravel()
+    _derive(pts, derived)
     p = forward(weights, biases, activation, scaler.transform(pts)).probabilities
     return RegionGrid(pred=p.argmax(axis=1).reshape(grid, grid), conf=p.max(axis=1).reshape(grid, grid),
                       extent=(float(x0), float(x1), float(y0), float(y1)), n_classes=int(p.shape[1]))
@@ -116,12 +120,21 @@ class SliceAgreement:
         return self.full != self.labels
 
 
+def _derive(pts: np.ndarray, derived) -> None:
+    """Recompute the derived inputs' columns of slice points from their raw ones, in place."""
+    if derived:
+        from core.derived import complete_rows, raw_count
+
+        complete_rows(pts, derived, raw_count(pts.shape[1], derived))
+
+
 def slice_agreement(weights, biases, activation: str, scaler, X_raw: np.ndarray, y: np.ndarray,
-                    fx: int, fy: int, held: np.ndarray) -> SliceAgreement:
+                    fx: int, fy: int, held: np.ndarray, derived=()) -> SliceAgreement:
     X_raw = np.asarray(X_raw, dtype=np.float64)
     full = forward(weights, biases, activation, scaler.transform(X_raw)).probabilities.argmax(axis=1)
     pts = np.tile(np.asarray(held, dtype=np.float64), (X_raw.shape[0], 1))
     pts[:, fx] = X_raw[:, fx]
     pts[:, fy] = X_raw[:, fy]
+    _derive(pts, derived)
     sl = forward(weights, biases, activation, scaler.transform(pts)).probabilities.argmax(axis=1)
     return SliceAgreement(full=full, on_slice=sl, labels=np.asarray(y).ravel().astype(np.int64))

@@ -6,6 +6,7 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -68,6 +69,7 @@ class ControlsPanel(QWidget):
                                    "squash z into (−1, 1) and (0, 1). The outputs use softmax.")
         self.activation.currentTextChanged.connect(lambda _: self._emit(self.architectureChanged))
         form.addRow("Activation", self.activation)
+        form.addRow("Derived inputs", self._build_derived())
         self.shape_label = QLabel()
         self.shape_label.setStyleSheet("color: #555;")
         form.addRow("Shape", self.shape_label)
@@ -185,6 +187,33 @@ class ControlsPanel(QWidget):
                              seed=TrainConfig.seed, val_fraction=0.3, speed_index=SPEEDS.index(DEFAULT_SPEED),
                              animation=0.35))
 
+    def _build_derived(self) -> QWidget:
+        """Three toggles adding input neurons computed from the raw features (core.derived)."""
+        from core.derived import KINDS, WHAT
+
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.derived_boxes: dict[str, QCheckBox] = {}
+        for kind, text in zip(KINDS, ("x²", "x·y", "sin x"), strict=True):
+            cb = QCheckBox(text)
+            cb.setToolTip(f"Add input neurons for {WHAT[kind]}, computed from the raw values and then "
+                          f"standardised like every input. With squares, a network without hidden "
+                          f"layers can draw a circle. Changing this rebuilds the network.")
+            cb.toggled.connect(lambda _: self._emit(self.architectureChanged))
+            row.addWidget(cb)
+            self.derived_boxes[kind] = cb
+        row.addStretch(1)
+        return box
+
+    def derived(self) -> tuple[str, ...]:
+        return tuple(k for k, cb in self.derived_boxes.items() if cb.isChecked())
+
+    def set_raw_inputs(self, n: int | None):
+        """The number of raw features, so the Shape line counts the derived inputs the toggles add."""
+        self._raw = n
+        self._update_shape()
+
     def _build_cures(self) -> QGroupBox:
         """L2, L1, dropout, early stopping: applied from the next epoch, like the learning rate."""
         box = QGroupBox("Against overfitting")
@@ -270,6 +299,10 @@ class ControlsPanel(QWidget):
 
     def _update_shape(self):
         n_in, n_out = getattr(self, "_io", (None, None))
+        if getattr(self, "_raw", None) and hasattr(self, "derived_boxes"):  # as the toggles stand
+            from core.derived import derived_count
+
+            n_in = self._raw + derived_count(self._raw, self.derived())
         parts = [str(n_in or "?"), *map(str, self.hidden()), str(n_out or "?")]
         self.shape_label.setText("-".join(parts) + ("" if self.layer_spins else " (linear)"))
         self.shape_label.setToolTip(
@@ -323,6 +356,7 @@ class ControlsPanel(QWidget):
                     seed=int(self.seed.value()), val_fraction=float(self.val_fraction.value()),
                     l2=float(self.l2.value()), l1=float(self.l1.value()),
                     dropout=float(self.dropout.value()), early_stopping=int(self.early.value()),
+                    derived=self.derived(),
                     speed_index=int(self.speed.value()), animation=self.animation.value() / 1000.0,
                     **self.init.values())
 
@@ -355,6 +389,9 @@ class ControlsPanel(QWidget):
                 if key in v:
                     box.setValue(kind(v[key]))
             self.init.set_values(v)
+            if "derived" in v:
+                for kind, cb in self.derived_boxes.items():
+                    cb.setChecked(kind in tuple(v["derived"] or ()))
             if "speed_index" in v:
                 self.speed.setValue(int(v["speed_index"]))
                 self._speed_changed(self.speed.value())

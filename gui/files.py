@@ -119,6 +119,7 @@ class FileCommands:
         values.update({k: v for k, v in model.settings.items() if k in values})
         values["hidden"] = model.spec.hidden
         values["activation"] = model.spec.activation
+        values["derived"] = model.derived  # (an older file has none)
         try:
             config = config_from_values(values)
         except UserError as e:

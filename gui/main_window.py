@@ -437,6 +437,11 @@ class MainWindow(QMainWindow):
         s = self.session
         snap = snap if snap is not None else s.displayed_snapshot()
         x = s.observation
+        if x is not None and s.config is not None and s.config.derived and s.dataset is not None \
+                and x.size == len(s.dataset.feature_names):  # raw features: add the derived inputs
+            from core.derived import network_inputs
+
+            x = network_inputs(x, s.config.derived)[0].astype("float64")
         if x is None or snap is None or s.data is None or x.size != len(s.data.feature_names):
             self.view.set_forward_pass(None, None)
             return

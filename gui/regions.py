@@ -29,11 +29,11 @@ def class_colours(n: int) -> np.ndarray:
 
 
 def region_image(snap, activation: str, scaler, X_raw: np.ndarray, fx: int, fy: int,
-                 grid: int = GRID, held: np.ndarray | None = None):
+                 grid: int = GRID, held: np.ndarray | None = None, derived=()):
     """(rgb (grid, grid, 3) uint8, extent (x0, x1, y0, y1), predicted (grid, grid), confidence)."""
     if held is None:
         held = held_values(X_raw, "median")
-    g = region_grid(snap.weights, snap.biases, activation, scaler, X_raw, fx, fy, held, grid)
+    g = region_grid(snap.weights, snap.biases, activation, scaler, X_raw, fx, fy, held, grid, derived)
     n = g.n_classes
     cols = class_colours(n)[g.pred.ravel()]
     # confidence shading: 1/n (a guess) is near white, certainty is the full class colour
@@ -122,8 +122,9 @@ class RegionsView(QWidget):
         best on the training rows (core.regions.best_pair)."""
         self.data, self.config = data, config
         self.X_raw = data.scaler.inverse(data.X_train)
-        names = list(data.feature_names)
-        fx, fy = best_pair(self.X_raw, data.y_train) if len(names) > 2 else (0, min(1, len(names) - 1))
+        names = list(self._raw_names())  # derived inputs follow their raw features on the plane
+        fx, fy = best_pair(self.X_raw[:, :len(names)], data.y_train) if len(names) > 2 else \
+            (0, min(1, len(names) - 1))
         for c, default in ((self.fx, fx), (self.fy, fy)):
             c.blockSignals(True)
             c.clear()
@@ -176,8 +177,9 @@ class RegionsView(QWidget):
         how = self.hold.currentData()
         self.held = held_values(self.X_raw, how, self.hold_row.value())
         act = self.config.activation
+        derived = self._derived()
         rgb, (x0, x1, y0, y1), _, _ = region_image(self.snapshot, act, self.data.scaler, self.X_raw,
-                                                   fx, fy, held=self.held)
+                                                   fx, fy, held=self.held, derived=derived)
         self.rgb = rgb
         self.image.setImage(np.transpose(rgb, (1, 0, 2)), levels=(0, 255))
         self.image.setRect(x0, y0, x1 - x0, y1 - y0)
@@ -186,7 +188,7 @@ class RegionsView(QWidget):
         brushes = [pg.mkBrush(*c) for c in cols]
         self.points.setData(self.X_raw[:, fx], self.X_raw[:, fy], brush=brushes)
         ag = slice_agreement(self.snapshot.weights, self.snapshot.biases, act, self.data.scaler,
-                             self.X_raw, y, fx, fy, self.held)
+                             self.X_raw, y, fx, fy, self.held, derived)
         self.agreement = ag
         bad = ag.misclassified
         self.wrong.setData(self.X_raw[bad, fx], self.X_raw[bad, fy])
@@ -196,11 +198,24 @@ class RegionsView(QWidget):
         p.setLabel("left", names[fy])
         self._caption(fx, fy, how, ag)
 
+    def _derived(self) -> tuple[str, ...]:
+        return tuple(getattr(self.config, "derived", ()) or ())
+
+    def _raw_names(self) -> tuple[str, ...]:
+        """The raw features (the network's inputs less its derived ones, core.derived)."""
+        from core.derived import raw_count
+
+        names, derived = tuple(self.data.feature_names), self._derived()
+        return names[:raw_count(len(names), derived)] if derived else names
+
     def _caption(self, fx: int, fy: int, how: str, ag):
-        names = self.data.feature_names
+        names = self._raw_names()
         others = [k for k in range(len(names)) if k not in (fx, fy)]
         wrong = int(ag.misclassified.sum())
         wrong_text = f"{wrong} of {ag.rows} training rows misclassified (ringed)."
+        if self._derived():  # said on hover: the derived inputs follow the point
+            wrong_text += (f" The derived inputs ({', '.join(self._derived())}) are computed at every "
+                           f"point from its feature values.")
         if not others:
             self.caption.setText(wrong_text)
             self.caption.setToolTip("")

@@ -164,3 +164,24 @@ def test_training_range_is_saved_and_old_files_load_without_it(trained, tmp_path
     loaded = load_model(tmp_path / "old.safetensors")
     assert loaded.feature_range is None
     assert [k for k, _, _ in far_outside(loaded, x)] == [0]  # mean ± 3 sd stands in for the range
+
+
+def test_a_header_whose_length_reads_like_a_pickle_still_loads(trained, tmp_path):
+    """A safetensors header of 640, 896, 1152 or 1408 bytes starts with b"\\x80\\x02".. b"\\x80\\x05",
+    a pickle's first two bytes (19280 starts b"PK", a zip's); such a model (a derived-input one
+    hit it) must load, not be refused."""
+    _, m = trained
+    p = tmp_path / "m.safetensors"
+    save_model(m, p)
+    blob = p.read_bytes()
+    n = int.from_bytes(blob[:8], "little")
+    target = min(t + 65536 * k for t in (640, 896, 1152, 1408, 0x4B50) for k in range(4)
+                 if t + 65536 * k >= n)
+    header = blob[8:8 + n].rstrip(b" ") + b" " * (target - len(blob[8:8 + n].rstrip(b" ")))
+    padded = target.to_bytes(8, "little") + header + blob[8 + n:]
+    assert padded[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK")
+    q = tmp_path / "padded.safetensors"
+    q.write_bytes(padded)
+    back = load_model(q)
+    for a, b in zip(m.weights, back.weights, strict=True):
+        assert np.array_equal(a, b)

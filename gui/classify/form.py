@@ -189,7 +189,9 @@ class ObservationForm(QGroupBox):
     # -- values ---------------------------------------------------------------------------------------
     def fill_mean(self):
         if self.model is not None:
-            self.set_observation(list(np.asarray(self.model.scaler.mean, dtype=np.float64)))
+            # the raw features' means (derived inputs, if any, follow them in the scaler)
+            mean = np.asarray(self.model.scaler.mean, dtype=np.float64)[:len(self.features)]
+            self.set_observation(list(mean))
 
     def fill_example(self):
         """The teaching example: a penguin with bill 37.3 mm, depth 16.8 mm, flipper 192 mm, 3000 g."""

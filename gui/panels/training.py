@@ -48,25 +48,31 @@ class TrainingPanel(Panel):
         c, cfg, data = self.widget, self.session.config, self.session.data
         c.set_cuda(*self.session.cuda)
         c.set_io(data.X_train.shape[1], len(data.class_names))
-        if c.hidden() != tuple(cfg.hidden) or c.values()["activation"] != cfg.activation:
-            c.set_values(dict(hidden=tuple(cfg.hidden), activation=cfg.activation))
+        c.set_raw_inputs(len(self.session.dataset.feature_names) if self.session.dataset else None)
+        if c.hidden() != tuple(cfg.hidden) or c.values()["activation"] != cfg.activation or \
+                c.derived() != tuple(cfg.derived):
+            c.set_values(dict(hidden=tuple(cfg.hidden), activation=cfg.activation,
+                              derived=cfg.derived))
 
     def _setup_failed(self, message: str, cancelled: bool):
         cfg = self.session.config
         if cfg is not None:  # the network in charge stays, and so do its settings
-            self.widget.set_values(dict(hidden=cfg.hidden, activation=cfg.activation))
+            self.widget.set_values(dict(hidden=cfg.hidden, activation=cfg.activation,
+                                        derived=cfg.derived))
 
     def _architecture_changed(self):
         cfg, s = self.session.config, self.session
         if cfg is None:
             return
         v = self.widget.values()
-        if tuple(v["hidden"]) == tuple(cfg.hidden) and v["activation"] == cfg.activation:
+        if tuple(v["hidden"]) == tuple(cfg.hidden) and v["activation"] == cfg.activation and \
+                tuple(v["derived"]) == tuple(cfg.derived):
             return
         if s.unsaved_epochs > 0 and not self.window.confirm(
                 f"Rebuild the network as {self.widget.shape_label.text()}? The weights trained "
                 f"for {s.epoch} epochs will be discarded."):
-            self.widget.set_values(dict(hidden=cfg.hidden, activation=cfg.activation))
+            self.widget.set_values(dict(hidden=cfg.hidden, activation=cfg.activation,
+                                        derived=cfg.derived))
             return
         self.window.rebuild()
 
