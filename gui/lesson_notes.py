@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from gui.elided import ElidedLabel, WrappingLabel
 
+MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!<>|~]")  # shown as written in the title
 HEADING = re.compile(r"^ {0,3}#{1,6}( |$)")
 MARKDOWN_HINT = ("Plain text, or simple Markdown: # Heading, **bold**, *italic*, - list items, "
                  "[link](https://…). Line breaks are kept.")
@@ -38,10 +39,15 @@ def markdown_features():
     return F(F.MarkdownDialectGitHub.value | F.MarkdownNoHTML.value)
 
 
+def markdown_escaped(text: str) -> str:
+    """Text that Markdown shows as written (every special character escaped)."""
+    return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), " ".join(text.split()))
+
+
 def notes_markdown(notes: str) -> str:
     """The notes as Markdown whose line breaks stay where the teacher put them (a line ending in two
-    spaces is a hard break), so plain text reads as written; headings two levels smaller (a dock is
-    narrow: # is shown as ###)."""
+    spaces is a hard break), so plain text reads as written. Headings of every level are shown bold at
+    the text's size, below the title (larger): a dock is narrow."""
     out, fenced = [], False
     for line in notes.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
@@ -49,7 +55,7 @@ def notes_markdown(notes: str) -> str:
         elif not fenced and HEADING.match(line):
             text = line.lstrip()
             level = len(text) - len(text.lstrip("#"))
-            line = "#" * min(6, level + 2) + text[level:]
+            line = "####" + text[level:]
         out.append(line + "  " if line.strip() and not fenced else line)
     return "\n".join(out)
 
@@ -75,8 +81,9 @@ class NotesBrowser(QTextBrowser):
     def loadResource(self, kind, url):  # noqa: N802 (Qt's name)
         return None  # images and style sheets named in the notes are not read
 
-    def set_notes(self, notes: str):
-        self.document().setMarkdown(notes_markdown(notes), markdown_features())
+    def set_notes(self, notes: str, title: str = ""):
+        heading = "### " + markdown_escaped(title) + "\n\n" if title.strip() else ""
+        self.document().setMarkdown(heading + notes_markdown(notes), markdown_features())
 
     @staticmethod
     def _open_link(url: QUrl):
@@ -93,12 +100,7 @@ class LessonNotes(QWidget):
         super().__init__(parent)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
-        self.title = WrappingLabel()
-        f = self.title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.25)
-        f.setBold(True)
-        self.title.setFont(f)
-        lay.addWidget(self.title)
+        self.title = ""  # the lesson's title, shown as the notes' heading (it scrolls with them)
         self.source = ElidedLabel(auto_tooltip=True)
         self.source.setStyleSheet("color: #555;")
         lay.addWidget(self.source)
@@ -119,12 +121,12 @@ class LessonNotes(QWidget):
     def show_lesson(self, lesson, file_name: str = "", edited: bool = False):
         """Show a lesson's title and notes (None: say that no lesson is open)."""
         if lesson is None:
-            self.title.setText("Lesson notes")
+            self.title = ""
             self.source.setText("")
             self.browser.setPlainText(NO_LESSON)
             self.edited.setText("")
             return
-        self.title.setText(lesson.title or file_name or "Untitled lesson")
+        self.title = lesson.title or file_name or "Untitled lesson"
         if lesson.generator is not None:
             g = lesson.generator
             data = f"generated {g['name']}: {g['rows']:,} rows, noise {g['noise']:g}, seed {g['seed']}"
@@ -133,7 +135,7 @@ class LessonNotes(QWidget):
         ds = lesson.dataset
         rows = f", {len(ds.X):,} rows" if ds is not None and lesson.generator is None else ""
         self.source.setText(f"{file_name} · {data}{rows}" if file_name else f"{data}{rows}")
-        self.browser.set_notes(lesson.notes or "(no notes)")
+        self.browser.set_notes(lesson.notes or "(no notes)", self.title)
         self.edited.setText("edited, not saved" if edited else "")
 
 

@@ -254,10 +254,10 @@ def test_missing_settings_take_their_defaults_and_unknown_ones_are_ignored(pengu
     assert back.config() == TrainConfig(hidden=(4,))
 
 
-def test_notes_markdown_keeps_line_breaks_and_shows_headings_smaller():
+def test_notes_markdown_keeps_line_breaks_and_shows_headings_at_text_size():
     from gui.lesson_notes import notes_markdown
 
-    assert notes_markdown("# A\none\ntwo\n\n- x") == "### A  \none  \ntwo  \n\n- x  "
+    assert notes_markdown("# A\none\ntwo\n\n- x\n### B") == "#### A  \none  \ntwo  \n\n- x  \n#### B  "
     assert notes_markdown("```\n# code\n```").splitlines()[1] == "# code"
 
 
@@ -282,3 +282,12 @@ def test_notes_are_shown_without_html_or_loading_files(qtbot, tmp_path):
     assert b.loadResource(int(QTextDocument.ResourceType.ImageResource.value), url) is None
     res = b.document().resource(int(QTextDocument.ResourceType.ImageResource.value), url)
     assert res is None or getattr(res, "isNull", lambda: True)()
+
+
+def test_the_title_is_shown_as_written_above_the_notes(qtbot):
+    from gui.lesson_notes import NotesBrowser
+
+    b = NotesBrowser()
+    qtbot.addWidget(b)
+    b.set_notes("*notes*", "1. Why *stars* and [brackets](x) #3 <b>?")
+    assert b.toPlainText() == "1. Why *stars* and [brackets](x) #3 <b>?\nnotes"
