@@ -238,6 +238,8 @@ def _settings(settings, name: str) -> dict:
             ok = _is_int(v)
         elif isinstance(default, float):
             ok = _is_number(v)
+        elif default is None:  # (a setting whose value may be several kinds: TrainConfig checks it)
+            ok = v is None or isinstance(v, (str, list)) or _is_number(v)
         else:
             ok = isinstance(v, type(default))
         if not ok:
@@ -279,8 +281,9 @@ def _generator(g, name: str) -> dict:
                         f"{MAX_GENERATED_ROWS:,}.")
     if not _is_number(g["noise"]) or g["noise"] < 0:
         raise UserError(f"{name}: the generator's \"noise\" must be a number, 0 or more.")
-    if not _is_int(g["seed"]) or g["seed"] < 0:
-        raise UserError(f"{name}: the generator's \"seed\" must be a whole number, 0 or more.")
+    if not _is_int(g["seed"]) or not 0 <= g["seed"] < 2**32:
+        raise UserError(f"{name}: the generator's \"seed\" must be a whole number from 0 to "
+                        f"{2**32 - 1}.")
     return {"name": g["name"], "rows": g["rows"], "noise": float(g["noise"]), "seed": g["seed"]}
 
 
@@ -311,7 +314,7 @@ def _with_dataset(lesson: Lesson, path: Path) -> Lesson:
             df = generate(g["name"], g["rows"], g["noise"], g["seed"])
         except UserError as e:
             raise UserError(f"{name}: {e}") from None
-        except (ValueError, KeyError, TypeError) as e:  # an unknown problem, a bad parameter
+        except (ValueError, KeyError, TypeError, ArithmeticError) as e:  # an unknown problem, a bad parameter
             raise UserError(f"{name}: the generator cannot make the lesson's data ({one_line(e, 100)})."
                             ) from None
     else:

@@ -120,6 +120,8 @@ class LessonNotes(QWidget):
 
     def show_lesson(self, lesson, file_name: str = "", edited: bool = False):
         """Show a lesson's title and notes (None: say that no lesson is open)."""
+        self.edit_button.setEnabled(lesson is not None)
+        self.source.setVisible(lesson is not None)
         if lesson is None:
             self.title = ""
             self.source.setText("")

@@ -129,6 +129,7 @@ class LessonCommands:
         for n in lesson.front:
             if n in known and n in lesson.docks:
                 w.docks[n].raise_()
+        w._hide_stale_tab_bars()  # (as Restore default layout does: Qt 6.11 leaves one behind)
         self._show_notes()
         notes = w.docks["lesson"]
         was = notes.isVisible()

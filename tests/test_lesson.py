@@ -254,6 +254,34 @@ def test_missing_settings_take_their_defaults_and_unknown_ones_are_ignored(pengu
     assert back.config() == TrainConfig(hidden=(4,))
 
 
+def test_randomly_damaged_lessons_are_user_errors_or_open(penguins, tmp_path):
+    """Bytes changed, cut out or put in at random: a UserError of one line, or a lesson that opens."""
+    import random
+
+    path = L.save_lesson(_lesson(penguins), tmp_path / "f.lesson.json")
+    raw = path.read_bytes()
+    rng = random.Random(1)
+    outcomes = set()
+    for _ in range(150):
+        b = bytearray(raw)
+        for _ in range(rng.randint(1, 8)):
+            j, op = rng.randrange(len(b)), rng.random()
+            if op < 0.4:
+                b[j] = rng.choice(b'",:{}[]0123456789.-eE\\nabc ')
+            elif op < 0.7:
+                del b[j:j + rng.randint(1, 20)]
+            else:
+                b[j:j] = bytes(rng.choice(b'",:{}[]0123456789.-nN ') for _ in range(rng.randint(1, 5)))
+        path.write_bytes(bytes(b))
+        try:
+            L.load_lesson(path)
+            outcomes.add("opened")
+        except UserError as e:
+            assert "\n" not in str(e) and path.name in str(e), str(e)
+            outcomes.add("refused")
+    assert outcomes == {"opened", "refused"}
+
+
 def test_notes_markdown_keeps_line_breaks_and_shows_headings_at_text_size():
     from gui.lesson_notes import notes_markdown
 

@@ -51,6 +51,7 @@ def _state(w):
 def test_opening_a_lesson_sets_data_settings_and_docks_and_shows_the_notes(win, tmp_path):
     w, s = win, win.session
     assert not w.docks["lesson"].toggleViewAction().isChecked()  # hidden until a lesson is open
+    assert not w.widgets["lesson"].edit_button.isEnabled()
     w.step()
     assert wait_until(lambda: s.epoch == 1 and s._runs == 0, 30)
     asked = []
@@ -77,7 +78,7 @@ def test_opening_a_lesson_sets_data_settings_and_docks_and_shows_the_notes(win, 
     text = notes.browser.toPlainText()
     assert text.startswith("Two clouds\nTwo clouds\n")  # the title, then the notes' heading
     assert "Press Play and watch the line." in text and "**" not in text
-    assert notes.browser.isReadOnly()
+    assert notes.browser.isReadOnly() and notes.edit_button.isEnabled()
     assert "clouds.lesson.json" in w.windowTitle()
     w.step()  # it trains
     assert wait_until(lambda: s.epoch == 1 and s._runs == 0, 30)
