@@ -10,7 +10,7 @@ of the docks raised, every dock on its own, the import dialog, the learning-rate
 the F1 help. OUTDIR/layout.txt lists what tests/layout_check.py finds in each window (texts that
 do not fit their widget, a window that grew by itself). With --readme the README's pictures
 (docs/screenshot.png, import_dialog.png, classify_panel.png, weight_study.png, walkthrough.png,
-regions.png, lr_demo.png) are written into docs/ too (and always into OUTDIR/readme/).
+regions.png, lr_demo.png, lesson.png, ...) are written into docs/ too (and always into OUTDIR/readme/).
 
 Settings go to a temporary file: the user's own are never read or touched. Everything runs under
 `if __name__ == "__main__"`: the training engine is a spawned process that re-imports this script.
@@ -35,8 +35,8 @@ SIZES = (SMALL_SIZE, DEFAULT_SIZE)
 DATASETS = ("penguins", "penguins-long", "cancer-long")
 EPOCHS = 5  # a few epochs per window: the gallery must finish well within a minute on two cores
 README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_study.png",
-          "walkthrough.png", "regions.png", "lr_demo.png", "confusion.png", "overfit_demo.png")
-README += ("example_dialog.png",)  # File → New example… (issue 15)
+          "walkthrough.png", "regions.png", "lr_demo.png", "confusion.png", "overfit_demo.png",
+          "example_dialog.png", "lesson.png")
 # the docks sharing a place, by tab: each group is raised together for one picture of the window
 TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
               "classify": ("classify", "weight"), "confusion": ("confusion",)}
@@ -316,6 +316,30 @@ def render_window(name: str, data_path: Path, size, out: Path, work: Path, repor
         close_window(w)
 
 
+LESSON_NOTES = """# Four measurements, three species
+The network sees **bill length**, **bill depth**, **flipper length** and **body mass** of 342 penguins.
+
+1. Press *Play* and watch the loss fall.
+2. In *Decision regions*, which two species are hardest to tell apart?
+3. Remove the hidden layer (the − button). Does the accuracy drop?
+
+Why does it matter that *body mass* is in thousands of grams?"""
+
+
+def open_lesson(w, work: Path):
+    """Save the window as a lesson (one hidden layer of 6, the regions in front), open it again."""
+    set_training(w, hidden=(6,), optimizer="adam", learning_rate=0.03)
+    show_dock(w, "controls")
+    show_dock(w, "regions")
+    path = work / "penguins.lesson.json"
+    if not w.lessons.save_lesson(str(path), "Penguins: what tells the species apart?", LESSON_NOTES):
+        raise RuntimeError(f"the lesson was not saved: {w.last_error}")
+    if not w.lessons.open_lesson(str(path)):
+        raise RuntimeError(f"the lesson did not open: {w.last_error}")
+    wait_ready(w)
+    step_epochs(w, 10)
+
+
 def render_readme(out: Path, work: Path):
     """The README's pictures: penguins in a default-sized window, as README.md describes them."""
     penguins = ROOT / "resources" / "penguins.csv"
@@ -366,6 +390,8 @@ def render_readme(out: Path, work: Path):
         settle()
         grab(dlg, out / "import_dialog.png")
         dlg.reject()
+        open_lesson(w, work)
+        grab(w, out / "lesson.png")
         # the weight study with plain SGD, whose step the picture explains (−lr × slope)
         set_training(w, optimizer="sgd", learning_rate=0.1)
         step_epochs(w, 5)

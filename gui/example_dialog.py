@@ -243,4 +243,6 @@ def load_example(window, dataset: Dataset, settings: dict) -> bool:
             f"on the current data will be replaced (save it first with Ctrl+S if you want it)."):
         return False
     window.rebuild(dict(dataset=dataset, extra=dict(warnings_seen=True, example=dict(settings))))
+    if getattr(window, "lessons", None) is not None:  # Save lesson keeps the settings, not the rows
+        window.lessons.generated = (dataset, dict(settings))
     return True

@@ -539,6 +539,8 @@ class MainWindow(QMainWindow):
         if files:
             if files[0].endswith(".safetensors"):
                 self.files.open_network(files[0])
+            elif files[0].lower().endswith(".lesson.json"):
+                self.lessons.open_lesson(files[0])
             else:
                 self.import_file(files[0])
 

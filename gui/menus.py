@@ -39,6 +39,14 @@ def build_actions(w):
                           "Save the trained network (safetensors)")
     w.act_open_net = A("Open &network…", f_.open_network_dialog, "Ctrl+Shift+O",
                           "Open a saved network")
+    from gui.lessons import LessonCommands
+
+    w.lessons = LessonCommands(w)
+    w.act_open_lesson = A("Open &lesson…", w.lessons.open_lesson_dialog, None,
+                          "Open a lesson: data, settings, docks and the teacher's notes")
+    w.act_save_lesson = A("Save lesson…", w.lessons.save_lesson_dialog, None,
+                          "Save the data, settings and docks shown, with a title and notes, as a "
+                          "lesson students can open")
     exports = (A("Export view as PNG…", lambda: f_.export_view_dialog("png")),
                A("Export view as SVG…", lambda: f_.export_view_dialog("svg")),
                A("Export loss history as CSV…", f_.export_loss_dialog))
@@ -55,6 +63,9 @@ def build_actions(w):
     f.addSeparator()
     f.addAction(w.act_open_net)
     f.addAction(w.act_save_net)
+    f.addSeparator()
+    f.addAction(w.act_open_lesson)
+    f.addAction(w.act_save_lesson)
     f.addSeparator()
     for a in exports:
         f.addAction(a)

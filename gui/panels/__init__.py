@@ -6,6 +6,7 @@ from gui.panels.base import LEFT, RIGHT, Panel
 from gui.panels.classify import ClassifyDockPanel
 from gui.panels.confusion import ConfusionPanel
 from gui.panels.gradients import GradientsPanel
+from gui.panels.lesson import LessonPanel
 from gui.panels.loss import LossPanel
 from gui.panels.regions import RegionsPanel
 from gui.panels.training import TrainingPanel
@@ -13,6 +14,7 @@ from gui.panels.walkthrough import WalkthroughPanel
 from gui.panels.weight import WeightPanel
 
 PANELS: list[type[Panel]] = [TrainingPanel, LossPanel, GradientsPanel, WalkthroughPanel,
-                             RegionsPanel, WeightPanel, ConfusionPanel, ClassifyDockPanel]
+                             RegionsPanel, WeightPanel, ConfusionPanel, ClassifyDockPanel,
+                             LessonPanel]
 
 __all__ = ["LEFT", "PANELS", "RIGHT", "Panel"]
