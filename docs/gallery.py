@@ -36,7 +36,7 @@ DATASETS = ("penguins", "penguins-long", "cancer-long")
 EPOCHS = 5  # a few epochs per window: the gallery must finish well within a minute on two cores
 README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_study.png",
           "walkthrough.png", "regions.png", "lr_demo.png", "confusion.png", "overfit_demo.png",
-          "example_dialog.png", "lesson.png")
+          "example_dialog.png", "lesson.png", "circle_lesson.png")
 # the docks sharing a place, by tab: each group is raised together for one picture of the window
 TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
               "classify": ("classify", "weight"), "confusion": ("confusion",)}
@@ -340,6 +340,18 @@ def open_lesson(w, work: Path):
     step_epochs(w, 10)
 
 
+def open_shipped_lesson(w, title: str, epochs: int):
+    """Teach → Lessons → `title`, then train it for `epochs` epochs."""
+    w.lessons_menu.aboutToShow.emit()
+    found = [a for a in w.lessons_menu.actions() if a.text() == title]
+    if not found:
+        raise RuntimeError(f"Teach → Lessons has no '{title}'")
+    found[0].trigger()
+    wait_ready(w)
+    step_epochs(w, epochs)
+    settle()
+
+
 def render_readme(out: Path, work: Path):
     """The README's pictures: penguins in a default-sized window, as README.md describes them."""
     penguins = ROOT / "resources" / "penguins.csv"
@@ -392,6 +404,8 @@ def render_readme(out: Path, work: Path):
         dlg.reject()
         open_lesson(w, work)
         grab(w, out / "lesson.png")
+        open_shipped_lesson(w, "A circle without hidden layers", 30)
+        grab(w, out / "circle_lesson.png")
         # the weight study with plain SGD, whose step the picture explains (−lr × slope)
         set_training(w, optimizer="sgd", learning_rate=0.1)
         step_epochs(w, 5)

@@ -97,6 +97,10 @@ def build_actions(w):
                       "and early stopping"))
     for name in ("walkthrough", "regions"):
         teach.addAction(A(w.docks[name].windowTitle(), functools.partial(w.show_dock, name)))
+    teach.addSeparator()
+    w.lessons_menu = teach.addMenu("&Lessons")
+    w.lessons_menu.setToolTipsVisible(True)
+    w.lessons_menu.aboutToShow.connect(functools.partial(_fill_lessons, w))
     h = m.addMenu("&Help")
     h.addAction(A("What am I looking at?", w.show_concepts, "F1"))
     h.addAction(A("About", w.show_about))
@@ -183,3 +187,16 @@ def rebuild_recent(w):
             .setStatusTip(p)
     w.recent_menu.setEnabled(bool(rec))
 
+
+def _fill_lessons(w):
+    """Teach → Lessons: the lessons shipped in resources/lessons (read when the menu opens)."""
+    from core.example_lessons import shipped
+
+    menu = w.lessons_menu
+    menu.clear()
+    for title, path in shipped():
+        a = menu.addAction(title)
+        a.setToolTip(f"Open the lesson {path.name}: its data, settings, docks and notes")
+        a.triggered.connect(functools.partial(w.lessons.open_lesson, str(path)))
+    if not menu.actions():
+        menu.addAction("(no lessons found)").setEnabled(False)
