@@ -121,6 +121,7 @@ class RegionsView(QWidget):
         """A new Split: fill the feature choices; by default the pair that separates the classes
         best on the training rows (core.regions.best_pair)."""
         self.data, self.config = data, config
+        self.snapshot = None  # the last network's: its inputs may not match the new data
         self.X_raw = data.scaler.inverse(data.X_train)
         names = list(self._raw_names())  # derived inputs follow their raw features on the plane
         fx, fy = best_pair(self.X_raw[:, :len(names)], data.y_train) if len(names) > 2 else \
@@ -237,4 +238,9 @@ class RegionsView(QWidget):
 
     def showEvent(self, ev):
         super().showEvent(ev)
-        self.refresh()
+        try:
+            self.refresh()
+        except Exception:  # an exception leaving a Qt event handler crashes PySide6 6.11: report it
+            import traceback
+
+            traceback.print_exc()

@@ -92,3 +92,25 @@ def test_teach_menu_opens_the_circle_lesson(qtbot, tmp_path):
         assert w.docks["regions"].toggleViewAction().isChecked()
     finally:
         w.close()
+
+
+def test_lessons_one_after_another_keep_the_regions_dock_in_step(qtbot, tmp_path):
+    """circle (4 inputs, regions shown) → zeros (2 inputs, regions hidden) → XOR (regions shown
+    again): the regions view once drew the circle's snapshot over the new data on showing, and the
+    exception leaving showEvent crashed the process."""
+    w = make_window(qtbot, tmp_path)
+    try:
+        w.lessons_menu.aboutToShow.emit()
+        actions = {a.text(): a for a in w.lessons_menu.actions()}
+        for title, sizes in (("A circle without hidden layers", (4, 2)),
+                             ("Why not start every weight at zero?", (2, 4, 4, 2)),
+                             ("XOR: one hidden layer bends the boundary", (2, 4, 2))):
+            actions[title].trigger()
+            assert wait_until(lambda s=sizes: ready(w) and w.view.sizes == s, 60), w.last_error
+            w.step()
+            assert wait_until(lambda: w.session.epoch == 1 and not w.session._runs, 60), w.last_error
+        regions = w.widgets["regions"]
+        assert w.docks["regions"].isVisible() and regions.rgb is not None
+        assert regions.snapshot.weights[0].shape == (4, 2)  # XOR's network, not the circle's
+    finally:
+        w.close()
