@@ -96,8 +96,9 @@ def lessons() -> dict:
          ("controls", "loss", "regions", "lesson"), ("controls", "regions"), XOR_NOTES),
     ):
         ds = dataset_from_frame(generate(**g), path=example_name(**g))
-        title = notes.splitlines()[0].lstrip("# ").strip()
-        made[file] = lesson_from_dataset(ds, config, docks, title, unwrap(notes), front, generator=g)
+        heading, body = notes.split("\n", 1)  # the notes dock shows the title as their heading
+        made[file] = lesson_from_dataset(ds, config, docks, heading.lstrip("# ").strip(), unwrap(body),
+                                         front, generator=g)
     return made
 
 

@@ -278,6 +278,11 @@ class LossPlot(QWidget):
         self.acc_view.setXLink(p)
         self.acc_view.setYRange(0, 1.02, padding=0)
         self.acc_view.setMouseEnabled(False, False)
+        # above the axes' grid (z 0.5), which is opaque and was drawn over the accuracy curves:
+        # accuracy 1.0 or a flat 0.5 lies on a grid line and vanished; mouse events go through to
+        # the loss view below (zoom, pan, hover)
+        self.acc_view.setZValue(1)
+        self.acc_view.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         p.vb.sigResized.connect(self._sync)
         self.train = p.plot(pen=pg.mkPen(theme.TRAIN, width=2))
         self.val = p.plot(pen=pg.mkPen(theme.VALID, width=2, style=Qt.PenStyle.DashLine))

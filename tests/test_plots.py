@@ -337,3 +337,36 @@ def test_lowest_validation_from_metrics():
     assert lowest_validation(m) == (2, 0.4)  # epoch 0 left out; the earliest of a tie
     m[:, 3] = np.nan
     assert lowest_validation(m) is None and lowest_validation(np.zeros((0, 5))) is None
+
+
+@pytest.mark.parametrize("top", [1.0, 0.5])
+def test_a_flat_accuracy_curve_is_drawn_whole(qtbot, top):
+    """Accuracy that stays at 1.0 (or at 0.5, as with zero initial weights) lies on a grid line of
+    the accuracy axis: the opaque grid, drawn above the accuracy view, hid it; every epoch of it
+    must be drawn."""
+    from PySide6.QtCore import QPointF
+
+    from gui.waiting import wait_ms
+
+    lp = LossPlot()
+    qtbot.addWidget(lp)
+    lp.resize(400, 330)
+    lp.show()
+    ep = np.arange(30.0)
+    acc = np.minimum(top, 0.3 + ep * 0.1)
+    m = np.column_stack([ep, 0.4 * np.exp(-ep / 5), acc, 0.4 * np.exp(-ep / 5), np.full(30, np.nan)])
+    lp.set_metrics(m)
+    wait_ms(100)
+    img = lp.grab().toImage()
+    missing = []
+    for e in range(12, 30):  # the flat part, one epoch at a time
+        scene = lp.acc_view.mapViewToScene(QPointF(e, top))
+        pt = lp.plot.mapFromScene(scene)
+        pt = lp.plot.mapTo(lp, pt)
+        # the train accuracy's blue (antialiased: paler, over two rows); the background and the
+        # grid are grey (blue - red about 0)
+        colours = [img.pixelColor(pt.x() + dx, pt.y() + dy) for dx in (-1, 0, 1) for dy in (-2, -1, 0, 1, 2)]
+        blue = [c.blue() - c.red() for c in colours]
+        if max(blue) < 25:
+            missing.append(e)
+    assert not missing, f"no accuracy curve drawn at epochs {missing}"
