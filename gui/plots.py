@@ -602,7 +602,17 @@ class GradientView(QWidget):
         if finite.size:
             self.norms_range.show(epochs[keep][0], epochs[-1], finite.min(), finite.max())
         last = norms[-1]
-        if epochs[-1] > 0 and len(last) > 1 and np.all(last > 0):
+        zero = [i + 1 for i, v in enumerate(last) if v == 0]
+        if zero:  # no curve on a log axis says nothing: say it
+            which = ("every layer" if len(zero) == len(last) else
+                     f"layer{'s' if len(zero) > 1 else ''} {', '.join(map(str, zero))}")
+            self.note.setText(f"‖dL/dW‖ is exactly 0 in {which}: those weights cannot change.")
+            self.note.setToolTip("A gradient of exactly 0 leaves the weights where they are, epoch "
+                                 "after epoch (no point on the log axis). Usual causes: every weight "
+                                 "started at zero (with tanh or ReLU a zero weight passes on a zero "
+                                 "signal and gets a zero gradient), or every neuron feeding the "
+                                 "layer is a dead ReLU (never active).")
+        elif epochs[-1] > 0 and len(last) > 1 and np.all(last > 0):
             ratio = last[0] / last[-1]
             trend = ("vanishing towards the input" if ratio < 1e-2 else
                      "exploding towards the input" if ratio > 1e2 else "healthy")
@@ -630,7 +640,9 @@ class GradientView(QWidget):
             a = a[a > 0]
             logs.append(np.log10(a) if a.size else np.zeros(0))
         allv = np.concatenate(logs) if logs else np.zeros(0)
-        if allv.size == 0:
+        if allv.size == 0:  # every gradient exactly 0 (the note says so): no bars
+            for h in self._hists:
+                h.hide()
             return
         lo, hi = np.floor(allv.min()), np.ceil(allv.max())
         if hi <= lo:

@@ -370,3 +370,20 @@ def test_a_flat_accuracy_curve_is_drawn_whole(qtbot, top):
         if max(blue) < 25:
             missing.append(e)
     assert not missing, f"no accuracy curve drawn at epochs {missing}"
+
+
+def test_gradients_of_exactly_zero_are_said_not_left_blank(qtbot):
+    """Zero initial weights with tanh: every dL/dW is 0, a log axis draws nothing; the note says so
+    and names the layers, and goes back to the first-to-output ratio once they move."""
+    g = GradientView()
+    qtbot.addWidget(g)
+    g.set_layers(3)
+    s = snapshot(3, 0.0)  # all gradients 0
+    g.set_snapshot(s)
+    g.set_norms(np.array([0, 1, 2, 3]), np.zeros((4, 3)))
+    assert "exactly 0 in every layer" in g.note.text() and not any(h.isVisible() for h in g._hists)
+    g.set_norms(np.array([0, 1, 2]), np.array([[0, 0, 0], [0, 0, 0.2], [0, 0, 0.1]]))
+    assert "exactly 0 in layers 1, 2:" in g.note.text()
+    g.set_snapshot(snapshot(4, 1.0))
+    g.set_norms(np.array([0, 1]), np.array([[0, 0, 0], [0.1, 0.2, 0.3]]))
+    assert g.note.text().startswith("First ÷ output layer") and all(h.isVisible() for h in g._hists)
