@@ -8,11 +8,13 @@ from gui.panels.confusion import ConfusionPanel
 from gui.panels.gradients import GradientsPanel
 from gui.panels.loss import LossPanel
 from gui.panels.regions import RegionsPanel
+from gui.panels.residuals import ResidualsPanel
 from gui.panels.training import TrainingPanel
 from gui.panels.walkthrough import WalkthroughPanel
 from gui.panels.weight import WeightPanel
 
 PANELS: list[type[Panel]] = [TrainingPanel, LossPanel, GradientsPanel, WalkthroughPanel,
                              RegionsPanel, WeightPanel, ConfusionPanel, ClassifyDockPanel]
+PANELS.append(ResidualsPanel)  # regression: predicted against true
 
 __all__ = ["LEFT", "PANELS", "RIGHT", "Panel"]
