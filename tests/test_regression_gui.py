@@ -1,0 +1,37 @@
+"""The window on a regression network (penguin body mass): the Predicted vs true dock, the status
+bar and the loss dock show R²/RMSE that agree with the trainer's figures; class-only views say so."""
+
+from core.dataset import load_csv, penguins_path
+from gui_helpers import make_window, wait_until
+
+MASS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"]
+
+
+def test_window_trains_a_regressor(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    ds = load_csv(penguins_path(), label="body_mass_g", features=MASS)
+    g = w.session.generation
+    w.session.rebuild(dict(dataset=ds))
+    assert wait_until(lambda: w.session.ready and w.session.active_generation > g, 60)
+    assert w.session.data.task == "regression"
+    for _ in range(5):
+        n = w.session.epoch
+        w.session.step()
+        assert wait_until(lambda: w.session.epoch > n, 30)
+    snap = w.session.displayed_snapshot()
+    f = snap.regression
+    assert f is not None and snap.val_accuracy == f["val_r2"]
+    w.docks["residuals"].raise_()
+    panel = next(p for p in w.panels if p.name == "residuals")
+    assert wait_until(lambda: f"epoch {snap.epoch}" in panel.caption.text(), 10)
+    assert f"R² {f['val_r2']:.3f}, RMSE {f['val_rmse']:.4g}" in panel.legend.text()
+    assert len(panel.val_pts.data) == len(w.session.data.y_val)
+    w.statusBar().repaint()
+    texts = " ".join(lbl.text() for lbl in w.statusBar().findChildren(type(panel.caption)))
+    assert f"R² {f['val_r2']:.3f}" in texts
+    loss = next(p for p in w.panels if p.name == "loss")
+    assert loss.widget.second == "R²"
+    w.docks["confusion"].raise_()
+    conf = next(p for p in w.panels if p.name == "confusion")
+    assert wait_until(lambda: "applies to classification" in conf.widget.summary.toolTip().lower()
+                      or "Applies to classification" in conf.widget.summary.text(), 10)
