@@ -32,7 +32,7 @@ class ResidualsPanel(Panel):
         self.resid_plot = pg.PlotWidget(background=None)
         for p in (self.scatter_plot, self.resid_plot):
             p.showGrid(x=True, y=True, alpha=0.2)
-            p.setMinimumSize(120, 80)  # never widen the dock at the network view's cost
+            p.setMinimumSize(120, 40)  # never widen the dock at the network view's cost
         self.diagonal = self.scatter_plot.plot(pen=pg.mkPen(theme.TEXT, width=1,
                                                             style=pg.QtCore.Qt.PenStyle.DashLine))
         self.zero = self.resid_plot.plot(pen=pg.mkPen(theme.TEXT, width=1,
