@@ -17,21 +17,41 @@ def test_window_trains_a_regressor(qtbot, tmp_path):
     for _ in range(5):
         n = w.session.epoch
         w.session.step()
-        assert wait_until(lambda: w.session.epoch > n, 30)
+        assert wait_until(lambda n=n: w.session.epoch > n, 30)
     snap = w.session.displayed_snapshot()
     f = snap.regression
     assert f is not None and snap.val_accuracy == f["val_r2"]
     w.docks["residuals"].raise_()
     panel = next(p for p in w.panels if p.name == "residuals")
-    assert wait_until(lambda: f"epoch {snap.epoch}" in panel.caption.text(), 10)
+    assert wait_until(lambda: f"epoch {snap.epoch}" in panel.caption.text(), 10), panel.caption.text()
     assert f"R² {f['val_r2']:.3f}, RMSE {f['val_rmse']:.4g}" in panel.legend.text()
     assert len(panel.val_pts.data) == len(w.session.data.y_val)
-    w.statusBar().repaint()
-    texts = " ".join(lbl.text() for lbl in w.statusBar().findChildren(type(panel.caption)))
-    assert f"R² {f['val_r2']:.3f}" in texts
+    def status():
+        return " ".join(lbl.text() for lbl in w.statusBar().findChildren(type(panel.caption)))
+    assert wait_until(lambda: f"R² {f['val_r2']:.3f}" in status(), 10), status()
     loss = next(p for p in w.panels if p.name == "loss")
     assert loss.widget.second == "R²"
     w.docks["confusion"].raise_()
     conf = next(p for p in w.panels if p.name == "confusion")
     assert wait_until(lambda: "applies to classification" in conf.widget.summary.toolTip().lower()
                       or "Applies to classification" in conf.widget.summary.text(), 10)
+
+
+def test_import_dialog_shows_and_switches_the_task(qtbot):
+    from gui.import_dialog import ImportDialog
+
+    dlg = ImportDialog(penguins_path())
+    qtbot.addWidget(dlg)
+    assert "Regression" not in dlg.summary.text()  # species: classes
+    dlg.label_combo.setCurrentText("body_mass_g")
+    assert wait_until(lambda: dlg.dataset() is not None and dlg.dataset().task == "regression", 10)
+    text = dlg.summary.text()
+    assert "Regression" in text and "94 distinct whole numbers" in text and "1 output" in text
+    dlg.task_combo.setCurrentIndex(dlg.task_combo.findData("classification"))
+    assert wait_until(lambda: dlg.dataset() is not None and dlg.dataset().task == "classification", 10)
+    assert "--task regression" in dlg.summary.text()  # dozens of classes from a number: a warning
+    dlg.grab().save("/tmp/regr/import-classification.png")
+    dlg.task_combo.setCurrentIndex(dlg.task_combo.findData("regression"))
+    assert wait_until(lambda: dlg.dataset() is not None and dlg.dataset().task == "regression", 10)
+    assert "regression (as asked)" in dlg.summary.text()
+    dlg.grab().save("/tmp/regr/import-regression.png")
