@@ -69,9 +69,12 @@ class Trainer:
     def __init__(self, data: Split, config: TrainConfig | None = None, initial=None):
         self.data = data
         self.config = config = config if config is not None else TrainConfig()
-        self.regression = config.task == "regression" or getattr(data, "task", "") == "regression"
-        if self.regression and config.task != "regression":
-            self.config = config = config.with_(task="regression", loss="mse")
+        # the data decides the task (a window's settings may be those of the previous data)
+        task = getattr(data, "task", "classification")
+        self.regression = task == "regression"
+        if config.task != task:  # a new task starts from its default loss
+            loss = "mse" if self.regression else "cross-entropy"
+            self.config = config = config.with_(task=task, loss=loss)
         n_in, n_out = data.X_train.shape[1], 1 if self.regression else len(data.class_names)
         self.spec = NetworkSpec.build(n_in, config.hidden, n_out, config.activation)
         self.device, self.device_reason = resolve_device(config.device, self.spec,

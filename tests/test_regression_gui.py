@@ -35,6 +35,14 @@ def test_window_trains_a_regressor(qtbot, tmp_path):
     conf = next(p for p in w.panels if p.name == "confusion")
     assert wait_until(lambda: "applies to classification" in conf.widget.summary.toolTip().lower()
                       or "Applies to classification" in conf.widget.summary.text(), 10)
+    assert w.session.config.task == "regression" and w.session.config.loss == "mse"
+    g = w.session.generation  # back to classes: the settings follow the data
+    w.session.rebuild(dict(dataset=load_csv(penguins_path())))
+    assert wait_until(lambda: w.session.ready and w.session.active_generation > g, 60)
+    assert w.session.config.task == "classification"
+    assert w.session.config.loss == "cross-entropy"
+    assert w.session.displayed_snapshot().regression is None
+    assert len(w.session.displayed_snapshot().weights[-1]) == 3
 
 
 def test_import_dialog_shows_and_switches_the_task(qtbot):
