@@ -36,6 +36,11 @@ def test_window_trains_a_regressor(qtbot, tmp_path):
     assert wait_until(lambda: "applies to classification" in conf.widget.summary.toolTip().lower()
                       or "Applies to classification" in conf.widget.summary.text(), 10)
     assert w.session.config.task == "regression" and w.session.config.loss == "mse"
+    for name in ("regions", "walkthrough"):  # class-only views say so, and do not fail
+        p = next(p for p in w.panels if p.name == name)
+        w.docks[name].raise_()
+        assert p.holder.stack.currentWidget() is p.holder.note
+        assert "Applies to classification" in p.holder.note.text()
     g = w.session.generation  # back to classes: the settings follow the data
     w.session.rebuild(dict(dataset=load_csv(penguins_path())))
     assert wait_until(lambda: w.session.ready and w.session.active_generation > g, 60)
