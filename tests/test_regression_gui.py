@@ -36,6 +36,15 @@ def test_window_trains_a_regressor(qtbot, tmp_path):
     assert wait_until(lambda: "applies to classification" in conf.widget.summary.toolTip().lower()
                       or "Applies to classification" in conf.widget.summary.text(), 10)
     assert w.session.config.task == "regression" and w.session.config.loss == "mse"
+    cls = next(p for p in w.panels if p.name == "classify")
+    w.docks["classify"].raise_()
+    form = cls.widget.form
+    assert wait_until(lambda: "Predicted body_mass_g: <b>" in form.prediction.text(), 10), \
+        form.prediction.text()
+    if form.values is not None:  # the shown number is the model's, in grams
+        from core.model import model_from_snapshot
+        m = model_from_snapshot(w.session.displayed_snapshot(), w.session.data, w.session.config)
+        assert f"{m.predict_values(form.values[None, :])[0]:.6g}" in form.prediction.text()
     for name in ("regions", "walkthrough"):  # class-only views say so, and do not fail
         p = next(p for p in w.panels if p.name == name)
         w.docks[name].raise_()
