@@ -110,7 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--momentum", type=_fraction, default=0.0, help="SGD momentum (default 0)")
     t.add_argument("--batch-size", type=_positive_int, default=16)
     t.add_argument("--epochs", type=_positive_int, default=100)
-    t.add_argument("--loss", choices=LOSSES, default="cross-entropy")
+    t.add_argument("--loss", choices=(*LOSSES, "mae", "huber"), default=None,
+                   help="cross-entropy (default) or mse for classification; mse (default), mae or "
+                        "huber for regression")
+    t.add_argument("--task", choices=("classification", "regression"), default=None,
+                   help="what the label is: classes, or a number to predict (default: decided from "
+                        "the label column; stderr says which and why)")
     t.add_argument("--val-fraction", type=_fraction, default=0.3)
     t.add_argument("--seed", type=int, default=4,
                    help="random seed for the initial weights, the split and the batch order (default 4)")
@@ -185,7 +190,8 @@ def cmd_train(a) -> int:
     if a.out:
         _check_writable(a.out)
     features = [f.strip() for f in a.features.split(",") if f.strip()] if a.features else None
-    ds = load_csv(a.data, label=a.label, features=features)  # bad data is refused before torch loads
+    ds = load_csv(a.data, label=a.label, features=features, task=a.task)  # refused before torch loads
+    loss = _task_loss(ds.task, a.loss)
     for warning in ds.warnings:  # also with --quiet: they are about the data, not progress
         print(f"main.py train: warning: {warning}", file=sys.stderr, flush=True)
     from core.model import model_from_training, save_model
@@ -193,10 +199,10 @@ def cmd_train(a) -> int:
 
     lr = a.lr if a.lr is not None else (1.0 if a.optimizer == "adadelta" else 0.01)
     cfg = TrainConfig(hidden=a.hidden, activation=a.activation, optimizer=a.optimizer,
-                      learning_rate=lr, momentum=a.momentum, batch_size=a.batch_size, loss=a.loss,
+                      learning_rate=lr, momentum=a.momentum, batch_size=a.batch_size, loss=loss,
                       device=a.device, seed=a.seed, val_fraction=a.val_fraction, l2=a.l2, l1=a.l1,
                       dropout=a.dropout, early_stopping=a.early_stopping or 0,
-                      init=a.init, init_scale=a.init_scale, derived=a.derived)
+                      init=a.init, init_scale=a.init_scale, derived=a.derived, task=ds.task)
     from core.derived import with_derived
 
     data = split(with_derived(ds, cfg.derived), cfg.val_fraction, cfg.seed)
@@ -207,8 +213,11 @@ def cmd_train(a) -> int:
     trainer = Trainer(data, cfg)
     configure_threads(trainer.spec, len(data.X_train))
     log = (lambda *_: None) if a.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    log(f"task: {ds.task} ({ds.task_reason})")
+    target = (f"predicting {ds.label_name}" if ds.task == "regression"
+              else f"classes {', '.join(ds.class_names)}")
     log(f"{ds.source}: {len(data.X_train)} training and {len(data.X_val)} validation rows, "
-        f"{ds.n_features} features, classes {', '.join(ds.class_names)}; {ds.drop_note()}.")
+        f"{ds.n_features} features, {target}; {ds.drop_note()}.")
     log(f"network {trainer.spec.describe()} ({cfg.activation}), {cfg.optimizer} lr {lr:g}, "
         f"batch {cfg.batch_size}, {cfg.loss}, on {trainer.device_reason}"
         + ("" if cfg.init == "default" and cfg.init_scale == 1 else
@@ -228,8 +237,7 @@ def cmd_train(a) -> int:
             best_epoch, best_loss = m["epoch"], m["val_loss"]
             if cfg.early_stopping:
                 best = (m, trainer.weights_numpy())
-        log(f"epoch {m['epoch']}/{a.epochs}  train loss {m['train_loss']:.4f} acc "
-            f"{m['train_accuracy']:.3f}  val loss {m['val_loss']:.4f} acc {m['val_accuracy']:.3f}")
+        log(_epoch_line(m, a.epochs))
         if cfg.early_stopping and best_epoch is not None and m["epoch"] - best_epoch >= cfg.early_stopping:
             stopped_early = True
             log(f"early stopping: no new lowest validation loss for {cfg.early_stopping} epochs; "
@@ -256,12 +264,52 @@ def cmd_train(a) -> int:
         "derived": list(cfg.derived), "inputs": list(data.feature_names),
         **_validation_figures(trainer, data, cfg.activation),
     }
+    if ds.task == "regression":
+        result.update(_regression_result(m))
     if a.json:
         print(json.dumps(result))
+    elif m is not None and ds.task == "regression":
+        print(f"trained {trainer.epoch} epochs in {seconds:.2f} s: validation R² "
+              f"{m['val_r2']:.3f}, RMSE {m['val_rmse']:.4g}, MAE {m['val_mae']:.4g}")
     elif m is not None:
         print(f"trained {trainer.epoch} epochs in {seconds:.2f} s: validation accuracy "
               f"{m['val_accuracy']:.3f}, loss {m['val_loss']:.4f}")
     return status
+
+
+def _task_loss(task: str, loss: str | None) -> str:
+    """The loss for the task: the default, or the one asked for if it fits the task."""
+    from core.config import REGRESSION_LOSSES
+
+    if task == "regression":
+        if loss is None:
+            return "mse"
+        if loss not in REGRESSION_LOSSES:
+            raise UserError(f"--loss {loss} is for classification; this label is a number to "
+                            f"predict: use --loss mse, mae or huber (or --task classification).")
+        return loss
+    if loss is None:
+        return "cross-entropy"
+    if loss not in ("cross-entropy", "mse"):
+        raise UserError(f"--loss {loss} is for regression; for classes use --loss cross-entropy or mse "
+                        f"(or --task regression for a numeric label).")
+    return loss
+
+
+def _epoch_line(m: dict, epochs: int) -> str:
+    if "val_r2" in m:
+        return (f"epoch {m['epoch']}/{epochs}  train loss {m['train_loss']:.4f} R² "
+                f"{m['train_r2']:.3f} RMSE {m['train_rmse']:.4g}  val loss {m['val_loss']:.4f} R² "
+                f"{m['val_r2']:.3f} RMSE {m['val_rmse']:.4g}")
+    return (f"epoch {m['epoch']}/{epochs}  train loss {m['train_loss']:.4f} acc "
+            f"{m['train_accuracy']:.3f}  val loss {m['val_loss']:.4f} acc {m['val_accuracy']:.3f}")
+
+
+def _regression_result(m) -> dict:
+    """The regression figures of the kept epoch; the accuracy keys (R² there) become None."""
+    keys = ("train_r2", "train_rmse", "train_mae", "val_r2", "val_rmse", "val_mae")
+    return {"task": "regression", "train_accuracy": None, "val_accuracy": None,
+            **{k: _num(m and m.get(k)) for k in keys}}
 
 
 def _validation_figures(trainer, data, activation: str) -> dict:
@@ -274,8 +322,8 @@ def _validation_figures(trainer, data, activation: str) -> dict:
     from core.network import forward
 
     n = len(data.X_val)
-    if n == 0:
-        return dict(val_rows=0, val_confusion=None, val_per_class=None)
+    if n == 0 or getattr(data, "task", "") == "regression":
+        return dict(val_rows=n, val_confusion=None, val_per_class=None)
     w, b = trainer.weights_numpy()
     # float32, the precision the trainer computes in: the same predictions as its val_accuracy
     pred = forward(w, b, activation, data.X_val, dtype=np.float32).probabilities.argmax(axis=1)
@@ -310,6 +358,8 @@ def cmd_classify(a) -> int:
     if a.out:
         _check_writable(a.out)
     model = load_model(a.model)
+    if model.is_regression:
+        return _classify_values(a, model)
     pred = classify_file(model, a.data)
     frame = pred.to_frame()
     if pred.n_invalid:
@@ -339,6 +389,38 @@ def cmd_classify(a) -> int:
             j["accuracy"] = round(j["accuracy"], 6)
             j["per_class"] = _rounded(j["per_class"])
             result.update(j)
+        print(json.dumps(result))
+    return 0
+
+
+def _classify_values(a, model) -> int:
+    """classify for a regression network: a `predicted` number per row; a file with the label
+    column is scored (R², RMSE, MAE)."""
+    from core.regression_predict import predict_file, score_values
+
+    pred = predict_file(model, a.data)
+    frame = pred.to_frame()
+    if pred.n_invalid:
+        rows = pred.invalid_rows()
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        print(f"main.py classify: {plural(pred.n_invalid, 'row')} of {a.data} got no prediction: a "
+              f"feature is missing, not a number or out of range (line{'' if len(rows) == 1 else 's'} "
+              f"{shown}).", file=sys.stderr)
+    score = score_values(pred, model.label_name)
+    if a.out:
+        _write_csv_atomic(frame, a.out)
+        print(f"predicted {model.label_name} for {plural(len(frame) - pred.n_invalid, 'row')} -> "
+              f"{a.out}", file=sys.stderr)
+    elif not a.json:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    if score is not None:
+        print(score.summary(a.data), file=sys.stderr)
+    if a.json:
+        n = len(frame)
+        result = {"task": "regression", "rows": n, "predicted": n - pred.n_invalid,
+                  "unpredicted": pred.n_invalid, "label": score.label if score else None}
+        if score is not None:
+            result.update(score.to_json())
         print(json.dumps(result))
     return 0
 

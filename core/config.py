@@ -9,6 +9,7 @@ from core.errors import UserError
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 LOSSES = ("cross-entropy", "mse")
+REGRESSION_LOSSES = ("mse", "mae", "huber")  # on the standardised target; mse is the default
 OPTIMIZERS = ("sgd", "adam", "adadelta")
 DEVICES = ("auto", "cpu", "cuda")
 # how the initial weights are drawn (core/initialise.py); "default" is PyTorch's nn.Linear default
@@ -40,16 +41,24 @@ class TrainConfig:
     init_scale: float = 1.0  # multiplies the initial weights (not the biases)
     # derived inputs (core.derived.KINDS: squares, products, sines) added to the raw features
     derived: tuple[str, ...] = ()
+    task: str = "classification"  # or "regression": one output, identity, losses REGRESSION_LOSSES
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         from core.derived import parse_kinds
 
         object.__setattr__(self, "derived", parse_kinds(self.derived))  # UserError if unknown
+        if self.task == "regression" and self.loss == "cross-entropy":  # the default: mse for numbers
+            object.__setattr__(self, "loss", "mse")
         checks = [
             (self.activation in ACTIVATIONS, f"activation must be one of {', '.join(ACTIVATIONS)}"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
-            (self.loss in LOSSES, f"loss must be one of {', '.join(LOSSES)}"),
+            (self.task in ("classification", "regression"),
+             "the task must be classification or regression"),
+            (self.loss in (REGRESSION_LOSSES if self.task == "regression" else LOSSES),
+             f"loss must be one of "
+             f"{', '.join(REGRESSION_LOSSES if self.task == 'regression' else LOSSES)}"
+             f"{' for regression' if self.task == 'regression' else ''}"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
             (all(h >= 1 for h in self.hidden), "every hidden layer needs at least one neuron"),
             (math.isfinite(self.learning_rate) and self.learning_rate > 0,

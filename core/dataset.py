@@ -43,6 +43,10 @@ class Dataset:
     # things that train but deserve a look (ID-like or constant features), one sentence each, shown
     # by the import dialog's summary and on the command line's stderr
     warnings: tuple[str, ...] = ()
+    # "classification" (y: class index) or "regression" (y: the label as float32, class_names: the
+    # label's name, one output); task_reason says why it was chosen (core.task)
+    task: str = "classification"
+    task_reason: str = ""
 
     @property
     def n_features(self) -> int:
@@ -65,19 +69,19 @@ class Dataset:
 
 
 def dataset_from_frame(df: pd.DataFrame, label: str | None = None, features=None, path=None,
-                       decimal: str = ".", *, cancel=None) -> Dataset:
+                       decimal: str = ".", *, cancel=None, task: str | None = None) -> Dataset:
     """The Dataset to train on from a table, or DataError saying why it cannot be used.
 
     cancel: as in load_csv, checked between columns (LoadCancelled once it is set)."""
     try:
-        return _dataset_from_frame(df, label, features, path, decimal, cancel, None)
+        return _dataset_from_frame(df, label, features, path, decimal, cancel, None, task)
     except LoadCancelled:
         Watch(path, cancel=cancel).check()  # the same, naming the file
         raise
 
 
-def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, cancel, step
-                        ) -> Dataset:
+def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, cancel, step,
+                        task: str | None = None) -> Dataset:
     """dataset_from_frame; step(fraction), if given, is told how much of the conversion is done."""
     name = display_name(path)
     df = _checked_shape(df, name)
@@ -86,6 +90,10 @@ def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, c
     features, notes = _features(df, label, features, path, decimal, cancel)
     X, finite = _feature_matrix(df, features, decimal, cancel, path, step)
     check_cancel(cancel, path)
+    from core.regression_data import choose_task, regression_dataset
+    task, reason = choose_task(df[label], label, task, name)
+    if task == "regression":
+        return regression_dataset(df, label, features, X, finite, notes, path, reason)
     codes, texts = _text_codes(df[label])
     if step is not None:
         step((len(features) + 2) / (len(features) + 3))
@@ -101,11 +109,19 @@ def _dataset_from_frame(df: pd.DataFrame, label, features, path, decimal: str, c
     y, classes = _encode_labels(codes[keep], texts, label, name)
     _check_classes(name, label, classes, n_keep)
     X = (X if n_keep == n_total else X[keep]).astype(np.float32)
-    notes += _constant_note(X, features)
+    notes += _constant_note(X, features) + _many_classes(df[label], label, classes)
     return Dataset(X=read_only(X), y=read_only(y), feature_names=tuple(features),
                    class_names=tuple(classes), label_name=str(label), rows_total=n_total,
                    rows_dropped=n_total - n_keep, dropped_by_column=dropped_by,
-                   source=str(path) if path is not None else None, warnings=tuple(notes))
+                   source=str(path) if path is not None else None, warnings=tuple(notes),
+                   task_reason=reason)
+
+
+def _many_classes(series: pd.Series, label: str, classes) -> list[str]:
+    """A warning when a numeric label gives dozens of classes (a number to predict?)."""
+    from core.task import many_classes_warning, numeric_label
+    w = many_classes_warning(label, len(classes), numeric_label(series) is not None)
+    return [w] if w else []
 
 
 def _checked_shape(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -263,7 +279,8 @@ def _lookup(codes: np.ndarray, used: np.ndarray, per_used: np.ndarray) -> np.nda
     return per_used[np.searchsorted(used, codes)].astype(np.int64)
 
 
-def load_csv(path, label: str | None = None, features=None, *, progress=None, cancel=None) -> Dataset:
+def load_csv(path, label: str | None = None, features=None, *, progress=None, cancel=None,
+             task: str | None = None) -> Dataset:
     """Read a CSV and build the Dataset to train on, or raise a UserError saying why not.
 
     label, features: column names (any case); by default the label is found by name (label, class,
@@ -286,7 +303,8 @@ def load_csv(path, label: str | None = None, features=None, *, progress=None, ca
     df, fmt = read_with_watch(path, watch)
     try:
         ds = _dataset_from_frame(df, label, features, path, fmt.decimal, cancel,
-                                 lambda f: watch.at(LOAD_READ_SHARE + (1 - LOAD_READ_SHARE) * f))
+                                 lambda f: watch.at(LOAD_READ_SHARE + (1 - LOAD_READ_SHARE) * f),
+                                 task)
     except LoadCancelled:
         watch.check()  # the same, naming the file
         raise

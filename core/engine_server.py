@@ -174,7 +174,8 @@ class Engine:
         self.pending.clear()
         self.trainer, self.generation = trainer, generation
         cuda = torch.cuda.is_available()
-        info = dict(dataset=ds if req.dataset is None else None, data=data, config=req.config,
+        # trainer.config: the task (and its loss) follow the data
+        info = dict(dataset=ds if req.dataset is None else None, data=data, config=trainer.config,
                     device=str(trainer.device), device_reason=trainer.device_reason, cuda=cuda,
                     cuda_name=torch.cuda.get_device_name(0) if cuda else "", threads=threads)
         self.send("ready", generation, snap, info)

@@ -55,6 +55,36 @@ class TrainedModel:
 
         return input_names(self.feature_names, self.derived)
 
+    # "regression": one identity output, the label standardised with label_mean / label_std (of the
+    # training split); files written before regression existed are classifiers
+    task: str = "classification"
+    label_mean: float = 0.0
+    label_std: float = 1.0
+
+    @property
+    def is_regression(self) -> bool:
+        return self.task == "regression"
+
+    def predict_values(self, X_raw: np.ndarray) -> np.ndarray:
+        """Regression: the predicted label (n,) float64 in its units for unscaled rows (n, features);
+        NaN where a row holds a value the network cannot take in."""
+        from core.network import forward
+
+        X = np.asarray(X_raw, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[None, :]
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.derived:  # the raw features, then the inputs derived from them (core.derived)
+                from core.derived import network_inputs
+
+                X = network_inputs(X, self.derived).astype(np.float64)
+            x = self.scaler.transform(X)
+            out = forward(self.weights, self.biases, self.spec.activation, x,
+                          dtype=np.float32).z[-1][:, 0].astype(np.float64)
+        out = out * self.label_std + self.label_mean
+        out[~np.isfinite(x).all(axis=1) | ~np.isfinite(out)] = np.nan
+        return out
+
     def probabilities(self, X_raw: np.ndarray) -> np.ndarray:
         """Softmax probabilities (n, classes), float32, for unscaled feature rows (n, features)."""
         X = np.asarray(X_raw, dtype=np.float64)
@@ -123,6 +153,9 @@ class TrainedModel:
             "label_name": self.label_name, "epochs_trained": int(self.epochs_trained),
             "settings": self.settings,
             **({"derived": list(self.derived), "version": DERIVED_VERSION} if self.derived else {}),
+            **({} if self.task == "classification" else {
+                "task": self.task, "label_mean": float(self.label_mean),
+                "label_std": float(self.label_std)}),
             **({} if self.feature_range is None else {
                 "feature_min": [float(v) for v in self.feature_range[0]],
                 "feature_max": [float(v) for v in self.feature_range[1]]}),
@@ -211,6 +244,13 @@ def _from_parts(meta: dict, tensors: dict, path) -> TrainedModel:
         derived = parse_kinds(meta.get("derived") or ())
         check_count(features, derived)
         n_inputs = len(features) + derived_count(len(features), derived)
+        task = str(meta.get("task", "classification"))  # absent from classifiers' files
+        if task not in ("classification", "regression"):
+            raise ValueError(f"unknown task {task!r}")
+        label_mean = float(meta.get("label_mean", 0.0))
+        label_std = float(meta.get("label_std", 1.0))
+        if not (np.isfinite(label_mean) and np.isfinite(label_std) and label_std > 0):
+            raise ValueError("the label's scaling is not finite and positive")
         feature_range = None
         if "feature_min" in meta or "feature_max" in meta:  # absent from older files
             lo, hi = (np.array(meta[k], dtype=np.float64) for k in ("feature_min", "feature_max"))
@@ -248,7 +288,15 @@ def _from_parts(meta: dict, tensors: dict, path) -> TrainedModel:
     return TrainedModel(spec=spec, weights=tuple(ro[2::2]), biases=tuple(ro[3::2]),
                         scaler=Scaler(ro[0], ro[1]), feature_names=features, class_names=classes,
                         label_name=label, epochs_trained=epochs, settings=settings,
-                        feature_range=feature_range, derived=derived)
+                        feature_range=feature_range, derived=derived, task=task, label_mean=label_mean,
+                        label_std=label_std)
+
+
+def _task_fields(data) -> dict:
+    """task, label_mean, label_std of a Split (classification for anything without them)."""
+    return dict(task=getattr(data, "task", "classification"),
+                label_mean=float(getattr(data, "label_mean", 0.0)),
+                label_std=float(getattr(data, "label_std", 1.0)))
 
 
 _RANGES: dict[int, tuple] = {}  # id(split) -> (weak reference to it, its training range)
@@ -286,7 +334,8 @@ def model_from_training(trainer, epochs: int | None = None) -> TrainedModel:
                         class_names=trainer.data.class_names,
                         label_name=trainer.data.label_name,
                         epochs_trained=trainer.epoch if epochs is None else epochs,
-                        settings=trainer.config.to_dict(), feature_range=rng, derived=kinds)
+                        settings=trainer.config.to_dict(), feature_range=rng, derived=kinds,
+                        **_task_fields(trainer.data))
 
 
 def model_from_snapshot(snap, data, config) -> TrainedModel:
@@ -296,7 +345,8 @@ def model_from_snapshot(snap, data, config) -> TrainedModel:
     return TrainedModel(spec=spec, weights=snap.weights, biases=snap.biases, scaler=data.scaler,
                         feature_names=raw, class_names=data.class_names,
                         label_name=data.label_name, epochs_trained=snap.epoch,
-                        settings=config.to_dict(), feature_range=rng, derived=kinds)
+                        settings=config.to_dict(), feature_range=rng, derived=kinds,
+                        **_task_fields(data))
 
 
 def _raw_inputs(data, config) -> tuple[tuple[str, ...], tuple[str, ...], tuple | None]:

@@ -38,6 +38,8 @@ class EpochSnapshot:
     seconds: float = 0.0  # wall time of this epoch's training
     device: str = "cpu"
     penalty: float = 0.0  # the L1/L2 penalty at the epoch's end (train_loss is the data loss alone)
+    # regression: train_/val_ rmse, mae, r2 in the label's units (the accuracy fields then hold R²)
+    regression: dict | None = None
 
     def __post_init__(self):
         for name in ("weights", "biases", "grad_weights", "grad_biases", "delta_weights",

@@ -53,6 +53,10 @@ class Split:
     train_index: np.ndarray
     val_index: np.ndarray
     label_name: str = "label"
+    # regression: y_* are the label in its units; the training split's mean and std standardise it
+    task: str = "classification"
+    label_mean: float = 0.0
+    label_std: float = 1.0
 
 
 def stratified_indices(y: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -74,13 +78,21 @@ def stratified_indices(y: np.ndarray, val_fraction: float, seed: int) -> tuple[n
 
 
 def split(ds: Dataset, val_fraction: float = 0.3, seed: int = 0) -> Split:
-    tr, va = stratified_indices(ds.y, val_fraction, seed)
+    task = getattr(ds, "task", "classification")
+    if task == "regression":
+        from core.regression_data import label_scaling, random_indices
+        tr, va = random_indices(len(ds.y), val_fraction, seed)
+        mean, std = label_scaling(ds.y[tr])
+    else:
+        tr, va = stratified_indices(ds.y, val_fraction, seed)
+        mean, std = 0.0, 1.0
     scaler = Scaler.fit(ds.X[tr])
     return Split(
         X_train=read_only(scaler.transform(ds.X[tr])), y_train=read_only(ds.y[tr].copy()),
         X_val=read_only(scaler.transform(ds.X[va])), y_val=read_only(ds.y[va].copy()),
         scaler=scaler, feature_names=ds.feature_names, class_names=ds.class_names,
         train_index=read_only(tr), val_index=read_only(va), label_name=ds.label_name,
+        task=task, label_mean=mean, label_std=std,
     )
 
 

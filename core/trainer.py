@@ -58,6 +58,9 @@ def configure_threads(spec: NetworkSpec, rows: int) -> int:
     return n
 
 
+_SNAPSHOT_METRICS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
+
+
 class Trainer:
     """Owns the torch network, its optimizer and the data on the device.
 
@@ -67,7 +70,13 @@ class Trainer:
     def __init__(self, data: Split, config: TrainConfig | None = None, initial=None):
         self.data = data
         self.config = config = config if config is not None else TrainConfig()
-        n_in, n_out = data.X_train.shape[1], len(data.class_names)
+        # the data decides the task (a window's settings may be those of the previous data)
+        task = getattr(data, "task", "classification")
+        self.regression = task == "regression"
+        if config.task != task:  # a new task starts from its default loss
+            loss = "mse" if self.regression else "cross-entropy"
+            self.config = config = config.with_(task=task, loss=loss)
+        n_in, n_out = data.X_train.shape[1], 1 if self.regression else len(data.class_names)
         self.spec = NetworkSpec.build(n_in, config.hidden, n_out, config.activation)
         self.device, self.device_reason = resolve_device(config.device, self.spec,
                                                          len(data.X_train))
@@ -80,14 +89,34 @@ class Trainer:
             self._load_initial(initial)
         self._flatten_params(dev)
         self.X = torch.tensor(np.asarray(data.X_train), device=dev)
-        self.y = torch.tensor(np.asarray(data.y_train), device=dev)
+        self.y = torch.tensor(self._target(data.y_train), device=dev)
         self.Xv = torch.tensor(np.asarray(data.X_val), device=dev)
-        self.yv = torch.tensor(np.asarray(data.y_val), device=dev)
+        self.yv = torch.tensor(self._target(data.y_val), device=dev)
         self._onehot = torch.eye(n_out, device=dev)
         self.optimizer = self._make_optimizer()
         self.epoch = 0
         self._pinned = None
         self._reference_loss = None  # the loss before any training, for spotting an explosion
+
+    def _target(self, y) -> np.ndarray:
+        """Class indices as they are; a regression label standardised with the training split's
+        mean and std, as a column (n, 1) float32."""
+        if not self.regression:
+            return np.asarray(y)
+        mean, std = getattr(self.data, "label_mean", 0.0), getattr(self.data, "label_std", 1.0)
+        return ((np.asarray(y, dtype=np.float64) - mean) / std).astype(np.float32).reshape(-1, 1)
+
+    def regression_figures(self) -> dict:
+        """train_/val_ rmse, mae, r2 in the label's units for the network as it is now."""
+        from core.regression_metrics import regression_figures
+        out = {}
+        with torch.no_grad():
+            for prefix, X, y in (("train_", self.X, self.data.y_train),
+                                 ("val_", self.Xv, self.data.y_val)):
+                pred = self._forward(X).cpu().numpy().reshape(-1).astype(np.float64)
+                pred = pred * self.data.label_std + self.data.label_mean
+                out.update(regression_figures(np.asarray(y, dtype=np.float64), pred, prefix))
+        return out
 
     # -- set-up -------------------------------------------------------------------------------
     def _flatten_params(self, dev: torch.device):
@@ -201,9 +230,21 @@ class Trainer:
         return x
 
     def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.regression:  # identity output against the standardised target
+            if self.config.loss == "mae":
+                return F.l1_loss(logits, y)
+            if self.config.loss == "huber":
+                return F.huber_loss(logits, y)
+            return F.mse_loss(logits, y)
         if self.config.loss == "cross-entropy":
             return F.cross_entropy(logits, y)
         return F.mse_loss(torch.softmax(logits, dim=1), self._onehot[y])
+
+    def _hits(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Right answers per row (classification); zeros for regression (R² is computed apart)."""
+        if self.regression:
+            return torch.zeros(logits.shape[0], dtype=torch.bool, device=logits.device)
+        return logits.argmax(1) == y
 
     def weights_numpy(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         p = [t.detach().cpu().numpy().copy() for t in self.params]
@@ -258,13 +299,13 @@ class Trainer:
                 if snapshot:  # the epoch-mean gradient: one add per batch, whatever the layers
                     grad_sum.add_(self._flat_grad, alpha=k / n)
                 losses.append(loss.detach() * k)
-                hits.append((logits.argmax(1) == yb).sum())
+                hits.append(self._hits(logits, yb).sum())
             opt.step()
         with torch.no_grad():
             metrics = [torch.stack(losses).sum() / n, torch.stack(hits).sum() / n]
             if self.Xv.shape[0]:
                 lv = self._forward(self.Xv)
-                metrics += [self._loss(lv, self.yv), (lv.argmax(1) == self.yv).float().mean()]
+                metrics += [self._loss(lv, self.yv), self._hits(lv, self.yv).float().mean()]
             else:
                 nan = torch.full((), float("nan"), device=self.X.device)
                 metrics += [nan, nan]
@@ -289,6 +330,10 @@ class Trainer:
         seconds = time.perf_counter() - t0
         metrics = dict(epoch=self.epoch, train_loss=train_loss, train_accuracy=train_acc,
                        val_loss=val_loss, val_accuracy=val_acc)
+        if self.regression:  # the accuracy slots carry R², the figures ride along
+            figures = self.regression_figures()
+            metrics.update(figures, train_accuracy=figures["train_r2"],
+                           val_accuracy=figures["val_r2"])
         if not snapshot:
             return metrics
         parts = self._unflatten(host[5:])
@@ -297,7 +342,8 @@ class Trainer:
         g = host[5 + size:5 + 2 * size].astype(np.float64)
         grad_norms = np.sqrt(np.add.reduceat(g * g, self._starts)[0::2])
         return EpochSnapshot(
-            **metrics,
+            **{k: v for k, v in metrics.items() if k in _SNAPSHOT_METRICS},
+            regression=self._figures_or_none(metrics),
             weights=tuple(parts[0:2 * L:2]), biases=tuple(parts[1:2 * L:2]),
             grad_weights=tuple(parts[2 * L:4 * L:2]), grad_biases=tuple(parts[2 * L + 1:4 * L:2]),
             delta_weights=tuple(parts[4 * L::2]), delta_biases=tuple(parts[4 * L + 1::2]),
@@ -305,6 +351,11 @@ class Trainer:
             learning_rate=self.config.learning_rate, seconds=seconds, device=self.device,
             penalty=self.penalty_value(parts[0:2 * L:2]),
         )
+
+    def _figures_or_none(self, metrics: dict) -> dict | None:
+        if not self.regression:
+            return None
+        return {k: v for k, v in metrics.items() if k not in _SNAPSHOT_METRICS}
 
     def _divergence(self, train_loss: float, val_loss: float, max_weight: float) -> str:
         """Why this epoch counts as diverged, or '' if it does not."""
@@ -351,15 +402,19 @@ class Trainer:
         """The network as it is now (e.g. epoch 0, before training): losses, no gradients."""
         with torch.no_grad():
             lt = self._forward(self.X)
-            m = [self._loss(lt, self.y).item(), (lt.argmax(1) == self.y).float().mean().item()]
+            m = [self._loss(lt, self.y).item(), self._hits(lt, self.y).float().mean().item()]
             if self.Xv.shape[0]:
                 lv = self._forward(self.Xv)
-                m += [self._loss(lv, self.yv).item(), (lv.argmax(1) == self.yv).float().mean().item()]
+                m += [self._loss(lv, self.yv).item(), self._hits(lv, self.yv).float().mean().item()]
             else:
                 m += [float("nan"), float("nan")]
         w, b = self.weights_numpy()
+        figures = self.regression_figures() if self.regression else None
+        if figures:
+            m[1], m[3] = figures["train_r2"], figures["val_r2"]
         return EpochSnapshot(
             epoch=self.epoch, train_loss=m[0], train_accuracy=m[1], val_loss=m[2], val_accuracy=m[3],
+            regression=figures,
             weights=tuple(w), biases=tuple(b),
             grad_weights=tuple(np.zeros_like(a) for a in w), grad_biases=tuple(np.zeros_like(a) for a in b),
             delta_weights=tuple(np.zeros_like(a) for a in w), delta_biases=tuple(np.zeros_like(a) for a in b),

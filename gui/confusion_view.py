@@ -44,6 +44,10 @@ def rows_within_budget(n_rows: int, n_edges: int, budget: int = MAX_PRODUCTS) ->
     return min(n_rows, max(MIN_ROWS, budget // max(1, n_edges)))
 
 
+REGRESSION_NOTE = ("Applies to classification; this network predicts a number (see the Predicted vs "
+                   "true tab for its errors).")
+
+
 class MatrixWidget(QWidget):
     """The matrix drawn as cells: rows = true class, columns = predicted, in class order. The
     diagonal (right) is blue, the rest (wrong) orange, each as strong as its share of the true
@@ -400,6 +404,9 @@ class ConfusionView(QWidget):
         snap, d = self.snapshot, self.data
         if snap is None or d is None:
             return
+        if getattr(d, "task", "") == "regression":  # no classes: _draw says so
+            self.report = None
+            return
         X, y, _ = self.split_arrays()
         cached = self._cache.get(self.split)
         if cached is not None and cached[0] is snap:
@@ -424,7 +431,7 @@ class ConfusionView(QWidget):
     def _draw(self):
         r, d = self.report, self.data
         if r is None or d is None:
-            self.summary.setText("")
+            self.summary.setText(REGRESSION_NOTE if getattr(d, "task", "") == "regression" else "")
             self.matrix.set_matrix(np.zeros((0, 0)), (), False)
             return
         names = d.class_names

@@ -347,6 +347,16 @@ class ImportDialog(QDialog):
         self.label_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.label_combo.setMinimumContentsLength(16)
         lf.addRow("Column:", self.label_combo)
+        # regression: the task the label asks for, decided by core.task's rule unless chosen here
+        self.task_combo = QComboBox()
+        for text, key in (("Automatic (from the label)", None), ("Classification: classes", "classification"),
+                          ("Regression: a number", "regression")):
+            self.task_combo.addItem(text, key)
+        self.task_combo.setToolTip("Classification sorts rows into the label's classes; regression "
+                                   "predicts the label as a number. Automatic: text or a handful of "
+                                   "whole-number codes are classes, other numbers are predicted.")
+        self.task_combo.currentIndexChanged.connect(lambda _i: self._recompute())
+        lf.addRow("Task:", self.task_combo)
         return lbox
 
     def _build_feature_box(self) -> QGroupBox:
@@ -677,7 +687,8 @@ class ImportDialog(QDialog):
         else:
             try:
                 self._dataset = dataset_from_frame(self.df, label, features, self.path,
-                                                   decimal=self.fmt.decimal)
+                                                   decimal=self.fmt.decimal,
+                                                   task=self.task_combo.currentData())
             except DataError as e:
                 self._error = str(e)
         self._show_choice(label, features)
@@ -701,6 +712,8 @@ class ImportDialog(QDialog):
             return (f"<p style='color:{_ERROR}'><b>Cannot train on this choice.</b> "
                     f"{html.escape(self._error or '')}</p>")
         ds = self._dataset
+        if ds.task == "regression":
+            return self._regression_summary_html(ds)
         usable = ds.rows_total - ds.rows_dropped
         counts = ds.class_counts()
         shown = list(counts.items())[:MAX_CLASSES_SHOWN]
@@ -715,6 +728,23 @@ class ImportDialog(QDialog):
                  f"<b>{_plural(ds.n_classes, 'class', 'classes')}</b> in "
                  f"'{html.escape(ds.label_name)}': {classes}",
                  f"<b>{net}</b>",
+                 *(f"<span style='color:{_WARNING}'><b>Warning:</b> {html.escape(w)}</span>"
+                   for w in ds.warnings))
+        return "".join(f"<p style='margin:0 0 4px 0'>{line}</p>" for line in lines)
+
+    def _regression_summary_html(self, ds) -> str:
+        """The summary for a label that is a number to predict: the task, why, and the rows."""
+        import numpy as np
+
+        usable = ds.rows_total - ds.rows_dropped
+        y = np.asarray(ds.y, dtype=np.float64)
+        net = html.escape(network_text(ds.n_features, 1, self.hidden))
+        lines = (f"<b>{usable:,}</b> usable {'row' if usable == 1 else 'rows'} of {ds.rows_total:,} · "
+                 f"{html.escape(ds.drop_note())}",
+                 f"<b>Regression</b>: predicting '{html.escape(ds.label_name)}' as a number "
+                 f"({y.min():.4g} to {y.max():.4g}, mean {y.mean():.4g}) — "
+                 f"{html.escape(ds.task_reason)}. Change it under Task.",
+                 f"<b>{net}</b> (one output, identity)",
                  *(f"<span style='color:{_WARNING}'><b>Warning:</b> {html.escape(w)}</span>"
                    for w in ds.warnings))
         return "".join(f"<p style='margin:0 0 4px 0'>{line}</p>" for line in lines)

@@ -129,6 +129,8 @@ def layer_titles(sizes: tuple[int, ...], activation: str) -> list[tuple[str, str
     for i, n in enumerate(sizes):
         if i == 0:
             title = (f"inputs x ({n})", f"x ({n})", "x")
+        elif i == len(sizes) - 1 and n == 1:  # one output: a regression network's number
+            title = ("output identity (1)", "identity\n(1)", "out")
         elif i == len(sizes) - 1:
             title = (f"outputs softmax ({n})", f"softmax\n({n})", "out")
         else:

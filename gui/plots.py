@@ -263,6 +263,7 @@ class LossPlot(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.second = "accuracy"  # the right axis' figure: "R²" for a regression network
         self.title = plot_title("Loss and accuracy per epoch")
         self.plot = _plot()
         p = self.plot.getPlotItem()
@@ -365,8 +366,15 @@ class LossPlot(QWidget):
         self.legend.setText(
             legend_html(loss, "loss:") + " &nbsp; "
             + legend_html([("──", TRAIN_ACC, "train"), ("┈┈", VALID_ACC, "validation")],
-                          "accuracy (right axis):"))
+                          f"{self.second} (right axis):"))
         self._penalty_shown = penalty
+
+    def set_task(self, task: str):
+        """Classification: accuracy on the right axis; regression: R² (the figures' accuracy slot)."""
+        self.second = "R²" if task == "regression" else "accuracy"
+        self.title.setText(f"Loss and {self.second} per epoch")
+        self.plot.getPlotItem().setLabel("right", self.second)
+        self._set_legend(self._penalty_shown)
 
     def set_metrics(self, m: np.ndarray, penalties: np.ndarray | None = None):
         """m: (n, 5) epoch, train loss, train acc, val loss, val acc. Non-finite values are gaps.
@@ -504,7 +512,7 @@ class LossPlot(QWidget):
         e, tl, ta, vl, va = self._m[i]
         self.cursor.setValue(e)
         self.cursor.show()
-        text = self.describe(int(e), tl, ta, vl, va)
+        text = self.describe(int(e), tl, ta, vl, va, self.second)
         if self._penalty_shown and i < len(self._penalties):
             text += f"; penalty {self._penalties[i]:.4f}"
         if self.best is not None and int(e) == self.best[0]:
@@ -519,9 +527,9 @@ class LossPlot(QWidget):
             self.readout.setText(HOVER_HINT)
 
     @staticmethod
-    def describe(e, tl, ta, vl, va) -> str:
-        val = f"validation loss {vl:.4f}, accuracy {va:.3f}" if np.isfinite(vl) else "no validation"
-        return f"epoch {e}: train loss {tl:.4f}, accuracy {ta:.3f}; {val}"
+    def describe(e, tl, ta, vl, va, a: str = "accuracy") -> str:
+        val = f"validation loss {vl:.4f}, {a} {va:.3f}" if np.isfinite(vl) else "no validation"
+        return f"epoch {e}: train loss {tl:.4f}, {a} {ta:.3f}; {val}"
 
 
 NO_GRADIENTS_YET = ("No gradients yet: dL/dw is computed by the backward pass of each batch, so "

@@ -74,7 +74,9 @@ class StatusFields:
             self.epoch.setText(f"viewing epoch {e} (live {s.epoch})")
             self.epoch.setToolTip("The figures are those of the epoch viewed on the timeline; drag the "
                                   "timeline to its right end to follow training live.")
-        if self.compact():  # a narrow window: the same figures, fewer words (they are on hover)
+        if getattr(s.data, "task", "") == "regression":  # R² in the accuracy slot, RMSE beside it
+            self._regression_figures(s, e, tl, ta, vl, va)
+        elif self.compact():  # a narrow window: the same figures, fewer words (they are on hover)
             self.train.setText(f"train {tl:.4f} · {ta:.3f}")
             self.val.setText(f"val {vl:.4f} · {va:.3f}" if math.isfinite(vl) else "no validation")
         else:
@@ -82,3 +84,18 @@ class StatusFields:
             self.val.setText(f"validation loss {vl:.4f} · acc {va:.3f}" if math.isfinite(vl)
                              else "no validation split")
         self.rate.setText(f"{s.epochs_per_second():.1f} epochs/s" if s.playing else "")
+
+    def _regression_figures(self, s, e, tl, ta, vl, va):
+        """A regression network: loss, R² and (for the snapshot shown) RMSE in the label's units."""
+        snap = s.displayed_snapshot()
+        fig = snap.regression if snap is not None and snap.epoch == e and snap.regression else {}
+        def rm(prefix):
+            v = fig.get(prefix + "rmse")
+            return f" · RMSE {v:.4g}" if v is not None and math.isfinite(v) else ""
+        if self.compact():
+            self.train.setText(f"train {tl:.4f} · R² {ta:.3f}")
+            self.val.setText(f"val {vl:.4f} · R² {va:.3f}" if math.isfinite(vl) else "no validation")
+        else:
+            self.train.setText(f"train loss {tl:.4f} · R² {ta:.3f}{rm('train_')}")
+            self.val.setText(f"validation loss {vl:.4f} · R² {va:.3f}{rm('val_')}"
+                             if math.isfinite(vl) else "no validation split")

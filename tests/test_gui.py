@@ -273,7 +273,7 @@ def test_start_up_layout_holds_still_and_says_what_it_waits_for(qtbot, tmp_path)
     wait_ms(100)
     assert w.docks["controls"].width() == CONTROLS_WIDTH
     groups = [("Classify", "Forward and backward pass", "Training"),
-              ("Confusion matrix", "Loss and accuracy"),
+              ("Confusion matrix", "Loss and accuracy", "Predicted vs true"),
               ("Decision regions", "Gradients", "Loss vs one weight")]
     assert sorted(tuple(sorted(g)) for g in _visible_tab_groups(w)) == groups
     w.resize(1200, 800)

@@ -326,6 +326,10 @@ class ObservationForm(QGroupBox):
             tip = f"Predicted: {names[j]} ({probs[j]:.1%})"
         else:
             text, tip = "Predicted: —", ""
+        if probs is not None and getattr(model, "is_regression", False):  # a number, not a class
+            value = float(model.predict_values(x[None, :])[0])
+            text = f"Predicted {html_escape(model.label_name)}: <b>{value:.6g}</b>"
+            tip = f"Predicted {model.label_name}: {value:.6g} (in the label's units)"
         if self.prediction.text() != text:
             self.prediction.setText(text)
             self.prediction.setToolTip(tip)

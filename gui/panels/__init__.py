@@ -9,6 +9,7 @@ from gui.panels.gradients import GradientsPanel
 from gui.panels.lesson import LessonPanel
 from gui.panels.loss import LossPanel
 from gui.panels.regions import RegionsPanel
+from gui.panels.residuals import ResidualsPanel
 from gui.panels.training import TrainingPanel
 from gui.panels.walkthrough import WalkthroughPanel
 from gui.panels.weight import WeightPanel
@@ -16,5 +17,6 @@ from gui.panels.weight import WeightPanel
 PANELS: list[type[Panel]] = [TrainingPanel, LossPanel, GradientsPanel, WalkthroughPanel,
                              RegionsPanel, WeightPanel, ConfusionPanel, ClassifyDockPanel,
                              LessonPanel]
+PANELS.append(ResidualsPanel)  # regression: predicted against true
 
 __all__ = ["LEFT", "PANELS", "RIGHT", "Panel"]

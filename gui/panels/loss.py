@@ -24,6 +24,7 @@ class LossPanel(Panel):
         elif "branch" in extra:
             self.widget.add_branch(extra["branch"])
         self.widget.set_marker(None)
+        self.widget.set_task(getattr(self.session.data, "task", "classification"))
 
     def refresh(self, snap):
         h = self.session.history

@@ -10,10 +10,17 @@ class WalkthroughPanel(Panel):
     follows_playing = False  # its numbers are read, not watched: drawn when training pauses
 
     def create(self):
+        from gui.panels.task_note import NoteHolder
         from gui.walkthrough_panel import WalkthroughPanel as Widget
 
         self.widget = Widget()
-        return self.widget
+        self.holder = NoteHolder(self.widget)
+        return self.holder.stack
+
+    def network_ready(self, snap, info):
+        from gui.panels.task_note import is_regression
+
+        self.holder.show(is_regression(self.session))
 
     def bind(self):
         view = self.window.view
@@ -21,11 +28,19 @@ class WalkthroughPanel(Panel):
         self.widget.highlightLayer.connect(view.highlight_layer)
 
     def refresh(self, snap):
+        from gui.panels.task_note import is_regression
+
+        if is_regression(self.session):
+            return
         if not self.session.playing:
             self.widget.set_context(snap, self.session.data, self.session.config)
 
     def shown(self, visible: bool):
         s = self.session
+        from gui.panels.task_note import is_regression
+
+        if visible and is_regression(s):
+            return
         if visible:  # (also while playing: the person asked to see it)
             if s.displayed_snapshot() is not None:
                 self.widget.set_context(s.displayed_snapshot(), s.data, s.config)

@@ -1,0 +1,79 @@
+"""The window on a regression network (penguin body mass): the Predicted vs true dock, the status
+bar and the loss dock show R²/RMSE that agree with the trainer's figures; class-only views say so."""
+
+from core.dataset import load_csv, penguins_path
+from gui_helpers import make_window, wait_until
+
+MASS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"]
+
+
+def test_window_trains_a_regressor(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    ds = load_csv(penguins_path(), label="body_mass_g", features=MASS)
+    g = w.session.generation
+    w.session.rebuild(dict(dataset=ds))
+    assert wait_until(lambda: w.session.ready and w.session.active_generation > g, 60)
+    assert w.session.data.task == "regression"
+    for _ in range(5):
+        n = w.session.epoch
+        w.session.step()
+        assert wait_until(lambda n=n: w.session.epoch > n, 30)
+    snap = w.session.displayed_snapshot()
+    f = snap.regression
+    assert f is not None and snap.val_accuracy == f["val_r2"]
+    w.docks["residuals"].raise_()
+    panel = next(p for p in w.panels if p.name == "residuals")
+    assert wait_until(lambda: f"epoch {snap.epoch}" in panel.caption.text(), 10), panel.caption.text()
+    assert f"R² {f['val_r2']:.3f}, RMSE {f['val_rmse']:.4g}" in panel.legend.text()
+    assert len(panel.val_pts.data) == len(w.session.data.y_val)
+    def status():
+        return " ".join(lbl.text() for lbl in w.statusBar().findChildren(type(panel.caption)))
+    assert wait_until(lambda: f"R² {f['val_r2']:.3f}" in status(), 10), status()
+    loss = next(p for p in w.panels if p.name == "loss")
+    assert loss.widget.second == "R²"
+    w.docks["confusion"].raise_()
+    conf = next(p for p in w.panels if p.name == "confusion")
+    assert wait_until(lambda: "applies to classification" in conf.widget.summary.toolTip().lower()
+                      or "Applies to classification" in conf.widget.summary.text(), 10)
+    assert w.session.config.task == "regression" and w.session.config.loss == "mse"
+    cls = next(p for p in w.panels if p.name == "classify")
+    w.docks["classify"].raise_()
+    form = cls.widget.form
+    assert wait_until(lambda: "Predicted body_mass_g: <b>" in form.prediction.text(), 10), \
+        form.prediction.text()
+    if form.values is not None:  # the shown number is the model's, in grams
+        from core.model import model_from_snapshot
+        m = model_from_snapshot(w.session.displayed_snapshot(), w.session.data, w.session.config)
+        assert f"{m.predict_values(form.values[None, :])[0]:.6g}" in form.prediction.text()
+    for name in ("regions", "walkthrough"):  # class-only views say so, and do not fail
+        p = next(p for p in w.panels if p.name == name)
+        w.docks[name].raise_()
+        assert p.holder.stack.currentWidget() is p.holder.note
+        assert "Applies to classification" in p.holder.note.text()
+    g = w.session.generation  # back to classes: the settings follow the data
+    w.session.rebuild(dict(dataset=load_csv(penguins_path())))
+    assert wait_until(lambda: w.session.ready and w.session.active_generation > g, 60)
+    assert w.session.config.task == "classification"
+    assert w.session.config.loss == "cross-entropy"
+    assert w.session.displayed_snapshot().regression is None
+    assert len(w.session.displayed_snapshot().weights[-1]) == 3
+
+
+def test_import_dialog_shows_and_switches_the_task(qtbot):
+    from gui.import_dialog import ImportDialog
+
+    dlg = ImportDialog(penguins_path())
+    qtbot.addWidget(dlg)
+    assert "Regression" not in dlg.summary.text()  # species: classes
+    dlg.label_combo.setCurrentText("body_mass_g")
+    assert wait_until(lambda: dlg.dataset() is not None and dlg.dataset().task == "regression", 10)
+    text = dlg.summary.text()
+    assert "Regression" in text and "94 distinct whole numbers" in text and "1 output" in text
+    dlg.task_combo.setCurrentIndex(dlg.task_combo.findData("classification"))
+    assert wait_until(lambda: dlg.dataset() is not None and dlg.dataset().task == "classification", 10)
+    assert "--task regression" in dlg.summary.text()  # dozens of classes from a number: a warning
+    dlg.grab().save("/tmp/regr/import-classification.png")
+    dlg.task_combo.setCurrentIndex(dlg.task_combo.findData("regression"))
+    assert wait_until(lambda: dlg.dataset() is not None and dlg.dataset().task == "regression", 10)
+    assert "regression (as asked)" in dlg.summary.text()
+    dlg.grab().save("/tmp/regr/import-regression.png")
