@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import ACTIVATIONS, LOSSES, OPTIMIZERS, TrainConfig
+from core.config import ACTIVATIONS, OPTIMIZERS, TrainConfig
 
 OPT_LABELS = {"sgd": "SGD", "adam": "Adam", "adadelta": "Adadelta"}
 LR_MIN_EXP, LR_MAX_EXP, LR_STEPS_PER_DECADE = -5, 1, 20
@@ -122,11 +122,8 @@ class ControlsPanel(QWidget):
         self.batch.valueChanged.connect(lambda _: self._emit(self.optimizerChanged))
         f2.addRow("Batch size", self.batch)
         self.loss = QComboBox()
-        self.loss.addItem("cross-entropy", "cross-entropy")
-        self.loss.addItem("mean squared error", "mse")
-        self.loss.setToolTip("Cross-entropy: −log p(true class). Mean squared error: the mean of "
-                             "(p − one-hot label)² over the classes, as in the texts' example "
-                             "[0.4, 0.3, 0.3] vs [1, 0, 0] → 0.18. Applies on Reset.")
+        self._task = "classification"  # the data's: which losses the list offers
+        self._fill_losses()
         self.loss.currentIndexChanged.connect(lambda _: self._emit(self.rebuildSettingChanged))
         f2.addRow("Loss", self.loss)
         lay.addWidget(opt)
@@ -293,6 +290,38 @@ class ControlsPanel(QWidget):
             self._add_spin(n)
         self._quiet = was
 
+    def _fill_losses(self):
+        """The losses of the task: cross-entropy or MSE for classes; MSE, MAE or Huber for a number."""
+        keep = self.loss.currentData()
+        self.loss.blockSignals(True)
+        self.loss.clear()
+        if self._task == "regression":
+            for text, key in (("mean squared error", "mse"), ("mean absolute error", "mae"),
+                              ("Huber", "huber")):
+                self.loss.addItem(text, key)
+            self.loss.setToolTip(
+                "On the standardised label. Mean squared error: (prediction − true)², large errors "
+                "weigh most. Mean absolute error: |prediction − true|, every unit of error alike, so "
+                "outliers pull less. Huber: squared below 1 standard deviation, absolute beyond. "
+                "Applies on Reset.")
+        else:
+            self.loss.addItem("cross-entropy", "cross-entropy")
+            self.loss.addItem("mean squared error", "mse")
+            self.loss.setToolTip(
+                "Cross-entropy: −log p(true class). Mean squared error: the mean of (p − one-hot "
+                "label)² over the classes, as in the texts' example [0.4, 0.3, 0.3] vs [1, 0, 0] → "
+                "0.18. Applies on Reset.")
+        i = self.loss.findData(keep)
+        self.loss.setCurrentIndex(i if i >= 0 else 0)
+        self.loss.blockSignals(False)
+
+    def set_task(self, task: str):
+        """The data's task: the loss list follows (classification or regression)."""
+        task = "regression" if task == "regression" else "classification"
+        if task != self._task:
+            self._task = task
+            self._fill_losses()
+
     def set_io(self, n_in: int, n_out: int):
         self._io = (n_in, n_out)
         self._update_shape()
@@ -352,7 +381,7 @@ class ControlsPanel(QWidget):
         return dict(hidden=self.hidden(), activation=self.activation.currentText(),
                     optimizer=self.optimizer.currentData(), learning_rate=self.learning_rate(),
                     momentum=float(self.momentum.value()), batch_size=int(self.batch.value()),
-                    loss=self.loss.currentData(), device=self.device.currentData(),
+                    loss=self.loss.currentData(), task=self._task, device=self.device.currentData(),
                     seed=int(self.seed.value()), val_fraction=float(self.val_fraction.value()),
                     l2=float(self.l2.value()), l1=float(self.l1.value()),
                     dropout=float(self.dropout.value()), early_stopping=int(self.early.value()),
@@ -375,8 +404,10 @@ class ControlsPanel(QWidget):
                 self.momentum.setValue(float(v["momentum"]))
             if "batch_size" in v:
                 self.batch.setValue(int(v["batch_size"]))
-            if v.get("loss") in LOSSES:
-                self.loss.setCurrentIndex(LOSSES.index(v["loss"]))
+            if v.get("task") in ("classification", "regression"):
+                self.set_task(v["task"])
+            if self.loss.findData(v.get("loss")) >= 0:
+                self.loss.setCurrentIndex(self.loss.findData(v["loss"]))
             if "device" in v:
                 i = self.device.findData(v["device"])
                 self.device.setCurrentIndex(max(i, 0))

@@ -439,6 +439,12 @@ class LossPlot(QWidget):
             y0, y1 = (np.fmin(y0, b[2]), np.fmax(y1, b[3])) if np.isfinite(b[2]) else (y0, y1)
         # the first epochs on a 10-epoch axis (auto-range around one point would be ±500 epochs)
         self.range.show(x0, x1, y0, y1)
+        if self.second == "R²":  # R² falls below 0 for a worse guess than the mean: show down to -1
+            r2 = m[:, [2, 4]][np.isfinite(m[:, [2, 4]])]
+            low = float(r2.min()) if r2.size else 0.0
+            self.acc_view.setYRange(max(-1.0, np.floor(min(low, 0.0) * 5) / 5), 1.02, padding=0)
+        else:
+            self.acc_view.setYRange(0, 1.02, padding=0)
         self.train_acc.setData(ep, np.nan_to_num(m[:, 2]), connect="finite")
         self.val_acc.setData(ep, np.nan_to_num(m[:, 4]), connect="finite")
         self._mark_best(m, log)

@@ -387,3 +387,21 @@ def test_gradients_of_exactly_zero_are_said_not_left_blank(qtbot):
     g.set_snapshot(snapshot(4, 1.0))
     g.set_norms(np.array([0, 1]), np.array([[0, 0, 0], [0.1, 0.2, 0.3]]))
     assert g.note.text().startswith("First ÷ output layer") and all(h.isVisible() for h in g._hists)
+
+
+def test_the_r2_axis_goes_below_zero_when_r2_does(loss_plot):
+    """A regression network's first epochs predict worse than the mean (R² < 0): the right axis
+    follows down to -1 (beyond that the hover reads the value); accuracy keeps 0 to 1."""
+    m = metrics(20)
+    m[:, 2] = np.linspace(-0.7, 0.8, 20)
+    m[:, 4] = np.linspace(-3.0, 0.7, 20)
+    loss_plot.set_task("regression")
+    loss_plot.set_metrics(m)
+    lo, hi = loss_plot.acc_view.viewRange()[1]
+    assert lo == pytest.approx(-1.0) and hi == pytest.approx(1.02)
+    m[:, 2] = m[:, 4] = np.linspace(-0.3, 0.9, 20)
+    loss_plot.set_metrics(m)
+    assert loss_plot.acc_view.viewRange()[1][0] == pytest.approx(-0.4)
+    loss_plot.set_task("classification")
+    loss_plot.set_metrics(metrics(20))
+    assert loss_plot.acc_view.viewRange()[1] == pytest.approx([0.0, 1.02])

@@ -77,3 +77,26 @@ def test_import_dialog_shows_and_switches_the_task(qtbot):
     assert wait_until(lambda: dlg.dataset() is not None and dlg.dataset().task == "regression", 10)
     assert "regression (as asked)" in dlg.summary.text()
     dlg.grab().save("/tmp/regr/import-regression.png")
+
+
+def test_the_loss_list_follows_the_task_and_a_chosen_loss_is_kept(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    c, s = w.controls, w.session
+    items = lambda: [c.loss.itemData(i) for i in range(c.loss.count())]  # noqa: E731
+    assert items() == ["cross-entropy", "mse"]
+    g = s.generation
+    s.rebuild(dict(dataset=load_csv(penguins_path(), label="body_mass_g", features=MASS)))
+    assert wait_until(lambda: s.ready and s.active_generation > g, 60)
+    assert wait_until(lambda: items() == ["mse", "mae", "huber"], 10), items()
+    assert c.loss.currentData() == "mse" and c.values()["task"] == "regression"
+    c.loss.setCurrentIndex(c.loss.findData("huber"))
+    g = s.generation
+    w.rebuild()  # Reset: the loss applies
+    assert wait_until(lambda: s.ready and s.active_generation > g, 60)
+    assert s.config.loss == "huber" and s.config.task == "regression"
+    assert c.loss.currentData() == "huber"
+    g = s.generation
+    s.rebuild(dict(dataset=load_csv(penguins_path())))
+    assert wait_until(lambda: s.ready and s.active_generation > g, 60)
+    assert wait_until(lambda: items() == ["cross-entropy", "mse"], 10)
+    assert s.config.loss == "cross-entropy" and c.loss.currentData() == "cross-entropy"

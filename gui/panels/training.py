@@ -48,6 +48,9 @@ class TrainingPanel(Panel):
         c, cfg, data = self.widget, self.session.config, self.session.data
         c.set_cuda(*self.session.cuda)
         c.set_io(data.X_train.shape[1], len(data.class_names))
+        if getattr(data, "task", "classification") != c.values()["task"] or \
+                c.values()["loss"] != cfg.loss:  # the losses of the data's task, the trainer's one
+            c.set_values(dict(task=getattr(data, "task", "classification"), loss=cfg.loss))
         c.set_raw_inputs(len(self.session.dataset.feature_names) if self.session.dataset else None)
         if c.hidden() != tuple(cfg.hidden) or c.values()["activation"] != cfg.activation or \
                 c.derived() != tuple(cfg.derived):
