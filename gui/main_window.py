@@ -447,7 +447,13 @@ class MainWindow(QMainWindow):
             return
         z = s.data.scaler.transform(x[None, :])
         fp = forward(snap.weights, snap.biases, s.config.activation, z)
-        self.view.set_forward_pass(z[0], [a[0] for a in fp.a], fp.probabilities[0])
+        if getattr(s.data, "task", "") == "regression":  # one identity output: the number predicted
+            out = fp.z[-1][0]
+            value = float(out[0]) * float(s.data.label_std) + float(s.data.label_mean)
+            self.view.set_forward_pass(z[0], [a[0] for a in fp.a[:-1]] + [out], None,
+                                       value=(s.data.label_name, value))
+        else:
+            self.view.set_forward_pass(z[0], [a[0] for a in fp.a], fp.probabilities[0])
         self.forward_pass = fp
 
     def _draw(self, force: bool = False):

@@ -39,7 +39,7 @@ def describe_edge(snapshot, activations: list[np.ndarray] | None, src: str, dst:
 
 
 def describe_node(snapshot, activations: list[np.ndarray] | None, name: str, layer: int, j: int,
-                  n_layers: int, activation: str, health: str = "") -> str:
+                  n_layers: int, activation: str, health: str = "", value=None) -> str:
     """The tooltip of neuron j of neuron layer `layer` (0 = inputs) of `n_layers` (rich text)."""
     s = snapshot
     lines = [f"<b>{name}</b>"]
@@ -53,6 +53,9 @@ def describe_node(snapshot, activations: list[np.ndarray] | None, name: str, lay
         a = activations[layer][j]
         if layer == 0:
             lines.append(f"x = {a:+.4f}")
+        elif layer == n_layers - 1 and value is not None:  # regression: the identity output
+            lines.append(f"output (identity) = {a:+.4f} standardised")
+            lines.append(f"predicted {value[0]} = {a:+.4f} × sd + mean = <b>{value[1]:.5g}</b>")
         elif layer == n_layers - 1:
             lines.append(f"softmax probability p = {a:.4f}")
         else:

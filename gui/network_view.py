@@ -442,8 +442,11 @@ class NetworkView(pg.PlotWidget):
         return out
 
     # -- an observation's forward pass --------------------------------------------------------
-    def set_forward_pass(self, inputs, activations, probabilities=None):
-        """Light one observation: per neuron layer its values (inputs, then each layer's a)."""
+    def set_forward_pass(self, inputs, activations, probabilities=None, value=None):
+        """Light one observation: per neuron layer its values (inputs, then each layer's a).
+        `value`: (label name, number) of a regression network, shown beside its output neuron (its
+        activation is then the standardised output)."""
+        self._value = value if inputs is not None else None
         if inputs is None:
             self._activations = None
             self._probabilities = None
@@ -456,6 +459,8 @@ class NetworkView(pg.PlotWidget):
             if self._probabilities is not None:
                 for t, p in zip(self._prob_labels, self._probabilities, strict=False):
                     t.setText(f"p = {p:.3f}")
+            elif value is not None and self._prob_labels:
+                self._prob_labels[0].setText(f"= {value[1]:.5g}")
         if not self.sizes:
             return
         if self._shown is not None:
@@ -511,7 +516,8 @@ class NetworkView(pg.PlotWidget):
         h = self._current_health()
         return network_texts.describe_node(self.snapshot, self._activations, self.neuron_name(layer, j),
                                            layer, j, len(self.sizes), self.activation,
-                                           h.neuron_words(layer, j) if h is not None else "")
+                                           h.neuron_words(layer, j) if h is not None else "",
+                                           getattr(self, "_value", None))
 
     def _hover(self, scene_pos):
         if not self.sizes:

@@ -100,3 +100,27 @@ def test_the_loss_list_follows_the_task_and_a_chosen_loss_is_kept(qtbot, tmp_pat
     assert wait_until(lambda: s.ready and s.active_generation > g, 60)
     assert wait_until(lambda: items() == ["cross-entropy", "mse"], 10)
     assert s.config.loss == "cross-entropy" and c.loss.currentData() == "cross-entropy"
+
+
+def test_a_lit_observation_shows_its_predicted_number_at_the_output(qtbot, tmp_path):
+    from core.model import model_from_snapshot
+
+    w = make_window(qtbot, tmp_path)
+    s = w.session
+    g = s.generation
+    s.rebuild(dict(dataset=load_csv(penguins_path(), label="body_mass_g", features=MASS)))
+    assert wait_until(lambda: s.ready and s.active_generation > g, 60)
+    for _ in range(3):
+        n = s.epoch
+        s.step()
+        assert wait_until(lambda n=n: s.epoch > n, 30)
+    raw = s.data.scaler.inverse(s.data.X_val[:1])[0]
+    s.set_observation(raw)
+    w.light_observation()
+    m = model_from_snapshot(s.displayed_snapshot(), s.data, s.config)
+    grams = m.predict_values(raw[None, :])[0]
+    assert 2000 < grams < 7000
+    label = w.view._prob_labels[0].text()
+    assert label == f"= {grams:.5g}", label
+    tip = w.view.describe_node(len(w.view.sizes) - 1, 0)
+    assert "predicted body_mass_g" in tip and f"{grams:.5g}" in tip and "softmax" not in tip
