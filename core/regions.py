@@ -84,6 +84,15 @@ def region_grid(weights, biases, activation: str, scaler, X_raw: np.ndarray, fx:
 
     derived: the network's derived inputs (core.derived), which follow the raw features in X_raw's
     columns and are recomputed at every point from its raw values (fx, fy are raw features)."""
+    pts, extent = plane_points(X_raw, fx, fy, held, grid, derived)
+    p = forward(weights, biases, activation, scaler.transform(pts)).probabilities
+    return RegionGrid(pred=p.argmax(axis=1).reshape(grid, grid), conf=p.max(axis=1).reshape(grid, grid),
+                      extent=extent, n_classes=int(p.shape[1]))
+
+
+def plane_points(X_raw: np.ndarray, fx: int, fy: int, held: np.ndarray, grid: int, derived=()):
+    """(points (grid², features) raw, extent (x0, x1, y0, y1)): a grid over the (fx, fy) plane of
+    the training rows' range (5 % margin), the other features at `held`, row = y index."""
     lo, hi = X_raw.min(axis=0), X_raw.max(axis=0)
     pad = (hi - lo) * 0.05 + 1e-9
     x0, x1 = lo[fx] - pad[fx], hi[fx] + pad[fx]
@@ -93,9 +102,37 @@ def region_grid(weights, biases, activation: str, scaler, X_raw: np.ndarray, fx:
     pts[:, fx] = gx.ravel()
     pts[:, fy] = gy.ravel()
     _derive(pts, derived)
-    p = forward(weights, biases, activation, scaler.transform(pts)).probabilities
-    return RegionGrid(pred=p.argmax(axis=1).reshape(grid, grid), conf=p.max(axis=1).reshape(grid, grid),
-                      extent=(float(x0), float(x1), float(y0), float(y1)), n_classes=int(p.shape[1]))
+    return pts, (float(x0), float(x1), float(y0), float(y1))
+
+
+@dataclass(frozen=True)
+class ValueGrid:
+    values: np.ndarray  # (grid, grid) the predicted number in the label's units, row = y index
+    extent: tuple[float, float, float, float]  # x0, x1, y0, y1 in raw feature units
+
+
+def value_grid(weights, biases, activation: str, scaler, X_raw: np.ndarray, fx: int, fy: int,
+               held: np.ndarray, label_mean: float, label_std: float, grid: int = 100,
+               derived=()) -> ValueGrid:
+    """A regression network's predicted number over the (fx, fy) plane, the other features at
+    `held`: its one identity output × the label's standard deviation + its mean."""
+    pts, extent = plane_points(np.asarray(X_raw, dtype=np.float64), fx, fy, held, grid, derived)
+    out = forward(weights, biases, activation, scaler.transform(pts)).z[-1][:, 0]
+    return ValueGrid(values=(out * label_std + label_mean).reshape(grid, grid), extent=extent)
+
+
+def best_pair_for_number(X: np.ndarray, y: np.ndarray) -> tuple[int, int]:
+    """The two features most correlated (either sign) with a numeric label, in column order."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.shape[1] < 2:
+        return 0, 0
+    y = np.asarray(y, dtype=np.float64).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xc, yc = X - X.mean(axis=0), y - y.mean()
+        r = np.abs((xc * yc[:, None]).sum(axis=0) / np.sqrt((xc ** 2).sum(axis=0) * (yc ** 2).sum()))
+    r = np.nan_to_num(r)
+    i, j = sorted(int(k) for k in np.argsort(-r, kind="stable")[:2])
+    return i, j
 
 
 @dataclass(frozen=True)

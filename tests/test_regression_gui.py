@@ -45,11 +45,18 @@ def test_window_trains_a_regressor(qtbot, tmp_path):
         from core.model import model_from_snapshot
         m = model_from_snapshot(w.session.displayed_snapshot(), w.session.data, w.session.config)
         assert f"{m.predict_values(form.values[None, :])[0]:.6g}" in form.prediction.text()
-    for name in ("regions", "walkthrough"):  # class-only views say so, and do not fail
+    for name in ("walkthrough",):  # class-only views say so, and do not fail
         p = next(p for p in w.panels if p.name == name)
         w.docks[name].raise_()
         assert p.holder.stack.currentWidget() is p.holder.note
         assert "Applies to classification" in p.holder.note.text()
+    # the regions dock: the predicted number over two features, in grams, as the model computes it
+    regions = next(p for p in w.panels if p.name == "regions")
+    w.docks["regions"].raise_()
+    vm = regions.value_map
+    assert regions.stack.currentWidget() is vm
+    assert wait_until(lambda: vm.grid is not None, 10)
+    check_value_map(vm, w.session)
     g = w.session.generation  # back to classes: the settings follow the data
     w.session.rebuild(dict(dataset=load_csv(penguins_path())))
     assert wait_until(lambda: w.session.ready and w.session.active_generation > g, 60)
@@ -124,3 +131,20 @@ def test_a_lit_observation_shows_its_predicted_number_at_the_output(qtbot, tmp_p
     assert label == f"= {grams:.5g}", label
     tip = w.view.describe_node(len(w.view.sizes) - 1, 0)
     assert "predicted body_mass_g" in tip and f"{grams:.5g}" in tip and "softmax" not in tip
+
+
+def check_value_map(vm, s):
+    """The map's values at a few grid points equal the model's prediction for those rows."""
+
+    from core.model import model_from_snapshot
+    from core.regions import plane_points
+
+    fx, fy = vm.fx.currentIndex(), vm.fy.currentIndex()
+    assert {vm.fx.currentText(), vm.fy.currentText()} <= set(MASS) and fx != fy
+    pts, _ = plane_points(vm.X_raw, fx, fy, vm.held, vm.grid.shape[0])
+    m = model_from_snapshot(vm.snapshot, s.data, s.config)
+    for k in (0, 517, 4321, pts.shape[0] - 1):
+        r, c = divmod(k, vm.grid.shape[0])
+        assert abs(vm.grid[r, c] - m.predict_values(pts[k:k + 1])[0]) < 1e-3 * abs(vm.grid[r, c]) + 0.5
+    assert "body_mass_g" in vm.caption.text() and "median" in vm.caption.text()
+    assert vm.bar.levels()[0] <= s.data.y_train.min() and vm.bar.levels()[1] >= s.data.y_train.max()

@@ -1,4 +1,5 @@
-"""The Decision regions dock: the predicted class over two features, with the training points."""
+"""The Decision regions dock: the predicted class over two features, with the training points; for a
+regression network, the predicted number over two features (gui/value_map.py)."""
 
 from __future__ import annotations
 
@@ -9,26 +10,30 @@ class RegionsPanel(Panel):
     name, title, area, tab_with = "regions", "Decision regions", RIGHT, "gradients"
 
     def create(self):
-        from gui.panels.task_note import NoteHolder
+        from PySide6.QtWidgets import QStackedWidget
+
         from gui.regions import RegionsView
+        from gui.value_map import ValueMapView
 
         self.widget = RegionsView()
-        self.holder = NoteHolder(self.widget)
-        return self.holder.stack
+        self.value_map = ValueMapView()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.widget)
+        self.stack.addWidget(self.value_map)
+        return self.stack
+
+    def _view(self):
+        from gui.panels.task_note import is_regression
+
+        return self.value_map if is_regression(self.session) else self.widget
 
     def network_ready(self, snap, info):
-        from gui.panels.task_note import is_regression
-
-        self.holder.show(is_regression(self.session))
-        if is_regression(self.session):
-            return
-        self.widget.set_data(self.session.data, self.session.config)
+        view = self._view()
+        self.stack.setCurrentWidget(view)
+        view.set_data(self.session.data, self.session.config)
 
     def refresh(self, snap):
-        from gui.panels.task_note import is_regression
-
-        if is_regression(self.session):
-            return
-        self.widget.snapshot = snap
-        self.widget.config = self.session.config
-        self.widget.refresh()
+        view = self._view()
+        view.snapshot = snap
+        view.config = self.session.config
+        view.refresh()
