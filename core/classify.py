@@ -27,12 +27,17 @@ class Predictions:
     # lines or quoted line breaks, on lines[row] (core.table.data_row_lines)
     first_line: int = 2
     lines: np.ndarray | None = None
+    # a regression network's predicted number per row (label units, NaN where unanswered); its
+    # class_names are then () and probabilities (n, 0)
+    values: np.ndarray | None = None
 
     @property
     def n_invalid(self) -> int:
         return int((~self.valid).sum())
 
     def counts(self) -> dict[str, int]:
+        if self.values is not None:  # numbers, not classes
+            return {}
         k = np.bincount(self.probabilities[self.valid].argmax(axis=1),
                         minlength=len(self.class_names)) if self.valid.any() else \
             np.zeros(len(self.class_names), dtype=int)
@@ -58,7 +63,7 @@ class Predictions:
 
     def to_frame(self) -> pd.DataFrame:
         out = self.table.copy()
-        out["predicted"] = self.predicted
+        out["predicted"] = self.values if self.values is not None else self.predicted
         for j, c in enumerate(self.class_names):
             out[f"p_{c}"] = self.probabilities[:, j]
         return out
@@ -121,6 +126,17 @@ def classify_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: st
     predicted = _class_column(index, tuple(model.class_names))
     return Predictions(table=df, predicted=predicted, probabilities=probs, valid=valid,
                        class_names=model.class_names, features=X)
+
+
+def predict_values_frame(model: TrainedModel, df: pd.DataFrame, path=None, decimal: str = ".") -> Predictions:
+    """A regression network's predictions for a table, as Predictions with `values` (the predicted
+    number per row) and, for the table's "predicted" column, that number as text."""
+    X = feature_matrix(model, df, path, decimal)
+    values = model.predict_values(X)
+    valid = np.isfinite(values)
+    text = np.array([f"{v:.6g}" if ok else "" for v, ok in zip(values, valid, strict=True)], dtype=object)
+    return Predictions(table=df, predicted=text, probabilities=np.zeros((len(df), 0)), valid=valid,
+                       class_names=(), features=X, values=values)
 
 
 def _class_column(index: np.ndarray, class_names: tuple[str, ...]):

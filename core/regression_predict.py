@@ -75,19 +75,30 @@ def predict_file(model: TrainedModel, path) -> ValuePredictions:
     return ValuePredictions(pred.table, pred.predicted, pred.valid, first_line=1 + fmt.header)
 
 
-def score_values(pred: ValuePredictions, label_name: str, decimal: str = ".") -> ValueScore | None:
-    """The predictions scored against the table's own label column (same name, any case), or None
-    where it has none."""
-    column = find_label_column(pred.table.columns, label_name) if label_name else None
+def label_values(table: pd.DataFrame, label_name: str, decimal: str = "."):
+    """(the table's label column's name, its numbers (n,) float64, NaN where not a number), or None
+    when the table has no column of that name (any case)."""
+    column = find_label_column(table.columns, label_name) if label_name else None
     if column is None:
         return None
-    at = list(pred.table.columns).index(column)
-    truth = numeric_column(pred.table.iloc[:, at], decimal).to_numpy(dtype=np.float64,
-                                                                      na_value=np.nan)
+    at = list(table.columns).index(column)
+    return str(column), numeric_column(table.iloc[:, at], decimal).to_numpy(dtype=np.float64,
+                                                                            na_value=np.nan)
+
+
+def score_values(pred, label_name: str, decimal: str = ".") -> ValueScore | None:
+    """The predictions (ValuePredictions, or core.classify.Predictions with values) scored against
+    the table's own label column (same name, any case), or None where it has none."""
+    found = label_values(pred.table, label_name, decimal)
+    if found is None:
+        return None
+    column, truth = found
+    predicted = pred.values if getattr(pred, "values", None) is not None else pred.predicted
     ok = pred.valid & np.isfinite(truth)
-    f = regression_figures(truth[ok], pred.predicted[ok])
+    f = regression_figures(truth[ok], predicted[ok])
     return ValueScore(label=str(column), rows=int(ok.sum()), unscored=int((~ok).sum()),
                       r2=f["r2"], rmse=f["rmse"], mae=f["mae"])
 
 
-__all__ = ["ValuePredictions", "ValueScore", "predict_file", "predict_frame", "score_values"]
+__all__ = ["ValuePredictions", "ValueScore", "label_values", "predict_file", "predict_frame",
+           "score_values"]

@@ -41,6 +41,7 @@ def test_window_trains_a_regressor(qtbot, tmp_path):
     form = cls.widget.form
     assert wait_until(lambda: "Predicted body_mass_g: <b>" in form.prediction.text(), 10), \
         form.prediction.text()
+    assert form.bars.isHidden()  # no class probabilities for a number
     if form.values is not None:  # the shown number is the model's, in grams
         from core.model import model_from_snapshot
         m = model_from_snapshot(w.session.displayed_snapshot(), w.session.data, w.session.config)
@@ -148,3 +149,52 @@ def check_value_map(vm, s):
         assert abs(vm.grid[r, c] - m.predict_values(pts[k:k + 1])[0]) < 1e-3 * abs(vm.grid[r, c]) + 0.5
     assert "body_mass_g" in vm.caption.text() and "median" in vm.caption.text()
     assert vm.bar.levels()[0] <= s.data.y_train.min() and vm.bar.levels()[1] >= s.data.y_train.max()
+
+
+def test_the_classify_dock_predicts_and_scores_numbers(qtbot, tmp_path):
+    """A labelled file on a regression network: a predicted number per row (the model's), the true
+    value and the error per row, and R², RMSE, MAE as the command line computes them."""
+    import numpy as np
+    import pandas as pd
+
+    from core.model import model_from_snapshot
+    from core.regression_predict import predict_file, score_values
+
+    w = make_window(qtbot, tmp_path)
+    s = w.session
+    g = s.generation
+    s.rebuild(dict(dataset=load_csv(penguins_path(), label="body_mass_g", features=MASS)))
+    assert wait_until(lambda: s.ready and s.active_generation > g, 60)
+    for _ in range(5):
+        n = s.epoch
+        s.step()
+        assert wait_until(lambda n=n: s.epoch > n, 30)
+    df = pd.read_csv(penguins_path()).iloc[:40]
+    df.loc[3, "body_mass_g"] = np.nan  # a row without a label: predicted, not scored
+    csv = tmp_path / "some penguins.csv"
+    df.to_csv(csv, index=False)
+    panel = next(p for p in w.panels if p.name == "classify").widget
+    w.docks["classify"].raise_()
+    assert wait_until(lambda: panel.model is not None, 10)
+    assert panel.load_file(str(csv))
+    assert wait_until(lambda: not panel.busy, 60), panel.last_error
+    pred, tm = panel.predictions, panel.table_model
+    m = model_from_snapshot(s.displayed_snapshot(), s.data, s.config)
+    expect = predict_file(m, csv)
+    np.testing.assert_allclose(pred.values, expect.predicted, rtol=1e-6)
+    f = len(MASS)
+    assert [tm.title(c) for c in range(f + 1, tm.columnCount())] == ["predicted", "true", "error"]
+    idx = tm.index(0, f + 1)
+    assert tm.data(idx) == f"{expect.predicted[0]:.6g}"
+    assert tm.data(tm.index(0, f + 3)) == f"{expect.predicted[0] - df.body_mass_g[0]:.6g}"
+    assert tm.data(tm.index(3, f + 2)) == ""
+    vs = score_values(expect, "body_mass_g")
+    assert vs.rows == 39 and vs.unscored == 1
+    assert panel.score_box.isVisible() or not panel.isVisible()
+    text = panel.score_label.text()
+    assert f"R² <b>{vs.r2:.3f}</b>" in text and f"RMSE <b>{vs.rmse:.4g}</b>" in text, text
+    assert "predicted body_mass_g from" in panel.summary.text()
+    out = tmp_path / "out.csv"
+    assert panel.export_csv(str(out))
+    back = pd.read_csv(out)
+    np.testing.assert_allclose(back["predicted"], expect.predicted, rtol=1e-6)

@@ -319,6 +319,8 @@ class ObservationForm(QGroupBox):
         self._update_far(x)
         names = model.class_names if model is not None else ()
         self.bars.set_values(names, probs, message)
+        # a regression network has no class probabilities to draw (its one softmax output is 1)
+        self.bars.setVisible(not getattr(model, "is_regression", False))
         if probs is not None:
             j = int(np.argmax(probs))
             text = (f"Predicted: <b style='color:{class_colour(j).name()}'>{html_escape(names[j])}</b> "

@@ -168,6 +168,7 @@ class ClassifyPanel(QWidget):
 
         # a file with the model's label column: its accuracy, and the matrix and figures on demand
         self.score = None  # core.metrics.LabelScore of the table, or None (no label column)
+        self.value_score = None  # a regression network's table: core.regression_predict.ValueScore
         self.score_box = QWidget()
         sb = QVBoxLayout(self.score_box)
         sb.setContentsMargins(0, 0, 0, 0)
@@ -366,8 +367,18 @@ class ClassifyPanel(QWidget):
         self.last_error = None
         from core.classify import score_predictions
 
-        self.score = score_predictions(result.predictions, getattr(result.model, "label_name", None))
-        self.table_model.set_predictions(result.predictions, result.model.feature_names, self.score)
+        pred, label = result.predictions, getattr(result.model, "label_name", None)
+        self.value_score = None  # a regression network's: core.regression_predict.ValueScore
+        if pred.values is not None:
+            from core.regression_predict import label_values, score_values
+
+            self.score = None
+            truth = label_values(pred.table, label, result.decimal)
+            self.value_score = score_values(pred, label, result.decimal) if truth else None
+            self.table_model.set_predictions(pred, result.model.feature_names, None, truth)
+        else:
+            self.score = score_predictions(pred, label)
+            self.table_model.set_predictions(pred, result.model.feature_names, self.score)
         self.table.size_columns()
         self._update_summary(result.counts)
         self._update_score()
@@ -402,15 +413,36 @@ class ClassifyPanel(QWidget):
         text = " &nbsp; ".join(parts if len(parts) <= 12 else parts[:12] + ["…"])
         flagged = pred.n_invalid
         name = Path(self.source).name if self.source else "the table"
+        if pred.values is not None:  # numbers: their range, not class counts
+            v = pred.values[pred.valid]
+            label = html_escape(getattr(self._pred_model, "label_name", "") or "value")
+            text = (f"predicted {label} from <b>{v.min():.4g}</b> to <b>{v.max():.4g}</b> (mean "
+                    f"{v.mean():.4g})" if v.size else "no row predicted")
         flag = (f" &nbsp; <span style='background:{FLAG_TINT.name()}'>&nbsp;{flagged:,} flagged&nbsp;</span> "
-                f"(missing or invalid values, not classified)") if flagged else " &nbsp; none flagged"
+                f"(missing or invalid values, not {'predicted' if pred.values is not None else 'classified'})"
+                ) if flagged else " &nbsp; none flagged"
         self.summary.setText(f"<b>{len(pred.valid):,}</b> rows from {html_escape(name)}, epoch "
                              f"{self.predictions_epoch}: &nbsp; {text}{flag}")
 
     def _update_score(self):
         """The accuracy line (and the matrix, when shown) for the table's labels; hidden without."""
         score = self.score
-        self.score_box.setVisible(score is not None)
+        vs = getattr(self, "value_score", None)
+        self.score_box.setVisible(score is not None or vs is not None)
+        if vs is not None:  # a number: R², RMSE, MAE against the file's label, no matrix
+            self.details_button.hide()
+            self.details.hide()
+            unscored = f"; {vs.unscored:,} rows not scored (no prediction or no numeric label)" \
+                if vs.unscored else ""
+            self.score_label.setText(
+                f"Against its <b>{html_escape(vs.label)}</b> column ({vs.rows:,} rows): R² "
+                f"<b>{vs.r2:.3f}</b>, RMSE <b>{vs.rmse:.4g}</b>, MAE <b>{vs.mae:.4g}</b>{unscored}")
+            self.score_label.setToolTip(
+                "R² = 1 − Σ(true − predicted)² / Σ(true − mean)²: 1 is perfect, 0 is no better than "
+                "predicting the mean. RMSE: the root of the mean squared error; MAE: the mean absolute "
+                "error, both in the label's units. The error column is predicted − true.")
+            return
+        self.details_button.show()
         if score is None:
             return
         names = self._pred_model.class_names

@@ -96,6 +96,9 @@ class PredictionTableModel(QAbstractTableModel):
         self._n_rows = self._n_columns = 0
         self.score: LabelScore | None = None  # the file's labels scored (core.classify.score_predictions)
         self._label_position = -1  # the label column among the table's columns
+        # a regression network's table (pred.values): the file's label as numbers, when it has one;
+        # its columns are then predicted, true and error (predicted − true)
+        self.truth: np.ndarray | None = None
 
     # layout of the columns
     @property
@@ -111,12 +114,24 @@ class PredictionTableModel(QAbstractTableModel):
     def predicted_column(self) -> int:
         return 1 + len(self.feature_names)
 
-    def set_predictions(self, pred: Predictions | None, feature_names=(), score: LabelScore | None = None):
+    @property
+    def regression(self) -> bool:
+        return self.pred is not None and self.pred.values is not None
+
+    def set_predictions(self, pred: Predictions | None, feature_names=(), score: LabelScore | None = None,
+                        truth: tuple[str, np.ndarray] | None = None):
+        """truth (a regression network's table): (the file's label column, its numbers)."""
         self.beginResetModel()
         self.pred = pred
+        regression = pred is not None and pred.values is not None
+        self.truth = truth[1] if regression and truth is not None else None
+        if regression:
+            score = None  # (a number's score is the panel's: R², RMSE, MAE)
         self.score = score if pred is not None else None
         self._label_position = list(pred.table.columns).index(score.label) \
             if self.score is not None else -1
+        if self.truth is not None:
+            self._label_position = list(pred.table.columns).index(truth[0])
         self.feature_names = tuple(feature_names) if pred is not None else ()
         self._positions = _column_positions(pred.table.columns, self.feature_names) if pred else []
         self._titles = [two_lines(n) for n in self.feature_names]
@@ -126,6 +141,8 @@ class PredictionTableModel(QAbstractTableModel):
         self._sorted = None
         self._n_rows = len(pred.valid) if pred is not None else 0
         self._n_columns = self.first_prob_column + len(pred.class_names) if pred is not None else 0
+        if self.regression:
+            self._n_columns = len(self.feature_names) + 2 + (2 if self.truth is not None else 0)
         self.endResetModel()
         if pred is not None and self._sort[0] >= 0:
             self.sort(*self._sort)  # a new table keeps the order the header shows
@@ -155,6 +172,10 @@ class PredictionTableModel(QAbstractTableModel):
                 return "Line in the file (its first line is 1)"
             if section <= f:
                 return f"Feature {self.feature_names[section - 1]}, as read from the file"
+            if self.regression and section > f:
+                return ("The network's predicted number, in the label's units",
+                        "The file's own value of the label",
+                        "Error: predicted − true (positive: the network predicts too much)")[section - f - 1]
             if section == self.true_column:
                 return (f"The class the file gives in its '{self.score.label}' column; where the network "
                         f"predicted another, the predicted cell is red")
@@ -172,6 +193,8 @@ class PredictionTableModel(QAbstractTableModel):
             return self._titles[section - 1]
         if section == f + 1:
             return "predicted"
+        if self.regression:
+            return ("true", "error")[section - f - 2]
         if section == self.true_column:
             return "true"
         return f"P({self.pred.class_names[section - self.first_prob_column]})"
@@ -205,6 +228,8 @@ class PredictionTableModel(QAbstractTableModel):
         c = index.column()
         f = len(self.feature_names)
         p0 = f + 2 if self.score is None else f + 3  # the first probability column
+        if c > f + 1 and self.truth is not None:  # a regression table's true and error columns
+            return self._value_data(i, c - f - 2, role)
         if c == f + 2 and self.score is not None:
             return self._true_data(i, role)
         if role == _DISPLAY:
@@ -243,6 +268,25 @@ class PredictionTableModel(QAbstractTableModel):
                 if self._wrong(i):
                     return f"Wrong: predicted {pred.predicted[i]}, true: {self.true_text(i)}"
                 return str(pred.predicted[i])
+        return None
+
+    def _value_data(self, i: int, which: int, role: int):
+        """Regression: the file's value (which 0) or the error predicted − true (which 1)."""
+        t = float(self.truth[i])
+        v = t if which == 0 else float(self.pred.values[i]) - t
+        if role == _DISPLAY:
+            if t != t:
+                cell = self.pred.table.iat[i, self._label_position] if which == 0 else None
+                return "" if cell is None or _isna(cell) else str(cell)
+            return "" if v != v else f"{v:.6g}"
+        if role == _ALIGN:
+            return _RIGHT
+        if role == _BACKGROUND:
+            return FLAG_TINT if not self.pred.valid[i] else None
+        if role == _FOREGROUND:
+            return UNSCORED_TEXT if t != t else None
+        if role == _TOOLTIP and t != t:
+            return "No numeric label on this line: the row is not scored."
         return None
 
     def _wrong(self, i: int) -> bool:
@@ -291,6 +335,11 @@ class PredictionTableModel(QAbstractTableModel):
             return None
         if column <= f:
             return pred.features[:, column - 1].astype(np.float64)
+        if pred.values is not None:  # predicted, true, error
+            if column == f + 1:
+                return pred.values.astype(np.float64)
+            return self.truth.astype(np.float64) if column == f + 2 else \
+                (pred.values - self.truth).astype(np.float64)
         rank = np.argsort(np.argsort(np.array(pred.class_names, dtype=object)))
         if column == f + 1:
             key = np.full(len(pred.valid), np.nan)

@@ -141,12 +141,17 @@ class ClassifyWorker(QObject):
             df = job.frame
         n = len(df)
         parts = []
+        regression = getattr(job.model, "is_regression", False)
+        if regression:
+            from core.classify import predict_values_frame
         for a in range(0, max(n, 1), job.chunk_rows):
             if job.cancel.is_set():
                 return None
             # classify_frame is row by row: chunks give the same answer as the whole table at once
-            parts.append(classify_frame(job.model, df.iloc[a:a + job.chunk_rows], path=job.path,
-                                        decimal=decimal))
+            part = df.iloc[a:a + job.chunk_rows]
+            parts.append(predict_values_frame(job.model, part, path=job.path, decimal=decimal)
+                         if regression else
+                         classify_frame(job.model, part, path=job.path, decimal=decimal))
             self.progress.emit(job.number, "classify", min(a + job.chunk_rows, n), n)
         if job.cancel.is_set():
             return None
@@ -154,9 +159,10 @@ class ClassifyWorker(QObject):
                            predicted=np.concatenate([p.predicted for p in parts]),
                            probabilities=np.concatenate([p.probabilities for p in parts]),
                            valid=np.concatenate([p.valid for p in parts]),
-                           class_names=tuple(job.model.class_names),
+                           class_names=() if regression else tuple(job.model.class_names),
                            features=np.concatenate([p.features for p in parts]),
-                           first_line=2 if header else 1, lines=job.lines)
+                           first_line=2 if header else 1, lines=job.lines,
+                           values=np.concatenate([p.values for p in parts]) if regression else None)
         if fmt is not None:
             pred = pred.located(fmt, job.path)  # blank lines in the file: each row's own line
         return Result(pred, pred.counts(), job.epoch, job.model, job.path, decimal, header)
