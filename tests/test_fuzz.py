@@ -55,8 +55,12 @@ def _check_dataset(ds):
     assert ds.X.shape == (n, ds.n_features) and ds.X.dtype == np.float32
     assert np.isfinite(ds.X).all()
     assert n >= 5 and n == ds.rows_total - ds.rows_dropped
-    assert 2 <= ds.n_classes <= n and len(set(ds.class_names)) == ds.n_classes
-    assert ds.y.min() >= 0 and ds.y.max() < ds.n_classes
+    if getattr(ds, "task", "classification") == "regression":  # a number to predict (core/task.py)
+        assert ds.class_names == (ds.label_name,) and np.isfinite(ds.y).all()
+        assert len(np.unique(ds.y)) >= 2  # something to learn
+    else:
+        assert 2 <= ds.n_classes <= n and len(set(ds.class_names)) == ds.n_classes
+        assert ds.y.min() >= 0 and ds.y.max() < ds.n_classes
     assert ds.label_name not in ds.feature_names and len(set(ds.feature_names)) == ds.n_features
     sp = split(ds, 0.3, 0)  # and whatever loads can be scaled for training
     assert np.isfinite(sp.X_train).all() and np.isfinite(sp.X_val).all()
