@@ -41,6 +41,9 @@ class Walkthrough:
     # off (None: evaluation, every neuron on); `dropout` is the share p switched off
     keep: tuple[np.ndarray, ...] | None = None
     dropout: float = 0.0
+    # regression: the true value, standardised with the training split (the output is the identity
+    # ŷ = z and one_hot is [target]); None for classification
+    target: float | None = None
 
     def dropped(self, layer: int) -> list[int]:
         """The neurons (0-based) of hidden layer `layer` that this pass switched off."""
@@ -65,10 +68,13 @@ def dropout_keep(hidden_sizes, p: float, seed) -> tuple[np.ndarray, ...]:
 
 
 def walk(weights, biases, activation: str, x, label: int, loss: str = "cross-entropy",
-         lr: float = 0.01, keep=None, dropout: float = 0.0) -> Walkthrough:
+         lr: float = 0.01, keep=None, dropout: float = 0.0, target: float | None = None) -> Walkthrough:
     """With `keep` (see dropout_keep) and `dropout` p, a training pass: a hidden neuron switched
     off outputs 0 and sends no gradient back; the others are scaled by 1 / (1 − p), as in the
-    trainer. Without, the evaluation pass (every neuron on)."""
+    trainer. Without, the evaluation pass (every neuron on).
+
+    With `target` (a regression network: the true value standardised), the output is the identity
+    ŷ = z and the loss `loss` (mse, mae or huber, as the trainer computes them on one row)."""
     x = np.asarray(x, dtype=np.float64).ravel()
     W = [np.asarray(w, dtype=np.float64) for w in weights]
     B = [np.asarray(b, dtype=np.float64) for b in biases]
@@ -83,7 +89,7 @@ def walk(weights, biases, activation: str, x, label: int, loss: str = "cross-ent
     a = x
     for i in range(L):
         z = W[i] @ a + B[i]
-        a = softmax(z) if i == L - 1 else activate(activation, z)
+        a = (z.copy() if target is not None else softmax(z)) if i == L - 1 else activate(activation, z)
         if scale is not None and i < L - 1:
             a = a * scale[i]
         zs.append(z)
@@ -91,11 +97,22 @@ def walk(weights, biases, activation: str, x, label: int, loss: str = "cross-ent
     p = acts[-1]
     C = p.shape[0]
     y = np.zeros(C)
-    y[int(label)] = 1.0
-    if loss == "cross-entropy":
+    if target is not None:  # regression: d = ŷ − t
+        y[0] = float(target)
+        d = float(p[0] - y[0])
+        if loss == "mae":  # |d|
+            value, g = abs(d), float(np.sign(d))
+        elif loss == "huber":  # ½d² within 1 of the target, |d| − ½ beyond (torch's delta 1)
+            value, g = (0.5 * d * d, d) if abs(d) < 1 else (abs(d) - 0.5, float(np.sign(d)))
+        else:  # mse: d²
+            value, g = d * d, 2.0 * d
+        dz = np.array([g])
+    elif loss == "cross-entropy":
+        y[int(label)] = 1.0
         value = float(-np.log(max(p[int(label)], 1e-300)))
         dz = p - y  # softmax and cross-entropy together: the famous p − y
     else:
+        y[int(label)] = 1.0
         value = float(np.mean((p - y) ** 2))
         dp = 2.0 * (p - y) / C
         dz = p * (dp - np.dot(dp, p))  # the softmax Jacobian applied to dL/dp
@@ -113,7 +130,8 @@ def walk(weights, biases, activation: str, x, label: int, loss: str = "cross-ent
     W_new = [W[i] - lr * dW[i] for i in range(L)]
     return Walkthrough(x=x, label=int(label), z=tuple(zs), a=tuple(acts), one_hot=y, loss=value,
                        loss_name=loss, dz=tuple(dzs), dW=tuple(dW), db=tuple(db), lr=float(lr),
-                       W_new=tuple(W_new), keep=keep, dropout=float(dropout))
+                       W_new=tuple(W_new), keep=keep, dropout=float(dropout),
+                       target=None if target is None else float(target))
 
 
 # -- what a gradient says, in words (the walkthrough and the network view's tooltip share it) ----

@@ -461,6 +461,9 @@ class NetworkView(pg.PlotWidget):
                     t.setText(f"p = {p:.3f}")
             elif value is not None and self._prob_labels:
                 self._prob_labels[0].setText(f"= {value[1]:.5g}")
+            else:  # not reached the output yet: no number from another observation
+                for t in self._prob_labels:
+                    t.setText("")
         if not self.sizes:
             return
         if self._shown is not None:

@@ -39,9 +39,9 @@ class TruthLabel(QLabel):
         self.setMinimumWidth(0)
         self.name, self.epoch, self._shown = "", None, ""
 
-    def set_truth(self, name: str, epoch):
-        self.name, self.epoch = str(name), epoch
-        self.setToolTip(f"true class: {self.name}")
+    def set_truth(self, name: str, epoch, what: str = "true class"):
+        self.name, self.epoch, self.what = str(name), epoch, what
+        self.setToolTip(f"{what}: {self.name}")
         self._fit()
 
     def shown_name(self) -> str:
@@ -49,7 +49,8 @@ class TruthLabel(QLabel):
         return self._shown
 
     def _fit(self):
-        before, after = "true class: ", f" (epoch {self.epoch})" if self.epoch is not None else ""
+        before = f"{getattr(self, 'what', 'true class')}: "
+        after = f" (epoch {self.epoch})" if self.epoch is not None else ""
         plain = QFontMetricsF(self.font())
         bold_font = QFont(self.font())
         bold_font.setBold(True)
@@ -73,7 +74,8 @@ class WalkthroughPanel(QWidget):
     """Stages: x; per layer z then a (softmax at the output); loss; per layer backwards dL/dz and
     dL/dW; the update. Emits what the network view should light at each stage."""
 
-    lightForward = Signal(object, object, object)  # scaled x, activations per layer, probabilities
+    # scaled x, activations per layer, probabilities, and (label, number) for a regression output
+    lightForward = Signal(object, object, object, object)
     highlightLayer = Signal(int)  # weight layer to highlight, -1 for none
 
     def __init__(self, parent=None):
@@ -162,15 +164,20 @@ class WalkthroughPanel(QWidget):
         for i in range(L):
             name = "output layer" if i == L - 1 else f"hidden layer {i + 1}"
             out.append(("z", f"Forward: {name}, weighted sums z = W·a + b", i))
-            what = "softmax p" if i == L - 1 else "activation a = f(z)"
+            what = ("identity ŷ = z" if self._regression() else "softmax p") if i == L - 1 \
+                else "activation a = f(z)"
             out.append(("a", f"Forward: {name}, {what}", i))
-        out.append(("loss", "The loss against the one-hot label", L - 1))
+        out.append(("loss", "The loss against the true value" if self._regression() else
+                    "The loss against the one-hot label", L - 1))
         for i in range(L - 1, -1, -1):
             name = "output layer" if i == L - 1 else f"hidden layer {i + 1}"
             out.append(("dz", f"Backward: {name}, dL/dz", i))
             out.append(("dw", f"Backward: {name}, dL/dW = dL/dz · aᵀ", i))
         out.append(("update", "The update w ← w − lr · dL/dw", -1))
         return out
+
+    def _regression(self) -> bool:
+        return getattr(self.data, "task", "") == "regression"
 
     def _recompute(self):
         s, d, c = self.snapshot, self.data, self.config
@@ -186,9 +193,15 @@ class WalkthroughPanel(QWidget):
             keep = dropout_keep([w.shape[0] for w in s.weights[:-1]], p,
                                 seed=(int(s.epoch), int(k), self._draws))
         self.redraw_button.setEnabled(keep is not None)
-        self.result = walk(s.weights, s.biases, c.activation, d.X_train[k], int(d.y_train[k]),
-                           c.loss, c.learning_rate, keep=keep, dropout=p)
-        self.truth.set_truth(d.class_names[int(d.y_train[k])], s.epoch)
+        if self._regression():  # the true number, standardised as the trainer's target
+            t = (float(d.y_train[k]) - float(d.label_mean)) / float(d.label_std)
+            self.result = walk(s.weights, s.biases, c.activation, d.X_train[k], 0, c.loss,
+                               c.learning_rate, keep=keep, dropout=p, target=t)
+            self.truth.set_truth(f"{float(d.y_train[k]):.6g}", s.epoch, f"true {d.label_name}")
+        else:
+            self.result = walk(s.weights, s.biases, c.activation, d.X_train[k], int(d.y_train[k]),
+                               c.loss, c.learning_rate, keep=keep, dropout=p)
+            self.truth.set_truth(d.class_names[int(d.y_train[k])], s.epoch)
         self.set_stage(min(self.stage, len(self.stages()) - 1))
 
     def _draw_again(self):
@@ -239,9 +252,34 @@ class WalkthroughPanel(QWidget):
         else:
             upto = L - 1
         acts = [r.a[i] if i <= upto else np.zeros_like(r.a[i]) for i in range(L)]
-        probs = r.probabilities if upto == L - 1 else None
-        self.lightForward.emit(r.x, acts, probs)
+        probs = r.probabilities if upto == L - 1 and r.target is None else None
+        value = None
+        if upto == L - 1 and r.target is not None:  # the predicted number, in the label's units
+            d = self.data
+            value = (d.label_name, float(r.probabilities[0]) * float(d.label_std) + float(d.label_mean))
+        self.lightForward.emit(r.x, acts, probs, value)
         self.highlightLayer.emit(layer if kind in ("z", "a", "dz", "dw") else -1)
+
+    def _explain_number(self, kind: str) -> str:
+        """A regression network's output and loss: a number, not class probabilities."""
+        r, d, c = self.result, self.data, self.config
+        mean, sd = float(d.label_mean), float(d.label_std)
+        yhat, t = float(r.probabilities[0]), float(r.target)
+        units = f"{yhat:+.4f} × {sd:.4g} + {mean:.4g} = <b>{yhat * sd + mean:.6g}</b>"
+        if kind == "a":
+            return (f"<p>The output neuron of a network that predicts a number has no activation "
+                    f"(the <b>identity</b>): ŷ = z = <b>{yhat:+.4f}</b>.</p><p>The network learns the "
+                    f"label standardised with the training rows' mean ({mean:.4g}) and standard "
+                    f"deviation ({sd:.4g}), so in {html.escape(d.label_name)}'s units ŷ = {units}.</p>")
+        diff = yhat - t
+        words = {"mse": f"the <b>squared error</b> (ŷ − t)² = ({diff:+.4f})² = <b>{r.loss:.4f}</b>",
+                 "mae": f"the <b>absolute error</b> |ŷ − t| = <b>{r.loss:.4f}</b>",
+                 "huber": (f"<b>Huber</b>: ½(ŷ − t)² within 1 of the target, |ŷ − t| − ½ beyond: "
+                           f"<b>{r.loss:.4f}</b>")}.get(c.loss, f"L = <b>{r.loss:.4f}</b>")
+        return (f"<p>The true value, standardised: t = ({t * sd + mean:.6g} − {mean:.4g}) / "
+                f"{sd:.4g} = <b>{t:+.4f}</b>; the network says ŷ = {yhat:+.4f}, an error ŷ − t = "
+                f"{diff:+.4f} ({diff * sd:+.5g} in {html.escape(d.label_name)}'s units).</p>"
+                f"<p>This network trains on {words}.</p>")
 
     # -- the words and numbers ------------------------------------------------------------------
     def _explain(self, kind: str, layer: int) -> str:
@@ -262,6 +300,8 @@ class WalkthroughPanel(QWidget):
                     f"and adds its bias: <b>z = W·a + b</b>.</p><p>Neuron 1: z = {terms}"
                     f"{' + …' if len(a_in) > 6 else ''} + ({b[j]:+.3f}) = <b>{r.z[layer][j]:+.4f}</b></p>"
                     f"<p>All of this layer: z = {_vec(r.z[layer])}</p>")
+        if r.target is not None and kind in ("a", "loss") and layer == self.n_layers - 1:
+            return self._explain_number(kind)
         if kind == "a":
             if layer == self.n_layers - 1:
                 classes = "".join(f"<tr><td>{n}</td><td align=right>{p:.4f}</td></tr>"
@@ -284,7 +324,12 @@ class WalkthroughPanel(QWidget):
                     f"</p><p><i>The texts' example: output [0.4, 0.3, 0.3] against [1, 0, 0] gives "
                     f"differences [0.6, 0.3, 0.3] and mean squared error 0.18.</i></p>")
         if kind == "dz":
-            if layer == self.n_layers - 1:
+            if layer == self.n_layers - 1 and r.target is not None:
+                how = {"mse": "for the squared error (ŷ − t)² it is 2(ŷ − t)",
+                       "mae": "for the absolute error |ŷ − t| it is the sign of ŷ − t, ±1",
+                       "huber": "for Huber it is ŷ − t within 1 of the target, its sign beyond"
+                       }.get(c.loss, "")
+            elif layer == self.n_layers - 1:
                 how = ("for softmax with cross-entropy this is simply p − y" if c.loss == "cross-entropy"
                        else "the softmax Jacobian applied to dL/dp = 2(p − y)/classes")
             else:

@@ -383,7 +383,7 @@ def test_walkthrough_steps_forward_and_backward(win):
     stages = wt.stages()
     assert [k for k, _, _ in stages][:3] == ["x", "z", "a"] and stages[-1][0] == "update"
     lit = []
-    wt.lightForward.connect(lambda x, a, p: lit.append(p))
+    wt.lightForward.connect(lambda x, a, p, v: lit.append(p))
     for _ in range(len(stages)):
         wt.next_button.click()
     assert wt.stage == len(stages) - 1 and not wt.next_button.isEnabled()

@@ -1,6 +1,8 @@
 """The window on a regression network (penguin body mass): the Predicted vs true dock, the status
 bar and the loss dock show R²/RMSE that agree with the trainer's figures; class-only views say so."""
 
+import pytest
+
 from core.dataset import load_csv, penguins_path
 from gui_helpers import make_window, wait_until
 
@@ -46,11 +48,23 @@ def test_window_trains_a_regressor(qtbot, tmp_path):
         from core.model import model_from_snapshot
         m = model_from_snapshot(w.session.displayed_snapshot(), w.session.data, w.session.config)
         assert f"{m.predict_values(form.values[None, :])[0]:.6g}" in form.prediction.text()
-    for name in ("walkthrough",):  # class-only views say so, and do not fail
-        p = next(p for p in w.panels if p.name == name)
-        w.docks[name].raise_()
-        assert p.holder.stack.currentWidget() is p.holder.note
-        assert "Applies to classification" in p.holder.note.text()
+    # the walkthrough: the output is a number and the loss the squared error, in grams too
+    wt = next(p for p in w.panels if p.name == "walkthrough").widget
+    w.docks["walkthrough"].raise_()
+    assert wait_until(lambda: wt.result is not None and wt.result.target is not None, 10)
+    kinds = [k for k, _, _ in wt.stages()]
+    wt.set_stage(kinds.index("loss"))
+    r, d = wt.result, w.session.data
+    t = (float(d.y_train[wt.sample.value()]) - d.label_mean) / d.label_std
+    assert r.target == pytest.approx(t) and r.loss == pytest.approx((r.probabilities[0] - t) ** 2)
+    text = wt.text.toPlainText()
+    assert "squared error" in text and f"{r.loss:.4f}" in text, text
+    assert wt.truth.name == f"{float(d.y_train[wt.sample.value()]):.6g}"
+    wt.set_stage(kinds.index("a", kinds.index("loss") - 1))
+    assert "identity" in wt.text.toPlainText() and "softmax" not in wt.text.toPlainText()
+    # the network view's output shows this sample's number, not another observation's
+    grams = r.probabilities[0] * d.label_std + d.label_mean
+    assert w.view._prob_labels[0].text() == f"= {grams:.5g}"
     # the regions dock: the predicted number over two features, in grams, as the model computes it
     regions = next(p for p in w.panels if p.name == "regions")
     w.docks["regions"].raise_()

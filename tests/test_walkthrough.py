@@ -35,6 +35,34 @@ def test_gradients_match_autograd(act, loss):
     assert np.isclose(w.probabilities.sum(), 1) and w.one_hot.tolist() == [0, 1, 0]
 
 
+@pytest.mark.parametrize("loss,target", [("mse", 0.7), ("mae", -0.4), ("huber", 0.3), ("huber", 4.0)])
+def test_regression_gradients_match_autograd(loss, target):
+    """A regression network's walkthrough: identity output ŷ = z, the loss the trainer uses
+    (F.mse_loss, l1_loss, huber_loss on the standardised target), and every gradient."""
+    F = torch.nn.functional
+    rng = np.random.default_rng(1)
+    sizes = (3, 5, 4, 1)
+    W = [rng.normal(size=(sizes[i + 1], sizes[i])) for i in range(3)]
+    B = [rng.normal(size=sizes[i + 1]) for i in range(3)]
+    x = rng.normal(size=3)
+    w = walk(W, B, "tanh", x, 0, loss, lr=0.05, target=target)
+    tw = [torch.tensor(a, requires_grad=True) for a in W]
+    tb = [torch.tensor(a, requires_grad=True) for a in B]
+    a = torch.tensor(x)
+    for i in range(3):
+        a = tw[i] @ a + tb[i]
+        if i < 2:
+            a = torch.tanh(a)
+    t = torch.tensor([target], dtype=torch.float64)
+    L = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}[loss](a, t)
+    L.backward()
+    assert w.loss == pytest.approx(L.item()) and w.probabilities[0] == pytest.approx(a.item())
+    for i in range(3):
+        assert np.allclose(w.dW[i], tw[i].grad.numpy(), atol=1e-10)
+        assert np.allclose(w.db[i], tb[i].grad.numpy(), atol=1e-10)
+    assert w.target == target and w.one_hot.tolist() == [target]
+
+
 def test_texts_example_numbers():
     from core.network import mse_against_one_hot
 
@@ -238,7 +266,7 @@ def test_walkthrough_panel_follows_a_dropout_training_pass(qtbot):
     for j in dropped:
         assert f"{j + 1} ✗" in text
     lit = []
-    p.lightForward.connect(lambda x, acts, probs: lit.append(acts))
+    p.lightForward.connect(lambda x, acts, probs, value: lit.append(acts))
     p.set_stage(_stage(p, "a", 0))
     assert np.all(lit[-1][0][dropped] == 0)  # the network view shows them off
     before = [k.copy() for k in r.keep]
