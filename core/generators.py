@@ -9,9 +9,10 @@ added to each coordinate, in units of NOISE_UNIT (2.5, a quarter of the plane's 
 come from how a point was made, not from where the jitter puts it, so a noisy point can lie among
 the other class.
 
-Regression problems (a plane, a gaussian bump: a numeric label) belong in REGRESSION_PROBLEMS and
-_MAKERS once the trainer learns regression (issue 14); nothing here assumes class labels beyond
-`_classes`.
+Two regression problems (a numeric label, which the task rule of core/task.py takes as a number to
+predict): **plane** (label = (x1 + x2) / 2, a tilted plane: a linear model suffices) and **bump** (a
+gaussian bump, 10·exp(−(x1² + x2²) / 8): it needs hidden neurons). Their points are uniform over
+the plane; `noise` jitters the label (in units of NOISE_UNIT), not the points.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import pandas as pd
 
 from core.errors import UserError
 
-PROBLEMS = ("circle", "xor", "gauss", "spiral", "moons")
-REGRESSION_PROBLEMS: tuple[str, ...] = ()  # ("plane", "bump") when regression exists
+CLASS_PROBLEMS = ("circle", "xor", "gauss", "spiral", "moons")
+REGRESSION_PROBLEMS = ("plane", "bump")  # a number to predict
+PROBLEMS = CLASS_PROBLEMS + REGRESSION_PROBLEMS
 MIN_ROWS, MAX_ROWS = 10, 1_000_000
 MAX_NOISE = 2.0
 RADIUS = 5.0  # the problems fill about -RADIUS..RADIUS
@@ -96,20 +98,44 @@ _MAKERS = {
 }
 
 
+def _plane(x1, x2):
+    return (x1 + x2) / 2.0
+
+
+def _bump(x1, x2):
+    return 10.0 * np.exp(-(x1 ** 2 + x2 ** 2) / 8.0)
+
+
+# name -> (label of the point, description)
+_NUMBERS = {
+    "plane": (_plane, "A number to predict: (x1 + x2) / 2, a tilted plane. A network without hidden "
+                      "layers (a linear model) fits it exactly."),
+    "bump": (_bump, "A number to predict: a gaussian bump, 10 at the centre falling to 0 outwards. "
+                    "No plane fits it: it needs hidden neurons."),
+}
+
+
+def is_regression(name: str) -> bool:
+    """Whether the problem's label is a number to predict (not a class)."""
+    return name in _NUMBERS
+
+
 def _check_name(name) -> str:
+    if name in _NUMBERS:
+        return name
     if name not in _MAKERS:
         raise UserError(f"unknown example problem '{name}': choose one of {', '.join(PROBLEMS)}.")
     return name
 
 
 def classes(name: str) -> tuple[str, ...]:
-    """The class names a problem's label column holds, in order."""
-    return _MAKERS[_check_name(name)][1]
+    """The class names a problem's label column holds, in order (none for a number to predict)."""
+    return () if is_regression(_check_name(name)) else _MAKERS[name][1]
 
 
 def describe(name: str) -> str:
     """One plain sentence saying what the problem looks like."""
-    return _MAKERS[_check_name(name)][2]
+    return _NUMBERS[name][1] if is_regression(_check_name(name)) else _MAKERS[name][2]
 
 
 def generate(name: str, rows: int = 200, noise: float = 0.1, seed: int = 0) -> pd.DataFrame:
@@ -129,9 +155,16 @@ def generate(name: str, rows: int = 200, noise: float = 0.1, seed: int = 0) -> p
         raise UserError(f"the noise must be a number from 0 to {MAX_NOISE:g} (0: clean), not {noise:g}.")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise UserError(f"the seed must be a whole number, 0 or more, not {seed!r}.")
-    maker, names, _ = _MAKERS[name]
     rng = np.random.default_rng(int(seed))
     rows = int(rows)
+    if is_regression(name):  # uniform points, a jittered number
+        X = rng.uniform(-RADIUS, RADIUS, (rows, 2))
+        label = _NUMBERS[name][0](X[:, 0], X[:, 1])
+        if noise > 0:
+            label = label + rng.normal(0.0, noise * NOISE_UNIT, rows)
+        X = np.round(X, DECIMALS) + 0.0
+        return pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "label": np.round(label, DECIMALS) + 0.0})
+    maker, names, _ = _MAKERS[name]
     n1 = rows // 2
     n0 = rows - n1
     parts = maker(rng, n0, n1)

@@ -30,7 +30,16 @@ from PySide6.QtWidgets import (
 
 from core.dataset import Dataset, dataset_from_frame
 from core.errors import UserError
-from core.generators import MAX_NOISE, MIN_ROWS, PROBLEMS, classes, describe, example_name, generate
+from core.generators import (
+    MAX_NOISE,
+    MIN_ROWS,
+    PROBLEMS,
+    classes,
+    describe,
+    example_name,
+    generate,
+    is_regression,
+)
 from gui import theme
 from gui.elided import WrappingLabel
 
@@ -61,7 +70,8 @@ class ExampleDialog(QDialog):
         for p in PROBLEMS:
             self.problem.addItem(p, p)
             self.problem.setItemData(self.problem.count() - 1, describe(p), Qt.ItemDataRole.ToolTipRole)
-        self.problem.setToolTip("The problem: how the two classes lie in the plane of x1 and x2")
+        self.problem.setToolTip("The problem: how the two classes lie in the plane of x1 and x2 "
+                                "(plane and bump: a number to predict)")
         self.rows = QSpinBox()
         self.rows.setRange(MIN_ROWS, MAX_ROWS_HERE)
         self.rows.setSingleStep(50)
@@ -181,6 +191,9 @@ class ExampleDialog(QDialog):
     def _draw(self, name: str):
         frame = self.frame
         shown = frame.iloc[:PREVIEW_POINTS]
+        if is_regression(name):
+            self._draw_numbers(shown)
+            return
         colours = class_colours(classes(name))
         if set(self.scatters) != set(colours):  # another problem: other classes in the legend
             for sc in self.scatters.values():
@@ -207,6 +220,33 @@ class ExampleDialog(QDialog):
         self.summary.setText(
             f"{n:,} rows{sample}: two features, x1 and x2, and a label column with the classes "
             f"{' and '.join(repr(c) for c in classes(name))}.")
+
+    def _draw_numbers(self, shown):
+        """A number to predict: one scatter, each point coloured by its label (viridis), the range
+        in the legend."""
+        frame = self.frame
+        for sc in self.scatters.values():
+            self.plot.removeItem(sc)
+        cmap = pg.colormap.get("viridis")
+        v = frame["label"].to_numpy(dtype=float)
+        lo, hi = float(v.min()), float(v.max())
+        t = (shown["label"].to_numpy(dtype=float) - lo) / ((hi - lo) or 1.0)
+        sc = pg.ScatterPlotItem(pen=pg.mkPen(40, 40, 40, 120), name="label")
+        sc.setData(shown["x1"].to_numpy(), shown["x2"].to_numpy(), size=6 if len(shown) <= 1000 else 4,
+                   brush=[pg.mkBrush(*c) for c in cmap.map(np.clip(t, 0, 1), mode="byte")])
+        self.plot.addItem(sc)
+        self.scatters = {"label": sc}
+        ends = cmap.map(np.array([0.0, 1.0]), mode="byte")
+        self.legend.setText(
+            f"label: <span style='color:{theme.hex_colour(tuple(ends[0][:3]))}; font-size:14pt'>●</span> "
+            f"{lo:.3g} … <span style='color:{theme.hex_colour(tuple(ends[1][:3]))}; font-size:14pt'>●"
+            f"</span> {hi:.3g}")
+        lim = float(np.nanmax(np.abs(frame[["x1", "x2"]].to_numpy()))) * 1.05 or 1.0
+        self.plot.setRange(xRange=(-lim, lim), yRange=(-lim, lim), padding=0)
+        n = len(frame)
+        sample = f" (the plot shows {PREVIEW_POINTS:,} of them)" if n > PREVIEW_POINTS else ""
+        self.summary.setText(f"{n:,} rows{sample}: two features, x1 and x2, and a label column holding "
+                             f"a number to predict, from {lo:.3g} to {hi:.3g} (a regression).")
 
     def shown_points(self) -> dict[str, int]:
         """How many points of each class the scatter draws (for tests)."""

@@ -3,7 +3,8 @@
 import numpy as np
 
 from core.dataset import dataset_from_frame
-from core.generators import PROBLEMS, classes, generate
+from core.generators import CLASS_PROBLEMS as PROBLEMS
+from core.generators import classes, generate
 from gui_helpers import make_window, ready, wait_ms, wait_until
 
 
@@ -66,3 +67,21 @@ def test_new_example_trains_in_the_window(qtbot, tmp_path):
     w.example_dialog.accept()
     assert s.generation == gen + 1 and s.epoch == 3
     w.close()
+
+
+def test_a_regression_problem_shows_its_numbers_and_trains_a_regressor(qtbot, tmp_path):
+    """bump: the preview colours points by their number, the summary says regression, and OK trains
+    a regression network on it (one identity output)."""
+    from gui.example_dialog import ExampleDialog, load_example
+    from gui_helpers import make_window, wait_until
+
+    w = make_window(qtbot, tmp_path)
+    dlg = ExampleDialog(w, name="bump", rows=300, noise=0.05, seed=2)
+    qtbot.addWidget(dlg)
+    assert dlg.shown_points() == {"label": 300}
+    assert "number to predict" in dlg.summary.text() and "regression" in dlg.summary.text()
+    s = w.session
+    g = s.generation
+    assert load_example(w, dlg.dataset(), dlg.settings())
+    assert wait_until(lambda: s.ready and s.active_generation > g, 60), w.last_error
+    assert s.data.task == "regression" and w.view.sizes[-1] == 1

@@ -12,7 +12,8 @@ from conftest import ROOT
 from core.config import TrainConfig
 from core.dataset import dataset_from_frame, load_csv
 from core.errors import UserError
-from core.generators import PROBLEMS, classes, describe, generate
+from core.generators import CLASS_PROBLEMS as PROBLEMS
+from core.generators import REGRESSION_PROBLEMS, classes, describe, generate
 from core.split import split
 from core.trainer import Trainer
 
@@ -142,3 +143,43 @@ def test_cli_keeps_the_old_file_on_failure(tmp_path):
     out.write_text("precious\n")
     r = run("example", "circle", "--rows", "3", "--out", out)
     assert r.returncode == 2 and out.read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("name", REGRESSION_PROBLEMS)
+def test_regression_problems_are_numbers_the_task_rule_takes_as_numbers(name, tmp_path):
+    """plane and bump: a numeric label, the same seed the same rows, noise jitters the label only;
+    written as a CSV, `load_csv` decides regression and a network trains on it."""
+    from core.dataset import load_csv
+    from core.generators import is_regression
+
+    assert is_regression(name) and classes(name) == () and "number" in describe(name)
+    clean = generate(name, rows=300, noise=0.0, seed=3)
+    assert list(clean.columns) == ["x1", "x2", "label"] and clean["label"].dtype.kind == "f"
+    f = {"plane": lambda a, b: (a + b) / 2, "bump": lambda a, b: 10 * np.exp(-(a ** 2 + b ** 2) / 8)}[name]
+    assert np.allclose(clean["label"], f(clean["x1"], clean["x2"]), atol=1e-3)
+    noisy = generate(name, rows=300, noise=0.2, seed=3)
+    assert np.array_equal(noisy[["x1", "x2"]], clean[["x1", "x2"]])
+    assert 0.3 < np.std(noisy["label"] - clean["label"]) < 0.7  # 0.2 × 2.5
+    assert generate(name, rows=300, noise=0.2, seed=3).equals(noisy)
+    path = tmp_path / f"{name}.csv"
+    noisy.to_csv(path, index=False)
+    ds = load_csv(path)
+    assert ds.task == "regression" and ds.label_name == "label"
+
+
+def test_a_plane_is_fitted_by_a_linear_model_and_a_bump_needs_hidden_neurons():
+    from core.dataset import dataset_from_frame
+    from core.split import split
+    from core.trainer import TrainConfig, Trainer
+
+    def r2(name, hidden, epochs):
+        ds = dataset_from_frame(generate(name, rows=400, noise=0.05, seed=0), path=name)
+        tr = Trainer(split(ds, 0.3, 4), TrainConfig(hidden=hidden, activation="tanh", learning_rate=0.03,
+                                                    task="regression"))
+        for _ in range(epochs):
+            r = tr.train_epoch(snapshot=False)
+        return r["val_accuracy"]  # R² in the accuracy slot
+
+    assert r2("plane", (), 40) > 0.97
+    linear, hidden = r2("bump", (), 40), r2("bump", (16,), 60)
+    assert linear < 0.2 and hidden > 0.8, (linear, hidden)
