@@ -36,7 +36,8 @@ DATASETS = ("penguins", "penguins-long", "cancer-long")
 EPOCHS = 5  # a few epochs per window: the gallery must finish well within a minute on two cores
 README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_study.png",
           "walkthrough.png", "regions.png", "lr_demo.png", "confusion.png", "overfit_demo.png",
-          "example_dialog.png", "lesson.png", "circle_lesson.png")
+          "example_dialog.png", "lesson.png", "circle_lesson.png", "regression.png",
+          "regression-900x600.png")
 # the docks sharing a place, by tab: each group is raised together for one picture of the window
 TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
               "classify": ("classify", "weight"), "confusion": ("confusion",)}
@@ -419,6 +420,34 @@ def render_readme(out: Path, work: Path):
         close_window(w)
 
 
+def render_regression(out: Path, work: Path):
+    """Penguin body mass from the bill and flipper measurements: a regression network after 20
+    epochs, its Predicted vs true and value-map docks in front, a validation row lit."""
+    from core.dataset import load_csv
+    from gui.waiting import wait_until
+
+    penguins = ROOT / "resources" / "penguins.csv"
+    features = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"]
+    for size, name in ((DEFAULT_SIZE, "regression.png"), (SMALL_SIZE, "regression-900x600.png")):
+        w = make_window(penguins, work, size)
+        try:
+            wait_ready(w)
+            s = w.session
+            g = s.generation
+            s.rebuild(dict(dataset=load_csv(penguins, label="body_mass_g", features=features)))
+            if not wait_until(lambda s=s, g=g: s.ready and s.active_generation > g, TIMEOUT):
+                raise RuntimeError(f"the regression network was not built: {w.last_error}")
+            step_epochs(w, 20)
+            show_dock(w, "regions")
+            show_dock(w, "residuals")
+            s.set_observation(s.data.scaler.inverse(s.data.X_val[:1])[0])
+            w.light_observation()
+            settle()
+            grab(w, out / name)
+        finally:
+            close_window(w)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("outdir", type=Path, help="folder for the pictures (created)")
@@ -440,6 +469,7 @@ def main(argv=None) -> int:
         work = Path(tmp)
         paths = write_datasets(work)
         render_readme(out / "readme", work)
+        render_regression(out / "readme", work)
         for name in args.only or DATASETS:
             for size in SIZES:
                 render_window(name, paths[name], size, out, work, report)
