@@ -24,7 +24,12 @@ class ResidualsPanel(Panel):
         self.note = QLabel(CLASS_ONLY)
         self.note.setWordWrap(True)
         self.note.setMargin(12)
-        page = QWidget()
+        class Page(QWidget):  # a short dock: the residuals give the scatter their room
+            def resizeEvent(page, ev):  # noqa: N805
+                super().resizeEvent(ev)
+                self._fit(ev.size().height())
+
+        page = Page()
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         self.caption = plot_title("Predicted against true")
@@ -55,6 +60,16 @@ class ResidualsPanel(Panel):
         self.widget.addWidget(self.note)
         self.widget.addWidget(page)
         return self.widget
+
+    RESIDUALS_FROM = 330  # px of dock height: below it the residuals plot hides
+
+    def _fit(self, height: int):
+        show = height >= self.RESIDUALS_FROM
+        if show != self.resid_plot.isVisibleTo(self.resid_plot.parentWidget()):
+            self.resid_plot.setVisible(show)
+        self.scatter_plot.setToolTip("" if show else "The residuals plot (predicted − true against "
+                                     "predicted) shows when the dock is taller: drag its edge or "
+                                     "float it.")
 
     def network_ready(self, snap, info):
         data = self.session.data
