@@ -301,17 +301,18 @@ def _check_names(names, n: int, what: str, flag: str, unit: str):
 
 
 def build_model(net: ImportedNetwork, feature_names, class_names, activation: str = "relu",
-                scaling=None):
+                scaling=None, fields=("--features", "--classes")):
     """Our TrainedModel of an imported network. `scaling`: None (raw features: mean 0, std 1) or
-    (mean, std) per feature, as the network was trained on (x - mean) / std."""
+    (mean, std) per feature, as the network was trained on (x - mean) / std. `fields`: what the
+    messages call the names' two inputs."""
     from core.config import ACTIVATIONS
     from core.model import TrainedModel
     from core.network import NetworkSpec
     from core.split import Scaler
 
     feature_names, class_names = tuple(feature_names), tuple(class_names)
-    _check_names(feature_names, net.n_inputs, "feature", "--features", "inputs")
-    _check_names(class_names, net.n_outputs, "class", "--classes", "outputs (classes)")
+    _check_names(feature_names, net.n_inputs, "feature", fields[0], "inputs")
+    _check_names(class_names, net.n_outputs, "class", fields[1], "outputs (classes)")
     if activation not in ACTIVATIONS:
         raise UserError(f"unknown activation '{activation}': choose one of {', '.join(ACTIVATIONS)}.")
     n = net.n_inputs
@@ -347,3 +348,18 @@ def reorder(net: ImportedNetwork, names, want, layer: str) -> ImportedNetwork:
     for a in (*W, *B):
         a.setflags(write=False)
     return ImportedNetwork(net.path, tuple(W), tuple(B), net.names, net.missing_bias)
+
+
+def is_foreign(path) -> bool:
+    """A file to import rather than open: a PyTorch file, or a safetensors file of another program."""
+    suffix = Path(path).suffix.lower()
+    return suffix in (".pt", ".pth", ".bin") or (suffix == ".safetensors" and is_foreign_safetensors(path))
+
+
+def data_scaling(X) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, std) float32 of each column over all rows, as (X - X.mean(0)) / X.std(0, correction=0)
+    in PyTorch; a constant column gets std 1."""
+    X = np.asarray(X, dtype=np.float64)
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return mean.astype(np.float32), std.astype(np.float32)

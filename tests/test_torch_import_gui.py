@@ -1,0 +1,135 @@
+"""File → Open network on a PyTorch state_dict or a foreign safetensors file, in the window offscreen:
+the dialog asks for names, activation and scaling; the network then shows on the open data and
+classifies as PyTorch's forward pass of the same weights does."""
+
+from collections import OrderedDict
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from conftest import PENGUINS
+from core.model import model_from_snapshot
+from gui_helpers import make_window, ready, wait_until
+
+FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+CLASSES = ["Adelie", "Chinstrap", "Gentoo"]
+
+
+def raw_penguins():
+    return pd.read_csv(PENGUINS).dropna()
+
+
+def train(features, classes, scale=None, steps=20, seed=0):
+    """A real nn.Sequential trained a few steps on the penguins, inputs in `features` order."""
+    df = raw_penguins()
+    X = torch.tensor(df[features].to_numpy(), dtype=torch.float32)
+    if scale is not None:
+        X = (X - torch.as_tensor(scale[0])) / torch.as_tensor(scale[1])
+    y = torch.tensor(df["species"].map(classes.index).to_numpy())
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(X), y).backward()
+        opt.step()
+    return model
+
+
+def forward(model, X):
+    with torch.no_grad():
+        return torch.softmax(model(torch.as_tensor(X, dtype=torch.float32)), 1).numpy()
+
+
+def open_dialog(w, path):
+    w.import_network_dialog = None
+    assert w.files.open_network(str(path))
+    assert wait_until(lambda: getattr(w, "import_network_dialog", None) is not None
+                      and w.import_network_dialog.isVisible(), 60), w.last_error
+    return w.import_network_dialog
+
+
+def test_state_dict_in_another_order_opens_and_classifies_like_pytorch(qtbot, tmp_path):
+    feats = FEATURES[::-1]  # the network takes them in another order than the data's columns
+    classes = ["Gentoo", "Adelie", "Chinstrap"]
+    model = train(feats, classes)
+    pt = tmp_path / "my penguins.pt"
+    torch.save(model.state_dict(), pt)
+    w = make_window(qtbot, tmp_path)
+    dlg = open_dialog(w, pt)
+    assert dlg.features.text() == ", ".join(FEATURES) and dlg.classes.text() == ", ".join(CLASSES)
+    assert "4-6-3" in dlg.intro.text() and "0.weight, 2.weight" in dlg.intro.text()
+    dlg.set_values(features=feats, classes=["Gentoo", "Adelie", "Penguin"], activation="tanh")
+    dlg.accept()  # a name the data does not have: said in the dialog, which stays open
+    assert dlg.isVisible() and "'Penguin' is not one of the open data's classes" in dlg.problem.text()
+    dlg.set_values(classes=classes)
+    dlg.accept()
+    assert not dlg.isVisible()
+    assert wait_until(lambda: ready(w) and w.session.data.scaler.std.tolist() == [1, 1, 1, 1], 60), (
+        w.last_error, w.session.data.scaler)
+    s = w.session
+    assert s.epoch == 0 and s.config.activation == "tanh" and s.latest.layer_sizes == (4, 6, 3)
+    np.testing.assert_array_equal(s.data.scaler.mean, 0)
+    # the data's order: first-layer columns and last-layer rows permuted
+    np.testing.assert_array_equal(s.latest.weights[0], model[0].weight.detach().numpy()[:, ::-1])
+    df = raw_penguins()
+    expected = forward(model, df[feats].to_numpy())[:, [1, 2, 0]]  # Adelie, Chinstrap, Gentoo
+    m = model_from_snapshot(s.latest, s.data, s.config)
+    np.testing.assert_allclose(m.probabilities(df[FEATURES].to_numpy()), expected, atol=1e-5)
+    assert (m.probabilities(df[FEATURES].to_numpy()).argmax(1) == expected.argmax(1)).mean() > 0.99
+    # the Classify dock: one observation typed by hand, as PyTorch says
+    panel = w.panel("classify")
+    panel.refresh(s.latest)
+    obs = [50.0, 15.0, 225.0, 5500.0]
+    panel.widget.set_observation(obs)
+    np.testing.assert_allclose(panel.widget.form_probabilities,
+                               forward(model, [obs[::-1]])[0, [1, 2, 0]], atol=1e-5)
+    w.step()  # it trains on from the imported weights, the scaling kept
+    assert wait_until(lambda: s.epoch == 1, 30)
+    np.testing.assert_array_equal(s.data.scaler.std, 1)
+    w.close()
+
+
+def test_foreign_safetensors_with_the_datas_scaling(qtbot, tmp_path):
+    from safetensors.torch import save_file
+
+    from core.dataset import load_csv
+    from core.torch_import import data_scaling
+
+    mean, std = data_scaling(load_csv(PENGUINS).X)
+    model = train(FEATURES, CLASSES, scale=(mean, std), seed=2)
+    path = tmp_path / "net.safetensors"
+    save_file({f"layers.{k}": v.contiguous() for k, v in model.state_dict().items()}, str(path))
+    w = make_window(qtbot, tmp_path)
+    dlg = open_dialog(w, path)
+    dlg.set_values(activation="tanh", scaling="data")
+    dlg.accept()
+    assert wait_until(lambda: ready(w) and np.array_equal(w.session.data.scaler.mean, mean), 60)
+    s = w.session
+    X = raw_penguins()[FEATURES].to_numpy()
+    expected = forward(model, (X - mean) / std)
+    P = model_from_snapshot(s.latest, s.data, s.config).probabilities(X)
+    np.testing.assert_allclose(P, expected, atol=1e-5)
+    assert (P.argmax(1) == raw_penguins()["species"].map(CLASSES.index).to_numpy()).mean() > 0.9
+    w.close()
+
+
+def test_refusals_in_the_window(qtbot, tmp_path):
+    w = make_window(qtbot, tmp_path)
+    whole = tmp_path / "whole.pt"
+    torch.save(train(FEATURES, CLASSES, steps=1), whole)  # a pickled module, not a state_dict
+    assert w.files.open_network(str(whole))
+    assert wait_until(lambda: "state_dict()" in w.last_error, 60), w.last_error
+    assert "refused" in w.last_error and "\n" not in w.last_error
+    five = tmp_path / "five.pt"
+    torch.save(nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2)).state_dict(), five)
+    assert w.files.open_network(str(five))
+    assert wait_until(lambda: "takes 5 inputs and gives 2 classes" in w.last_error, 60), w.last_error
+    bad = tmp_path / "bad.pt"
+    torch.save(OrderedDict([("a.weight", torch.zeros(6, 4)), ("b.weight", torch.zeros(3, 5))]), bad)
+    assert w.files.open_network(str(bad))
+    assert wait_until(lambda: "'b.weight' has shape (3, 5)" in w.last_error, 60), w.last_error
+    assert w.session.latest.layer_sizes == (4, 5, 5, 3)  # the network shown is kept
+    w.close()
