@@ -133,3 +133,54 @@ def test_refusals_in_the_window(qtbot, tmp_path):
     assert wait_until(lambda: "'b.weight' has shape (3, 5)" in w.last_error, 60), w.last_error
     assert w.session.latest.layer_sizes == (4, 5, 5, 3)  # the network shown is kept
     w.close()
+
+
+def test_the_window_process_imports_no_torch_to_open_one(tmp_path):
+    """The .pt file is read in the engine; the window's process never imports torch."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    from safetensors.torch import save_file
+
+    from conftest import ROOT
+
+    model = train(FEATURES, CLASSES, steps=3)
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    save_file(dict(model.state_dict()), str(tmp_path / "m.safetensors"))
+    script = tmp_path / "probe.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QApplication
+        from gui.main_window import MainWindow
+        from gui.waiting import wait_until
+
+        def main():
+            app = QApplication([])
+            w = MainWindow(settings=QSettings({str(tmp_path / 's.ini')!r},
+                                              QSettings.Format.IniFormat))
+            w.confirm_close = lambda: True
+            w.confirm = lambda text: True
+            w.show()
+            ok = wait_until(lambda: w.session.ready, 60)
+            for name in ("m.pt", "m.safetensors"):
+                w.import_network_dialog = None
+                w.files.open_network({str(tmp_path)!r} + "/" + name)
+                ok = ok and wait_until(lambda: w.import_network_dialog is not None, 60)
+                w.import_network_dialog.accept()
+                ok = ok and wait_until(lambda: w.session.ready and w.session.data.scaler.std[0] == 1, 60)
+            print("ok" if ok else "not ready: " + w.last_error,
+                  sorted(m for m in sys.modules if m == "torch"))
+            w.close()
+
+        if __name__ == "__main__":
+            main()
+    """))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=180, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[-2] == "ok []", out.stdout + out.stderr[-2000:]
