@@ -188,6 +188,10 @@ def _add_import_parser(sub):
     i.add_argument("--mean", help="if the network was trained on standardised features, (x - mean) "
                    "/ std: the means, comma-separated, one per feature (default 0: raw features)")
     i.add_argument("--std", help="the standard deviations to go with --mean (default 1)")
+    i.add_argument("--scaling", default="none", metavar="none|DATA.csv",
+                   help="none (default): raw features; or a CSV whose feature columns' mean and "
+                        "standard deviation over all its usable rows the network was trained with, "
+                        "(x - X.mean(0)) / X.std(0, correction=0), as the window's 'open data's'")
     i.add_argument("--out", help="where to save it (default: MODEL with .safetensors)")
 
 
@@ -497,6 +501,14 @@ def cmd_import(a) -> int:
         classes = ti.default_classes(net.n_outputs)
         said.append(f"classes {', '.join(classes)} (name them with --classes)")
     scaling = ti.parse_scaling(a.mean, a.std, net.n_inputs)
+    if a.scaling != "none":
+        if scaling is not None:
+            raise UserError("give either --scaling DATA.csv or --mean/--std, not both.")
+        if a.features is None:
+            raise UserError("--scaling DATA.csv needs --features: the columns to take the scaling of.")
+        from core.dataset import load_csv
+
+        scaling = ti.data_scaling(load_csv(a.scaling, features=list(features)).X)
     model = ti.build_model(net, features, classes, a.activation, scaling)
     prog = "main.py import"
     if said:
@@ -507,6 +519,7 @@ def cmd_import(a) -> int:
     print(f"imported {a.model}: network {net.describe()} ({a.activation}, softmax outputs), "
           f"layers {', '.join(net.names)}; "
           f"{'features taken raw (no scaling)' if scaling is None else 'features scaled (x - mean) / std'}"
+          f"{'' if a.scaling == 'none' else ' of ' + a.scaling}"
           f" -> {out}", file=sys.stderr)
     return 0
 

@@ -241,3 +241,31 @@ def test_reorder_keeps_the_answers():
     expected = torch_probabilities(model, X)[:, [2, 0, 1]]
     # inputs summed in another order: float32 rounding of raw grams (~4000) differs
     np.testing.assert_allclose(P, expected, atol=1e-5)
+
+
+def test_scaling_from_a_csv_as_the_readme_trains(tmp_path, capsys):
+    """The README's loop: standardised with X.mean(0), X.std(0, correction=0) of all rows;
+    `import --scaling penguins.csv` takes the same scaling from the file."""
+    _, X, y = penguins()
+    mean, std = X.mean(0), X.std(0, correction=0)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(30):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model((X - mean) / std), y).backward()
+        opt.step()
+    pt = tmp_path / "penguins.pt"
+    torch.save(model.state_dict(), pt)
+    names = ["--features", ",".join(FEATURES), "--classes", ",".join(CLASSES)]
+    assert cli_main(["import", str(pt), *names, "--scaling", str(PENGUINS)]) == 0
+    m = load_model(tmp_path / "penguins.safetensors")
+    np.testing.assert_allclose(m.scaler.mean, mean.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(m.scaler.std, std.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(m.probabilities(X.numpy()), torch_probabilities(model, (X - mean) / std),
+                               atol=1e-5)
+    capsys.readouterr()
+    assert cli_main(["import", str(pt), *names, "--scaling", str(PENGUINS), "--mean", "0,0,0,0"]) == 2
+    assert cli_main(["import", str(pt), "--scaling", str(PENGUINS)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "not both" in err[0] and "needs --features" in err[1]
