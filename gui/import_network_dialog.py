@@ -31,6 +31,7 @@ from core.errors import UserError
 from gui.elided import WrappingLabel
 
 OK_TEXT = "Open network"
+MAX_FIELD_WIDTH = 720  # px: the dialog stays within a 900-wide screen
 SCALINGS = (("none", "None: the raw features"),
             ("data", "The open data's: (x − mean) / std over all its rows"))
 
@@ -138,6 +139,10 @@ class ImportNetworkDialog(QDialog):
             "How the features were scaled before the network saw them. None: the raw values. The "
             "open data's: (x − x.mean(0)) / x.std(0, correction=0) over all its rows (numpy's std; "
             "PyTorch's x.std(0) divides by n − 1 and differs slightly)")
+        fm = self.features.fontMetrics()  # the names whole (long species names too), up to a limit
+        need = max(fm.horizontalAdvance(e.text()) for e in (self.features, self.classes)) + 24
+        for e in (self.features, self.classes):
+            e.setMinimumWidth(min(max(need, 360), MAX_FIELD_WIDTH))
         form = QFormLayout()
         form.addRow("Inputs (features):", self.features)
         form.addRow("Outputs (classes):", self.classes)
