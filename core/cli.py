@@ -192,6 +192,8 @@ def _add_import_parser(sub):
                    help="none (default): raw features; or a CSV whose feature columns' mean and "
                         "standard deviation over all its usable rows the network was trained with, "
                         "(x - X.mean(0)) / X.std(0, correction=0), as the window's 'open data's'")
+    i.add_argument("--label", help="the label column of data files, which classify scores against "
+                   "(default: that of --scaling DATA.csv, else 'label')")
     i.add_argument("--out", help="where to save it (default: MODEL with .safetensors)")
 
 
@@ -508,8 +510,11 @@ def cmd_import(a) -> int:
             raise UserError("--scaling DATA.csv needs --features: the columns to take the scaling of.")
         from core.dataset import load_csv
 
-        scaling = ti.data_scaling(load_csv(a.scaling, features=list(features)).X)
-    model = ti.build_model(net, features, classes, a.activation, scaling)
+        ds = load_csv(a.scaling, label=a.label, features=list(features))
+        scaling, label = ti.data_scaling(ds.X), a.label or ds.label_name
+    else:
+        label = a.label or "label"
+    model = ti.build_model(net, features, classes, a.activation, scaling, label_name=label)
     prog = "main.py import"
     if said:
         print(f"{prog}: no names given: " + "; ".join(said), file=sys.stderr)

@@ -301,7 +301,7 @@ def _check_names(names, n: int, what: str, flag: str, unit: str):
 
 
 def build_model(net: ImportedNetwork, feature_names, class_names, activation: str = "relu",
-                scaling=None, fields=("--features", "--classes")):
+                scaling=None, fields=("--features", "--classes"), label_name: str = "label"):
     """Our TrainedModel of an imported network. `scaling`: None (raw features: mean 0, std 1) or
     (mean, std) per feature, as the network was trained on (x - mean) / std. `fields`: what the
     messages call the names' two inputs."""
@@ -329,7 +329,7 @@ def build_model(net: ImportedNetwork, feature_names, class_names, activation: st
         a.setflags(write=False)
     return TrainedModel(spec=NetworkSpec(net.layer_sizes, activation), weights=net.weights,
                         biases=net.biases, scaler=Scaler(mean, std), feature_names=feature_names,
-                        class_names=class_names, label_name="label", epochs_trained=0,
+                        class_names=class_names, label_name=label_name, epochs_trained=0,
                         settings={"imported_from": Path(net.path).name})
 
 

@@ -200,7 +200,7 @@ class ImportNetworkDialog(QDialog):
         else:
             mean, std = np.zeros(net.n_inputs, np.float32), np.ones(net.n_inputs, np.float32)
         model = ti.build_model(net, ds.feature_names, ds.class_names, self.activation.currentData(),
-                               (mean, std))
+                               (mean, std), label_name=ds.label_name)
         return model, model.scaler
 
     def accept(self):

@@ -260,6 +260,7 @@ def test_scaling_from_a_csv_as_the_readme_trains(tmp_path, capsys):
     names = ["--features", ",".join(FEATURES), "--classes", ",".join(CLASSES)]
     assert cli_main(["import", str(pt), *names, "--scaling", str(PENGUINS)]) == 0
     m = load_model(tmp_path / "penguins.safetensors")
+    assert m.label_name == "species"  # the CSV's: classify scores against it
     np.testing.assert_allclose(m.scaler.mean, mean.numpy(), rtol=1e-6)
     np.testing.assert_allclose(m.scaler.std, std.numpy(), rtol=1e-6)
     np.testing.assert_allclose(m.probabilities(X.numpy()), torch_probabilities(model, (X - mean) / std),
