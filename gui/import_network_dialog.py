@@ -162,7 +162,7 @@ class ImportNetworkDialog(QDialog):
         lay.addWidget(self.problem)
         lay.addStretch(1)
         lay.addWidget(self.buttons)
-        self.resize(620, 300)
+        self.resize(max(620, self.sizeHint().width()), self.sizeHint().height())
 
     def set_values(self, features=None, classes=None, activation=None, scaling=None):
         """Fill the fields (as a person would type them); tests and scripts use it."""

@@ -116,11 +116,21 @@ def test_foreign_safetensors_with_the_datas_scaling(qtbot, tmp_path):
     w.close()
 
 
+def drop(w, path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    w.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+
+
 def test_refusals_in_the_window(qtbot, tmp_path):
     w = make_window(qtbot, tmp_path)
     whole = tmp_path / "whole.pt"
     torch.save(train(FEATURES, CLASSES, steps=1), whole)  # a pickled module, not a state_dict
-    assert w.files.open_network(str(whole))
+    drop(w, whole)  # dropped on the window: opened as a network, not read as data
     assert wait_until(lambda: "state_dict()" in w.last_error, 60), w.last_error
     assert "refused" in w.last_error and "\n" not in w.last_error
     five = tmp_path / "five.pt"
