@@ -82,6 +82,7 @@ def test_state_dict_in_another_order_opens_and_classifies_like_pytorch(qtbot, tm
     # the Classify dock: one observation typed by hand, as PyTorch says
     panel = w.panel("classify")
     panel.refresh(s.latest)
+    assert panel.widget.banner.isHidden()  # imported: not "untrained" at epoch 0
     obs = [50.0, 15.0, 225.0, 5500.0]
     panel.widget.set_observation(obs)
     np.testing.assert_allclose(panel.widget.form_probabilities,
@@ -89,6 +90,9 @@ def test_state_dict_in_another_order_opens_and_classifies_like_pytorch(qtbot, tm
     w.step()  # it trains on from the imported weights, the scaling kept
     assert wait_until(lambda: s.epoch == 1, 30)
     np.testing.assert_array_equal(s.data.scaler.std, 1)
+    w.reset()  # a new network of our own: the scaling fitted on the training rows again
+    assert wait_until(lambda: ready(w) and s.epoch == 0 and s.data.scaler.std[3] > 100, 60)
+    assert s.fixed_scaler is None
     w.close()
 
 
