@@ -198,3 +198,26 @@ def test_the_window_process_imports_no_torch_to_open_one(tmp_path):
                          timeout=180, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[-2] == "ok []", out.stdout + out.stderr[-2000:]
+
+
+def test_dialog_shows_long_names_whole(qtbot, tmp_path):
+    import layout_check
+
+    long = {"Adelie": "Adelie Penguin (Pygoscelis adeliae)",
+            "Chinstrap": "Chinstrap penguin (Pygoscelis antarctica)",
+            "Gentoo": "Gentoo penguin (Pygoscelis papua)"}
+    df = pd.read_csv(PENGUINS)
+    df["species"] = df["species"].map(long)
+    csv = tmp_path / "field notes.csv"
+    df.to_csv(csv, index=False)
+    path = tmp_path / "net.safetensors"
+    from safetensors.torch import save_file
+
+    save_file(dict(train(FEATURES, CLASSES, steps=2).state_dict()), str(path))
+    w = make_window(qtbot, tmp_path, data_path=str(csv))
+    dlg = open_dialog(w, path)
+    assert dlg.classes.text() == ", ".join(long.values())
+    assert layout_check.check(dlg) == []
+    assert dlg.width() <= 900
+    dlg.reject()
+    w.close()
