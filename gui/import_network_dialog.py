@@ -72,6 +72,7 @@ def import_network(window, path: str) -> bool:
             pass
     window.import_network_reader = answered
     s.result.connect(answered)
+    s.pause()  # the engine answers jobs between runs: a playing one would read it only when paused
     window.statusBar().showMessage(f"Reading {Path(path).name} in the training process…")
     s.call(functools.partial(ti.read_network_job, path))
     return True

@@ -58,7 +58,9 @@ def test_state_dict_in_another_order_opens_and_classifies_like_pytorch(qtbot, tm
     pt = tmp_path / "my penguins.pt"
     torch.save(model.state_dict(), pt)
     w = make_window(qtbot, tmp_path)
+    w.session.play()  # opened while training plays: paused, then read
     dlg = open_dialog(w, pt)
+    assert not w.session.playing
     assert dlg.features.text() == ", ".join(FEATURES) and dlg.classes.text() == ", ".join(CLASSES)
     assert "4-6-3" in dlg.intro.text() and "0.weight, 2.weight" in dlg.intro.text()
     dlg.set_values(features=feats, classes=["Gentoo", "Adelie", "Penguin"], activation="tanh")
