@@ -4,11 +4,12 @@
     python main.py train DATA.csv [options]    train headless (see `python main.py train --help`)
     python main.py classify MODEL DATA.csv     classify observations with a saved network
     python main.py example NAME --out FILE.csv write a generated 2-D problem (circle, xor, ...)
+    python main.py import MODEL.pt [options]   a PyTorch state_dict as a network file of this program
 """
 
 import sys
 
-COMMANDS = ("train", "classify", "example")
+COMMANDS = ("train", "classify", "example", "import")
 
 
 def main(argv=None) -> int:

@@ -165,7 +165,36 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0, help="random seed: the same seed, the same rows "
                    "(default 0)")
     e.add_argument("--out", help="write the CSV here (default: stdout)")
+    _add_import_parser(sub)
     return p
+
+
+def _add_import_parser(sub):
+    from core.config import ACTIVATIONS
+
+    i = sub.add_parser("import", help="turn a PyTorch state_dict (or another program's safetensors) "
+                       "into a network file of this program",
+                       description="Read a chain of Linear layers saved with "
+                       "torch.save(model.state_dict(), FILE) (read with weights_only=True: no code "
+                       "runs) or a safetensors file, and save it with the names it lacks, for "
+                       "classify and the window. Features are taken raw (no scaling).")
+    i.add_argument("model", help="a .pt/.pth state_dict or a .safetensors file")
+    i.add_argument("--features", help="comma-separated names of the network's inputs, in order "
+                   "(default f1, f2, ...)")
+    i.add_argument("--classes", help="comma-separated names of its outputs, in order "
+                   "(default class 1, class 2, ...)")
+    i.add_argument("--activation", choices=ACTIVATIONS, default="relu",
+                   help="the hidden layers' activation (default relu); the outputs are softmax")
+    i.add_argument("--mean", help="if the network was trained on standardised features, (x - mean) "
+                   "/ std: the means, comma-separated, one per feature (default 0: raw features)")
+    i.add_argument("--std", help="the standard deviations to go with --mean (default 1)")
+    i.add_argument("--scaling", default="none", metavar="none|DATA.csv",
+                   help="none (default): raw features; or a CSV whose feature columns' mean and "
+                        "standard deviation over all its usable rows the network was trained with, "
+                        "(x - X.mean(0)) / X.std(0, correction=0), as the window's 'open data's'")
+    i.add_argument("--label", help="the label column of data files, which classify scores against "
+                   "(default: that of --scaling DATA.csv, else 'label')")
+    i.add_argument("--out", help="where to save it (default: MODEL with .safetensors)")
 
 
 def cmd_example(a) -> int:
@@ -454,6 +483,52 @@ def _score_summary(score, class_names, path) -> str:
     return "\n".join(lines)
 
 
+def cmd_import(a) -> int:
+    from pathlib import Path
+
+    from core import torch_import as ti
+    from core.model import save_model
+
+    out = a.out or str(Path(a.model).with_suffix(".safetensors"))
+    if Path(out).resolve() == Path(a.model).resolve():
+        raise UserError(f"--out {out} is the file being imported; name another file.")
+    _check_writable(out)
+    features, classes = ti.parse_names(a.features), ti.parse_names(a.classes)
+    net = ti.read_network(a.model)
+    said = []
+    if features is None:
+        features = ti.default_features(net.n_inputs)
+        said.append(f"features {', '.join(features)} (name them with --features)")
+    if classes is None:
+        classes = ti.default_classes(net.n_outputs)
+        said.append(f"classes {', '.join(classes)} (name them with --classes)")
+    scaling = ti.parse_scaling(a.mean, a.std, net.n_inputs)
+    if a.scaling != "none":
+        if scaling is not None:
+            raise UserError("give either --scaling DATA.csv or --mean/--std, not both.")
+        if a.features is None:
+            raise UserError("--scaling DATA.csv needs --features: the columns to take the scaling of.")
+        from core.dataset import load_csv
+
+        ds = load_csv(a.scaling, label=a.label, features=list(features))
+        scaling, label = ti.data_scaling(ds.X), a.label or ds.label_name
+    else:
+        label = a.label or "label"
+    model = ti.build_model(net, features, classes, a.activation, scaling, label_name=label)
+    prog = "main.py import"
+    if said:
+        print(f"{prog}: no names given: " + "; ".join(said), file=sys.stderr)
+    if net.missing_bias:
+        print(f"{prog}: no bias for {', '.join(net.missing_bias)}: zeros", file=sys.stderr)
+    save_model(model, out)
+    print(f"imported {a.model}: network {net.describe()} ({a.activation}, softmax outputs), "
+          f"layers {', '.join(net.names)}; "
+          f"{'features taken raw (no scaling)' if scaling is None else 'features scaled (x - mean) / std'}"
+          f"{'' if a.scaling == 'none' else ' of ' + a.scaling}"
+          f" -> {out}", file=sys.stderr)
+    return 0
+
+
 def _write_csv_atomic(frame, path):
     from core.atomic import atomic_open
 
@@ -474,6 +549,8 @@ def main(argv=None) -> int:
             return cmd_classify(a)
         if a.command == "example":
             return cmd_example(a)
+        if a.command == "import":
+            return cmd_import(a)
         parser.print_help()
         return EXIT_BAD_INPUT
     except UserError as e:

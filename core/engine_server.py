@@ -51,6 +51,7 @@ class SetupRequest:
     initial: tuple | None = None  # (weights, biases) to start from, e.g. a loaded network
     initial_epoch: int = 0
     extra: dict = field(default_factory=dict)  # kept by the window, handed back with `ready`
+    scaler: object = None  # core.split.Scaler to use instead of fitting one (an imported network's)
 
 
 def serve(commands, answers, pause_event, cancel_event):
@@ -157,7 +158,8 @@ class Engine:
                 progress=lambda f: self.send("progress", generation, f), cancel=self.cancel)
             from core.derived import with_derived  # the derived inputs, if any, as features
 
-            data = split(with_derived(ds, req.config.derived), req.config.val_fraction, req.config.seed)
+            data = split(with_derived(ds, req.config.derived), req.config.val_fraction, req.config.seed,
+                         scaler=req.scaler)
             trainer = Trainer(data, req.config, initial=req.initial)
             trainer.epoch = int(req.initial_epoch)
             threads = configure_threads(trainer.spec, len(data.X_train))

@@ -77,7 +77,8 @@ def stratified_indices(y: np.ndarray, val_fraction: float, seed: int) -> tuple[n
     return tr, va
 
 
-def split(ds: Dataset, val_fraction: float = 0.3, seed: int = 0) -> Split:
+def split(ds: Dataset, val_fraction: float = 0.3, seed: int = 0, scaler: Scaler | None = None) -> Split:
+    """`scaler`: a given feature scaling (an imported network's), not one fitted on the training rows."""
     task = getattr(ds, "task", "classification")
     if task == "regression":
         from core.regression_data import label_scaling, random_indices
@@ -86,7 +87,7 @@ def split(ds: Dataset, val_fraction: float = 0.3, seed: int = 0) -> Split:
     else:
         tr, va = stratified_indices(ds.y, val_fraction, seed)
         mean, std = 0.0, 1.0
-    scaler = Scaler.fit(ds.X[tr])
+    scaler = Scaler.fit(ds.X[tr]) if scaler is None else scaler
     return Split(
         X_train=read_only(scaler.transform(ds.X[tr])), y_train=read_only(ds.y[tr].copy()),
         X_val=read_only(scaler.transform(ds.X[va])), y_val=read_only(ds.y[va].copy()),

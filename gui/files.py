@@ -84,22 +84,37 @@ class FileCommands:
         return True
 
     def open_network_dialog(self):
-        path = self._ask_open("Open network", "Networks (*.safetensors)")
+        path = self._ask_open("Open network", "Networks (*.safetensors *.pt *.pth);;This program's "
+                              "networks (*.safetensors);;PyTorch state_dicts (*.pt *.pth);;All files (*)")
         if path:
             self.open_network(path)
 
     def open_network(self, path: str) -> bool:
-        """Load a saved network onto the current data (its features and classes must match)."""
-        from core.config import config_from_values
+        """Load a saved network onto the current data (its features and classes must match); a
+        PyTorch state_dict or another program's safetensors file asks for what it lacks first
+        (gui/import_network_dialog.py)."""
         from core.errors import UserError
         from core.model import load_model
+        from core.torch_import import is_foreign
 
-        w, s = self.window, self.session
+        if is_foreign(path):
+            from gui.import_network_dialog import import_network
+
+            return import_network(self.window, path)
         try:
             model = load_model(path)
         except UserError as e:
-            w.show_error("Cannot open the network", str(e))
+            self.window.show_error("Cannot open the network", str(e))
             return False
+        return self.open_model(model, path)
+
+    def open_model(self, model, path: str, scaler=None) -> bool:
+        """Show `model` (read from `path`) on the current data and train on from it; `scaler`: the
+        feature scaling to keep (an imported network's), None: fitted on the training rows."""
+        from core.config import config_from_values
+        from core.errors import UserError
+
+        w, s = self.window, self.session
         ds = s.dataset
         if ds is not None and (tuple(model.feature_names) != tuple(ds.feature_names)
                                or tuple(model.class_names) != tuple(ds.class_names)):
@@ -128,7 +143,7 @@ class FileCommands:
         controls.set_values(values)
         s.rebuild(dict(dataset=ds, initial=(model.weights, model.biases),
                        initial_epoch=model.epochs_trained,
-                       extra=dict(saved_epoch=model.epochs_trained)), config)
+                       extra=dict(saved_epoch=model.epochs_trained), scaler=scaler), config)
         w.statusBar().showMessage(f"Opened {path}", 6000)
         return True
 

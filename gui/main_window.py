@@ -543,7 +543,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, ev):
         files = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
         if files:
-            if files[0].endswith(".safetensors"):
+            if files[0].lower().endswith((".safetensors", ".pt", ".pth")):
                 self.files.open_network(files[0])
             elif files[0].lower().endswith(".lesson.json"):
                 self.lessons.open_lesson(files[0])

@@ -38,7 +38,7 @@ def build_actions(w):
     w.act_save_net = A("&Save network…", f_.save_network_dialog, "Ctrl+S",
                           "Save the trained network (safetensors)")
     w.act_open_net = A("Open &network…", f_.open_network_dialog, "Ctrl+Shift+O",
-                          "Open a saved network")
+                          "Open a saved network, or a PyTorch state_dict (.pt/.pth) of Linear layers")
     from gui.lessons import LessonCommands
 
     w.lessons = LessonCommands(w)

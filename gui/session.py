@@ -58,6 +58,7 @@ class Session(QObject):
         self.study = None  # (layer, out, in) of the weight whose loss slice is followed
         self.saved_epoch = 0  # the epoch last saved to (or opened from) a file
         self.best_epoch: int | None = None  # the epoch of the lowest validation loss so far
+        self.fixed_scaler = None  # an imported network's feature scaling (core.split.Scaler), kept
         self.best_val_loss = float("inf")
         self._runs = 0  # step and play runs the engine has not finished
         self._rates: deque = deque(maxlen=64)
@@ -206,7 +207,8 @@ class Session(QObject):
         req = SetupRequest(config=cfg, dataset=src.get("dataset", self.dataset),
                            path=src.get("path"), label=src.get("label"),
                            features=src.get("features"), initial=src.get("initial"),
-                           initial_epoch=src.get("initial_epoch", 0), extra=src.get("extra", {}))
+                           initial_epoch=src.get("initial_epoch", 0), extra=src.get("extra", {}),
+                           scaler=self._scaler_for(src))
         if req.path is None and req.dataset is None:
             # (not core.dataset.penguins_path: that imports pandas, a second in the GUI thread)
             req = SetupRequest(config=cfg, path=str(PENGUINS), extra=req.extra)
@@ -214,6 +216,15 @@ class Session(QObject):
         self.generation += 1
         self.building.emit(self.active_generation < 0)
         self.worker.setup(self.generation, req)
+
+    def _scaler_for(self, src: dict):
+        """The feature scaling for a rebuild: one given (an imported network's; None: fitted), the
+        kept one while going on from weights on the same data, else None (fitted on the training rows)."""
+        if "scaler" in src:
+            self.fixed_scaler = src["scaler"]
+        elif src.get("initial") is None or src.get("dataset", self.dataset) is not self.dataset:
+            self.fixed_scaler = None
+        return self.fixed_scaler
 
     def continue_from_here(self):
         """Branch training from the epoch viewed; the old branch stays on the loss plot."""

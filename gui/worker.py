@@ -244,7 +244,8 @@ class TrainingWorker(QObject):
         self._requests = {generation: (req.dataset, dict(req.extra))}
         self._post("setup", generation, SetupRequest(
             config=req.config, dataset=req.dataset, path=req.path, label=req.label,
-            features=req.features, initial=req.initial, initial_epoch=req.initial_epoch))
+            features=req.features, initial=req.initial, initial_epoch=req.initial_epoch,
+            scaler=req.scaler))
 
     def step(self, generation: int):
         self._post("step", generation)

@@ -221,6 +221,8 @@ class ClassifyPanel(QWidget):
         return hint
 
     # -- the network --------------------------------------------------------------------------------
+    trained_elsewhere = False  # an imported network at epoch 0 (gui/import_network_dialog.py)
+
     def set_model(self, model, epoch: int):
         """The network changed: store it, refresh the hand-entered observation and the banners.
 
@@ -234,7 +236,7 @@ class ClassifyPanel(QWidget):
         self.load_button.setEnabled(model is not None and not self._state.closed)
 
     def _update_banners(self):
-        untrained = self.model is not None and self.epoch == 0
+        untrained = self.model is not None and self.epoch == 0 and not self.trained_elsewhere
         if untrained != self.banner.isVisible():
             self.banner.setVisible(untrained)
         text = self._stale_text()

@@ -29,6 +29,7 @@ class ClassifyDockPanel(Panel):
 
         s = self.session
         if s.data is not None and s.config is not None:
+            self.widget.trained_elsewhere = s.fixed_scaler is not None  # imported: not untrained
             self.widget.set_model(model_from_snapshot(snap, s.data, s.config), snap.epoch)
 
     def shutdown(self):
