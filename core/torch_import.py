@@ -110,10 +110,11 @@ def _read_torch(path: Path) -> list[tuple[str, np.ndarray]]:
             raise ModelFileError(f"{path} holds more than tensors (e.g. a whole model saved with "
                                  f"torch.save(model)), and loading it could run code, so it is refused: "
                                  f"{SAVE_HINT}.") from None
-        raise ModelFileError(f"{path} is not a PyTorch file that can be read ({one_line(e)}).") from None
+        raise ModelFileError(f"{path} is not a PyTorch file that can be read{_why(e)}: save the "
+                             f"network with torch.save(model.state_dict(), path).") from None
     except (RuntimeError, EOFError, ValueError, OSError, KeyError) as e:
-        raise ModelFileError(f"{path} is not a PyTorch file that can be read ({one_line(e)}); it "
-                             f"may be damaged or truncated.") from None
+        raise ModelFileError(f"{path} is not a PyTorch file that can be read{_why(e)}; it may be "
+                             f"damaged, truncated or another kind of file.") from None
     state = obj
     if isinstance(obj, dict) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
         state = next((obj[k] for k in STATE_KEYS if isinstance(obj.get(k), dict)), obj)
@@ -363,3 +364,10 @@ def data_scaling(X) -> tuple[np.ndarray, np.ndarray]:
     mean, std = X.mean(axis=0), X.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     return mean.astype(np.float32), std.astype(np.float32)
+
+
+def _why(e: Exception) -> str:
+    """The reader's own words when they say something (a bare key like '101' from a file that is
+    not a pickle at all says nothing to a person)."""
+    text = one_line(e)
+    return f" ({text})" if len(text) > 12 and any(c.isalpha() for c in text) else ""
