@@ -82,14 +82,12 @@ class NetworkPanel(QWidget):
             self.mode_buttons[m] = b
         self.mode_buttons["weights"].setChecked(True)
         self._group.idToggled.connect(self._toggled)
-        head.addSpacing(6)
         self.pictures_button = ModeButton("Pictures in neurons", "▦")
         self.pictures_button.setToolTip(
             "<b>Pictures in neurons</b>: inside every hidden and output neuron, its value over the "
             "plane of two inputs (the others held at their training median); blue above zero (or a "
             "probability above ½), orange below. Hover a neuron to see its picture large.")
         self.pictures_button.toggled.connect(self.set_pictures)
-        head.addWidget(self.pictures_button)
         head.addStretch(1)
         self.shown_label = QLabel("")
         self.shown_label.setStyleSheet("color: #8a5a00;")
@@ -103,7 +101,11 @@ class NetworkPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(head)
-        lay.addWidget(self.legend)
+        legend_row = QHBoxLayout()  # (beside the legend, the header keeps its narrow width)
+        legend_row.setContentsMargins(0, 0, 8, 0)
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.pictures_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(legend_row)
         from gui.network_maps import NeuronPictures, PictureBar
 
         self.picture_bar = PictureBar(self)
