@@ -7,9 +7,11 @@ Two steps, so that a view pays only the forward pass per epoch:
     plane = map_plane(scaler, X_raw, fx, fy, grid=24, derived=cfg.derived)   # once per pair
     maps = neuron_maps(plane, snap.weights, snap.biases, "relu")            # per drawn epoch
 
-`maps.layers[i]` is (neurons, grid, grid): row = y index (the vertical input growing with the row),
-column = x index. Hidden layers hold their activation a = f(w·a + b); a classifier's output layer
-holds the softmax probabilities, a regression network's its one identity output (standardised units).
+`maps.inputs` is (inputs, grid, grid): each input as the network sees it (standardised, derived
+inputs computed from the point); `maps.layers[i]` is (neurons, grid, grid). Row = y index (the
+vertical input growing with the row), column = x index. Hidden layers hold their activation
+a = f(w·a + b); a classifier's output layer holds the softmax probabilities, a regression
+network's its one identity output (standardised units).
 Derived inputs (core/derived.py) are recomputed at every grid point from its raw values.
 """
 
@@ -56,10 +58,12 @@ class NeuronMaps:
     layers: tuple[np.ndarray, ...]  # per weight layer (neurons, grid, grid)
     extent: tuple[float, float, float, float]
     output: str  # "softmax" (probabilities) or "identity" (a regression network's number)
+    inputs: np.ndarray | None = None  # (inputs, grid, grid) the scaled inputs
 
     def picture(self, layer: int, j: int) -> np.ndarray:
-        """Neuron j of neuron layer `layer` (1 = the first hidden layer, as in the network view)."""
-        return self.layers[layer - 1][j]
+        """Neuron j of neuron layer `layer` (0 = the inputs, 1 = the first hidden layer, as in the
+        network view)."""
+        return self.inputs[j] if layer == 0 else self.layers[layer - 1][j]
 
 
 def neuron_maps(plane: MapPlane, weights, biases, activation: str,
@@ -81,15 +85,18 @@ def neuron_maps(plane: MapPlane, weights, biases, activation: str,
             a /= a.sum(axis=0)
         out.append(a.reshape(a.shape[0], g, g))
     return NeuronMaps(layers=tuple(out), extent=plane.extent,
-                      output="identity" if regression else "softmax")
+                      output="identity" if regression else "softmax",
+                      inputs=plane.scaled_t.reshape(plane.scaled_t.shape[0], g, g))
 
 
 def value_range(activation: str, layer: int, n_layers: int, values: np.ndarray,
                 regression: bool = False) -> tuple[float, float]:
     """(centre, half width) of the colour scale for one neuron's picture: fixed for activations of
     a fixed range (tanh: 0 ± 1, sigmoid and probabilities: 0.5 ± 0.5), else 0 ± the largest |value|
-    (relu, a regression output). layer: 1-based neuron layer, n_layers: neuron layers in all."""
-    if layer == n_layers - 1:
+    (inputs, relu, a regression output). layer: neuron layer (0 = inputs), n_layers: in all."""
+    if layer == 0:
+        pass
+    elif layer == n_layers - 1:
         if not regression:
             return 0.5, 0.5
     elif activation == "tanh":

@@ -345,8 +345,8 @@ class NeuronPictures(QObject):
         n_layers = len(v.sizes)
         clip = QPainterPath()
         clip.addEllipse(QRectF(0, 0, side, side))
-        for layer in range(1, n_layers):
-            values = self.maps.layers[layer - 1]
+        for layer in range(n_layers):  # the inputs too: what each one is over the plane
+            values = self.maps.inputs if layer == 0 else self.maps.layers[layer - 1]
             for j in range(values.shape[0]):
                 img = _qimage(picture_rgba(values[j], *self._scale(layer, values[j])))
                 pix = QPixmap(side, side)
@@ -367,13 +367,13 @@ class NeuronPictures(QObject):
         self.item.update()
 
     def picture_of(self, layer: int, j: int) -> np.ndarray | None:
-        """The shown picture's values of neuron j of neuron layer `layer` (1 = first hidden)."""
+        """The shown picture's values of neuron j of neuron layer `layer` (0 = inputs)."""
         return None if self.maps is None else self.maps.picture(layer, j)
 
     # -- hover ----------------------------------------------------------------------------------
     def hover(self, node):
         """The view's hover: a neuron (layer, j) or None."""
-        if not self.enabled or node is None or node[0] == 0 or self.snapshot is None:
+        if not self.enabled or node is None or self.snapshot is None:
             self.hide_popup()
             return
         if node != self.hovered or not self.popup.isVisible():
@@ -436,7 +436,7 @@ class NeuronPictures(QObject):
         last = layer == len(v.sizes) - 1
         title = v.neuron_name(layer, j)
         title += (" — probability" if not self.regression else " — output") if last else \
-            f" — {self.config.activation}(w·a + b)"
+            " — standardised input" if layer == 0 else f" — {self.config.activation}(w·a + b)"
         p.drawText(QRectF(6, 2, w - 12, 20), Qt.AlignmentFlag.AlignVCenter,
                    p.fontMetrics().elidedText(title, Qt.TextElideMode.ElideMiddle, w - 12))
         rect = QRectF(left, top, BIG, BIG)

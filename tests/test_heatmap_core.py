@@ -66,6 +66,11 @@ def test_heatmap_penguins_against_torch_forward():
     np.testing.assert_allclose(out.sum(axis=0), 1.0, rtol=1e-12)  # softmax probabilities
     assert (maps.layers[0] >= 0).all()  # relu
     assert np.array_equal(maps.picture(1, 0), maps.layers[0][0])
+    # the inputs' pictures: each input standardised, x along the columns, y along the rows
+    assert maps.inputs.shape == (4, 24, 24)
+    x = maps.picture(0, 0)
+    assert np.all(np.diff(x, axis=1) > 0) and np.allclose(np.diff(x, axis=0), 0)
+    assert np.all(np.diff(maps.picture(0, 2), axis=0) > 0) and np.ptp(maps.picture(0, 1)) == 0
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
@@ -76,7 +81,9 @@ def test_heatmap_derived_inputs_recomputed_per_point(activation):
     data, snap = trained(ds, cfg, epochs=3)
     assert len(data.feature_names) == 2 + 2 + 1 + 2
     maps = check_points(data, snap, cfg, 0, 1, grid=16)
-    # the first layer is not linear in the plane: x² varies along each axis
+    # the derived inputs' pictures: x1² is a parabola along x, constant along y
+    sq = maps.picture(0, 2)
+    assert np.allclose(np.diff(sq, axis=0), 0) and sq[0, 0] > sq[0, 8] < sq[0, -1]
     assert maps.layers[0].std() > 0
 
 
@@ -98,3 +105,4 @@ def test_heatmap_colour_scales():
     assert value_range("relu", 3, 4, v) == (0.5, 0.5)  # probabilities
     assert value_range("relu", 3, 4, v, regression=True) == (0.0, 3.0)
     assert value_range("relu", 1, 3, np.zeros((2, 2))) == (0.0, 1.0)  # a dead neuron: all pale
+    assert value_range("tanh", 0, 3, v) == (0.0, 3.0)  # an input

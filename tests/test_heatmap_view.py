@@ -40,7 +40,7 @@ def test_heatmap_pictures_drawn_in_every_neuron_and_follow_the_epoch(win, tmp_pa
     step(w, 3)
     pic = shown(w)
     sizes = w.view.sizes
-    assert len(pic.item.pixmaps) == sum(sizes[1:]) and pic.item.isVisible()
+    assert len(pic.item.pixmaps) == sum(sizes) and pic.item.isVisible()
     assert not pic.too_small and w.view._node_px > 26  # larger circles with pictures inside
     # the pictures' numbers: core's maps of the shown snapshot, over the regions dock's pair
     d = w.session.data
@@ -94,8 +94,10 @@ def test_heatmap_hover_shows_the_picture_large(win):
     small = pic.picture_of(2, 1)
     np.testing.assert_allclose(big[[0, 0, -1, -1], [0, -1, 0, -1]],
                                small[[0, 0, -1, -1], [0, -1, 0, -1]], rtol=1e-9, atol=1e-12)
-    x, y = w.view._pos[0][0]  # an input neuron: no picture
+    x, y = w.view._pos[0][0]  # an input: what it is over the plane (standardised)
     w.view._hover(vb.mapViewToScene(QPointF(float(x), float(y))))
+    assert pic.popup.isVisible() and pic.hovered == (0, 0)
+    w.view._hover(vb.mapViewToScene(QPointF(0.5, 0.99)))  # nowhere: the picture goes
     assert not pic.popup.isVisible()
 
 
