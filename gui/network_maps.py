@@ -157,6 +157,7 @@ class NeuronPictures(QObject):
         self.notice.setStyleSheet("color: #8a5a00; background: rgba(252, 252, 250, 220);")
         self.notice.hide()
         self.data = self.config = None
+        self._dot_cache: dict = {}
         self.plane = self.maps = self.points = None
         self.snapshot = None  # the one maps were computed for
         self._pending = None
@@ -166,7 +167,7 @@ class NeuronPictures(QObject):
         self.hovered = None  # (layer, j) whose big picture shows
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._compute_pending)
+        self._timer.timeout.connect(self._compute_later)
         bar.fx.currentIndexChanged.connect(self._pair_changed)
         bar.fy.currentIndexChanged.connect(self._pair_changed)
         bar.setVisible(False)
@@ -310,6 +311,14 @@ class NeuronPictures(QObject):
         elif not self._timer.isActive():
             self._timer.start(int(wait * 1000) + 1)
 
+    def _compute_later(self):
+        try:
+            self._compute_pending()
+        except Exception:  # an exception leaving a Qt slot ends PySide6 6.11: report it, go on
+            import traceback
+
+            traceback.print_exc()
+
     def _compute_pending(self):
         snap, self._pending = self._pending, None
         if snap is None or self.plane is None or not self.enabled:
@@ -351,20 +360,36 @@ class NeuronPictures(QObject):
                 img = _qimage(picture_rgba(values[j], *self._scale(layer, values[j])))
                 pix = QPixmap(side, side)
                 pix.fill(Qt.GlobalColor.transparent)
-                p = QPainter(pix)
+                p = QPainter(pix)  # a round picture: the image clipped to an antialiased circle
                 p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
                 p.setClipPath(clip)
                 p.drawImage(QRectF(0, 0, side, side), img)
                 if layer == n_layers - 1 and self.points is not None and side >= 20:
-                    own = None if self.regression else j
-                    self.points.draw(p, QRectF(0, 0, side, side), own, max(0.6, side / 60))
+                    p.drawPixmap(0, 0, self._dots(None if self.regression else j, side))
                 p.end()
                 x, y = v._pos[layer][j]
                 out.append((float(x), float(y), pix))
         self.item.diameter = float(side)
         self.item.pixmaps = out
         self.item.update()
+
+    def _dots(self, own: int | None, side: int) -> QPixmap:
+        """The training points of an output's picture, drawn once per pair and size (they do not
+        change with the epoch)."""
+        key = (own, side, id(self.points))
+        pix = self._dot_cache.get(key)
+        if pix is None:
+            pix = QPixmap(side, side)
+            pix.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pix)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self.points.draw(p, QRectF(0, 0, side, side), own, max(0.6, side / 60))
+            p.end()
+            if len(self._dot_cache) > 64:
+                self._dot_cache.clear()
+            self._dot_cache[key] = pix
+        return pix
 
     def picture_of(self, layer: int, j: int) -> np.ndarray | None:
         """The shown picture's values of neuron j of neuron layer `layer` (0 = inputs)."""
