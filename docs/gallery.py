@@ -445,7 +445,8 @@ def hover_neuron(w, layer: int, j: int):
 
 def render_neuron_pictures(out: Path, work: Path):
     """The README's pictures in the neurons: the XOR lesson at the default size, one hidden
-    neuron hovered; penguins' 4-5-5-3 network in the small window."""
+    neuron hovered; penguins' 4-5-5-3 network in the small window (too little room between its
+    layers: said, and the hovered output's picture shown)."""
     w = make_window(ROOT / "resources" / "penguins.csv", work, DEFAULT_SIZE)
     try:
         wait_ready(w)
@@ -460,6 +461,7 @@ def render_neuron_pictures(out: Path, work: Path):
         wait_ready(w)
         step_epochs(w, 30)
         set_pictures(w)
+        hover_neuron(w, 3, 1)
         grab(w, out / "neuron_pictures-900x600.png")
     finally:
         close_window(w)

@@ -30,7 +30,8 @@ BIG = 200  # the hovered picture's side, in px
 BIG_GRID = 96
 LIGHT = np.array([246.0, 246.0, 244.0])
 NOTE = "other inputs held at their median"
-TOO_SMALL = "too many neurons for pictures at this size: hover one to see its picture"
+TOO_SMALL = (f"Too many neurons, or too little room, for pictures (under {MIN_PX} px): hover a neuron "
+             f"to see its picture.")
 
 
 def picture_rgba(values: np.ndarray, centre: float, half: float) -> np.ndarray:
@@ -270,10 +271,9 @@ class NeuronPictures(QObject):
         span = max(len(self.view.sizes) - 1, 1)
         vr = vb.viewRect()  # px between layers, as laid out (else a guess from the width)
         unit = w / vr.width() if vr.width() > 0 and vb.width() > 10 else 0.4 * w / span
-        room = min(0.86 * spacing * h / 2.1, 0.42 * unit, MAX_PX)
-        px = max(default, float(int(room)))  # never smaller than without pictures
-        self.too_small = px - 2 * self._rim(px) < MIN_PX
-        return default if self.too_small else px
+        room = min(0.86 * spacing * h / 2.1, 0.42 * unit, MAX_PX)  # (circles far enough apart)
+        self.too_small = room - 2 * self._rim(room) < MIN_PX
+        return default if self.too_small else max(default, float(int(room)))
 
     @staticmethod
     def _rim(px: float) -> float:
@@ -293,9 +293,9 @@ class NeuronPictures(QObject):
         self.notice.setVisible(self.enabled and self.too_small)
         if self.notice.isVisible():
             vp = v.viewport()
-            self.notice.setFixedWidth(max(120, vp.width() - 16))
-            self.notice.adjustSize()
-            self.notice.move(8, vp.height() - self.notice.height() - 6)
+            width = max(120, vp.width() - 16)
+            self.notice.setFixedSize(width, self.notice.heightForWidth(width))
+            self.notice.move(8, max(0, vp.height() - self.notice.height() - 6))
         if self.enabled and self.maps is not None:
             self._make_pixmaps()
 

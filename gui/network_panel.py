@@ -123,6 +123,12 @@ class NetworkPanel(QWidget):
             self._update_legend()
             self.modeChanged.emit(mode)
 
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        # a narrow panel: the symbol alone, so that the legend beside it keeps its lines
+        b = self.pictures_button
+        b.setMaximumWidth(b.sizeHint().width() if self.width() >= 560 else b.minimumSizeHint().width())
+
     def set_pictures(self, on: bool):
         """Pictures in the neurons on or off (the toolbar button and View → Pictures in neurons)."""
         on = bool(on)

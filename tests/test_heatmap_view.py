@@ -42,6 +42,7 @@ def test_heatmap_pictures_drawn_in_every_neuron_and_follow_the_epoch(win, tmp_pa
     sizes = w.view.sizes
     assert len(pic.item.pixmaps) == sum(sizes) and pic.item.isVisible()
     assert not pic.too_small and w.view._node_px > 26  # larger circles with pictures inside
+    assert not pic.notice.isVisible()
     # the pictures' numbers: core's maps of the shown snapshot, over the regions dock's pair
     d = w.session.data
     X = d.scaler.inverse(d.X_train)
@@ -109,7 +110,7 @@ def test_heatmap_too_many_neurons_says_so_and_shows_the_hovered_one(win):
     step(w, 1)
     pic = shown(w)
     assert pic.too_small and pic.item.pixmaps == []
-    assert pic.notice.isVisible() and "too many neurons" in pic.notice.text()
+    assert pic.notice.isVisible() and "Too many neurons" in pic.notice.text()
     pic.hover((1, 30))
     assert pic.popup.isVisible() and pic.popup.pixmap().width() >= 200
 
