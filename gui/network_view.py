@@ -405,9 +405,11 @@ class NetworkView(pg.PlotWidget):
         ppu = max(float(self.getViewBox().height()), 50.0) / 2.1  # px per view unit, vertically
         for i, lbl in enumerate(self._titles):
             lbl.y = float(self._pos[i][0, 1]) + max(0.09, (self._node_px / 2 + 3) / ppu)
-        if self._probabilities is not None:
+        if self._probabilities is not None:  # the lit observation's numbers, as they were
             for t, p in zip(self._prob_labels, self._probabilities, strict=False):
                 t.setText(f"p = {p:.3f}")
+        elif getattr(self, "_value", None) is not None and self._prob_labels:
+            self._prob_labels[0].setText(f"= {self._value[1]:.5g}")
         self._labels.changed()
         self._layout()
         self._nodes_for = None
