@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
@@ -206,7 +206,13 @@ class NeuronPictures(QObject):
         bar.fx.currentIndexChanged.connect(self._pair_changed)
         bar.fy.currentIndexChanged.connect(self._pair_changed)
         bar.setVisible(False)
+        view.viewport().installEventFilter(self)  # the mouse leaving the view: the big picture goes
         view.maps = self
+
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Leave and self.popup.isVisible():
+            self.hide_popup()
+        return False
 
     # -- settings -------------------------------------------------------------------------------
     def set_enabled(self, on: bool):

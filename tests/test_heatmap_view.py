@@ -4,7 +4,7 @@ the setting kept between sessions."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF
 
 from core.neuron_maps import map_plane, neuron_maps
 from core.regions import best_pair
@@ -99,6 +99,10 @@ def test_heatmap_hover_shows_the_picture_large(win):
     w.view._hover(vb.mapViewToScene(QPointF(float(x), float(y))))
     assert pic.popup.isVisible() and pic.hovered == (0, 0)
     w.view._hover(vb.mapViewToScene(QPointF(0.5, 0.99)))  # nowhere: the picture goes
+    assert not pic.popup.isVisible()
+    pic.hover((1, 0))
+    assert pic.popup.isVisible()
+    QCoreApplication.sendEvent(w.view.viewport(), QEvent(QEvent.Type.Leave))  # the mouse leaves
     assert not pic.popup.isVisible()
 
 
