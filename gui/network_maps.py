@@ -378,6 +378,8 @@ class NeuronPictures(QObject):
 
     # -- drawing --------------------------------------------------------------------------------
     def _scale(self, layer: int, values: np.ndarray) -> tuple[float, float]:
+        if layer == 0 and self.maps is not None:  # one scale for every input: a held one is pale
+            values = self.maps.inputs
         return value_range(self.config.activation, layer, len(self.view.sizes), values,
                            self.regression)
 
