@@ -495,7 +495,7 @@ class NeuronPictures(QObject):
         bold = QFont(font)
         bold.setBold(True)
         left, top, w = 30, 24, 300
-        h = top + BIG + 58
+        h = top + BIG + 72  # three lines of caption under the axis
         pix = QPixmap(w, h)
         pix.fill(QColor(*theme.BACKGROUND))
         p = QPainter(pix)
@@ -546,12 +546,19 @@ class NeuronPictures(QObject):
         lo, hi = float(values.min()), float(values.max())
         p.setPen(QColor(90, 90, 90))
         what = "p" if last and not self.regression else "value"
+        if last and self.regression:  # the number predicted, in the label's units
+            d = self.data
+            what = "standardised output"
+            held_units = f" ({d.label_name} {lo * float(d.label_std) + float(d.label_mean):.4g} to " \
+                f"{hi * float(d.label_std) + float(d.label_mean):.4g})"
+        else:
+            held_units = ""
         dots = "; dots: the training rows" + ("" if self.regression else ", dark: this class") \
             if last else ""
         held = f"; {NOTE}" if len(names) > 2 else ""
-        p.drawText(QRectF(6, top + BIG + 20, w - 12, 34),
+        p.drawText(QRectF(6, top + BIG + 20, w - 12, 50),
                    Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
-                   f"{what} from {lo:.3g} to {hi:.3g}{dots}{held}")
+                   f"{what} from {lo:.3g} to {hi:.3g}{held_units}{dots}{held}")
         p.end()
         return pix
 
