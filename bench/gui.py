@@ -106,6 +106,9 @@ LIMITS = {"frame_ms_60": ("max", 5.0), "frame_ms_5k": ("max", 33.0), "frame_ms_1
           "gui_lateness_p99_ms": ("max", 16.0), "gui_lateness_max_ms": ("max", 50.0)}
 
 Log = Callable[[str], None] | None
+# set to 1 (bench/run.py --pictures, bench/gui.py --pictures): the training blocks run with the
+# pictures in the neurons on (gui/network_maps.py)
+PICTURES_ENV = "NEUROWATCH_BENCH_PICTURES"
 
 
 def _settings(quick: bool) -> dict:
@@ -475,6 +478,9 @@ def measure_training(quick: bool, log: Log = None) -> dict:
     w = None
     try:
         settings = QSettings(str(Path(tmp.name) / "settings.ini"), QSettings.Format.IniFormat)
+        pictures = os.environ.get(PICTURES_ENV) == "1"
+        if pictures:  # as a person who turned View → Pictures in neurons on last time
+            settings.setValue("neuron_pictures", "true")
         w = MainWindow(settings=settings)
         w.confirm = lambda text: True
         w.confirm_close = lambda: True
@@ -517,6 +523,7 @@ def measure_training(quick: bool, log: Log = None) -> dict:
             idle_late = probe.late()
             pid = w.session.worker.pid
             frames0, e0 = w.view.frames_drawn, w.session.epoch
+            maps0 = w.network.pictures.updates
             g0, p0, wk0 = time.thread_time(), time.process_time(), _process_cpu_s(pid)
             probe.run(True)
             t0 = time.perf_counter()
@@ -528,6 +535,7 @@ def measure_training(quick: bool, log: Log = None) -> dict:
             gui_cpu, proc_cpu = time.thread_time() - g0, time.process_time() - p0
             wk1 = _process_cpu_s(pid)
             frames = w.view.frames_drawn - frames0
+            maps = w.network.pictures.updates - maps0
             w.session.pause()
             wait_until(lambda: w.session._runs == 0 and not w.session.playing, 30)
             late = probe.late()
@@ -537,6 +545,7 @@ def measure_training(quick: bool, log: Log = None) -> dict:
             worker_cpu = (wk1 - wk0) if wk0 is not None and wk1 is not None else None
             return {"epochs_per_s": epochs / elapsed, "epochs": epochs, "received": received,
                     "seconds": elapsed, "view_renders_per_s": frames / elapsed,
+                    "picture_maps_per_s": maps / elapsed,
                     "gui_thread_cpu_share": gui_cpu / elapsed, "process_cpu_share": proc_cpu / elapsed,
                     "worker_cpu_share": None if worker_cpu is None else worker_cpu / elapsed,
                     "worker_cpu_ms_per_epoch": None if worker_cpu is None or not epochs
@@ -577,6 +586,8 @@ def measure_training(quick: bool, log: Log = None) -> dict:
             "idle_lateness_p99_ms": _pct(idle, 99),
             "idle_lateness_max_ms": max(idle) if idle else float("nan"),
             "training_threads": rounds[0]["headless"]["threads"] if rounds else None,
+            "gui_pictures": pictures and w.network.pictures.enabled,
+            "picture_maps_per_s": _median([r["window"]["picture_maps_per_s"] for r in rounds]),
             "training_details": rounds,
         }
         if log:
@@ -1010,7 +1021,11 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer frames, shorter blocks (under a minute)")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON (all flat figures)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--pictures", action="store_true",
+                        help="train with the pictures in the neurons on (View → Pictures in neurons)")
     args = parser.parse_args(argv)
+    if args.pictures:
+        os.environ[PICTURES_ENV] = "1"
     details: dict = {}
     result = measure(args.quick, log=None if args.quiet else lambda s: print(s, flush=True), details=details)
     print(_report({**result, **details}))

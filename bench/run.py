@@ -1,6 +1,6 @@
 """Run every benchmark and print one table; with --json, one JSON object as the last line.
 
-    python bench/run.py [--quick] [--json] [--only engine,gui,classify,memory,accuracy,gpu]
+    python bench/run.py [--quick] [--json] [--only engine,gui,classify,memory,accuracy,gpu] [--pictures]
 
 Every figure is a ratio against a reference measured in the same run (see each script), except the
 accuracy and memory figures. The gpu part (bench/gpu.py) reports only "gpu_skipped" where torch
@@ -67,7 +67,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="shorter runs (noisier figures)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--only", help="comma-separated: engine,gui,classify,memory,accuracy,gpu")
+    ap.add_argument("--pictures", action="store_true",
+                    help="the gui part with the pictures in the neurons on (View → Pictures in neurons)")
     a = ap.parse_args()
+    if a.pictures:
+        os.environ["NEUROWATCH_BENCH_PICTURES"] = "1"  # read by bench/gui.py (PICTURES_ENV)
     parts = a.only.split(",") if a.only else ["accuracy", "engine", "classify", "memory", "gui", "gpu"]
     results: dict = {}
     for part in parts:

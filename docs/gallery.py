@@ -37,7 +37,7 @@ EPOCHS = 5  # a few epochs per window: the gallery must finish well within a min
 README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_study.png",
           "walkthrough.png", "regions.png", "lr_demo.png", "confusion.png", "overfit_demo.png",
           "example_dialog.png", "lesson.png", "circle_lesson.png", "regression.png",
-          "regression-900x600.png")
+          "regression-900x600.png", "neuron_pictures.png", "neuron_pictures-900x600.png")
 # the docks sharing a place, by tab: each group is raised together for one picture of the window
 TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
               "classify": ("classify", "weight"), "confusion": ("confusion",)}
@@ -416,6 +416,53 @@ def render_readme(out: Path, work: Path):
         dock.resize(600, 450 + dock.height() - w.widgets["weight"].height())
         settle(150)
         grab(w.widgets["weight"], out / "weight_study.png")
+    finally:
+        close_window(w)
+    render_neuron_pictures(out, work)
+
+
+def set_pictures(w, on: bool = True):
+    """View → Pictures in neurons, and wait for the shown epoch's pictures."""
+    from gui.waiting import wait_until
+
+    if w.act_pictures.isChecked() != on:
+        w.act_pictures.trigger()
+    pic = w.network.pictures
+    if on and not wait_until(lambda: pic.snapshot is w.view.snapshot, TIMEOUT):
+        raise RuntimeError("the pictures in the neurons were not drawn")
+    settle(150)
+
+
+def hover_neuron(w, layer: int, j: int):
+    """Move the mouse over a neuron (as far as the view can tell): its tooltip text is not shown
+    offscreen, its large picture is."""
+    from PySide6.QtCore import QPointF
+
+    x, y = w.view._pos[layer][j]
+    w.view._hover(w.view.getViewBox().mapViewToScene(QPointF(float(x), float(y))))
+    settle()
+
+
+def render_neuron_pictures(out: Path, work: Path):
+    """The README's pictures in the neurons: the XOR lesson at the default size, one hidden
+    neuron hovered; penguins' 4-5-5-3 network in the small window (too little room between its
+    layers: said, and the hovered output's picture shown)."""
+    w = make_window(ROOT / "resources" / "penguins.csv", work, DEFAULT_SIZE)
+    try:
+        wait_ready(w)
+        open_shipped_lesson(w, "XOR: one hidden layer bends the boundary", 80)
+        set_pictures(w)
+        hover_neuron(w, 1, 0)
+        grab(w, out / "neuron_pictures.png")
+    finally:
+        close_window(w)
+    w = make_window(ROOT / "resources" / "penguins.csv", work, SMALL_SIZE)
+    try:
+        wait_ready(w)
+        step_epochs(w, 30)
+        set_pictures(w)
+        hover_neuron(w, 3, 1)
+        grab(w, out / "neuron_pictures-900x600.png")
     finally:
         close_window(w)
 

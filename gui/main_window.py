@@ -378,6 +378,7 @@ class MainWindow(QMainWindow):
         self.view.set_message("")
         self.view.set_structure(snap.layer_sizes, s.data.feature_names, s.data.class_names,
                                 s.config.activation)
+        self.network.set_data(s.data, s.config)  # the inputs the pictures in the neurons may use
         for p in self.panels:
             p.network_ready(snap, info)
         self._drawn = None

@@ -85,6 +85,10 @@ def build_actions(w):
     v.addSeparator()
     w.act_log = A("Log-scale loss axis", lambda on: w.widgets["loss"].set_log(on), checkable=True)
     v.addAction(w.act_log)
+    w.act_pictures = A("Pictures in neurons", lambda on: w.network.set_pictures(on), None,
+                       "Show in every neuron its value over two inputs (others at their median)",
+                       checkable=True)
+    v.addAction(w.act_pictures)
     v.addSeparator()
     for d in w.docks.values():
         v.addAction(d.toggleViewAction())
@@ -149,6 +153,9 @@ def restore_settings(w):
     if str(s.value("log_loss", "false")).lower() == "true":
         w.act_log.setChecked(True)
         w.widgets["loss"].set_log(True)
+    w.network.picturesToggled.connect(w.act_pictures.setChecked)
+    if str(s.value("neuron_pictures", "false")).lower() == "true":
+        w.network.set_pictures(True)
     rebuild_recent(w)
 
 
@@ -163,6 +170,7 @@ def save_settings(w):
     if w.built:
         s.setValue("edge_mode", w.view.mode)
         s.setValue("log_loss", w.widgets["loss"].log_box.isChecked())
+        s.setValue("neuron_pictures", w.network.pictures.enabled)
     s.sync()
 
 

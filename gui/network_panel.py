@@ -54,6 +54,7 @@ class NetworkPanel(QWidget):
     """The network view with its header: what edges show, how many are drawn, and a legend."""
 
     modeChanged = Signal(str)
+    picturesToggled = Signal(bool)  # pictures in the neurons on or off (gui/network_maps.py)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -81,6 +82,12 @@ class NetworkPanel(QWidget):
             self.mode_buttons[m] = b
         self.mode_buttons["weights"].setChecked(True)
         self._group.idToggled.connect(self._toggled)
+        self.pictures_button = ModeButton("Pictures in neurons", "▦")
+        self.pictures_button.setToolTip(
+            "<b>Pictures in neurons</b>: inside every hidden and output neuron, its value over the "
+            "plane of two inputs (the others held at their training median); blue above zero (or a "
+            "probability above ½), orange below. Hover a neuron to see its picture large.")
+        self.pictures_button.toggled.connect(self.set_pictures)
         head.addStretch(1)
         self.shown_label = QLabel("")
         self.shown_label.setStyleSheet("color: #8a5a00;")
@@ -94,7 +101,16 @@ class NetworkPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(head)
-        lay.addWidget(self.legend)
+        legend_row = QHBoxLayout()  # (beside the legend, the header keeps its narrow width)
+        legend_row.setContentsMargins(0, 0, 8, 0)
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.pictures_button, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(legend_row)
+        from gui.network_maps import NeuronPictures, PictureBar
+
+        self.picture_bar = PictureBar(self)
+        lay.addWidget(self.picture_bar)
+        self.pictures = NeuronPictures(self.view, self.picture_bar)
         lay.addWidget(self.view, 1)
         self.view.shownChanged.connect(self._shown)
         self.view.healthChanged.connect(self._update_legend)
@@ -106,6 +122,27 @@ class NetworkPanel(QWidget):
             self.view.set_mode(mode)
             self._update_legend()
             self.modeChanged.emit(mode)
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        # a narrow panel: the symbol alone, so that the legend beside it keeps its lines
+        b = self.pictures_button
+        b.setMaximumWidth(b.sizeHint().width() if self.width() >= 560 else b.minimumSizeHint().width())
+
+    def set_pictures(self, on: bool):
+        """Pictures in the neurons on or off (the toolbar button and View → Pictures in neurons)."""
+        on = bool(on)
+        if self.pictures_button.isChecked() != on:
+            self.pictures_button.setChecked(on)  # comes back here through toggled
+            return
+        self.pictures.set_enabled(on)
+        self.picturesToggled.emit(on)
+
+    def set_data(self, data, config):
+        """A new network's data: the inputs the pictures may be drawn over."""
+        self.pictures.set_data(data, config)
+        if self.view.snapshot is not None:
+            self.pictures.snapshot_shown(self.view.snapshot, now=True)
 
     def set_mode(self, mode: str):
         self.mode_buttons[mode].setChecked(True)

@@ -98,6 +98,7 @@ class NetworkView(pg.PlotWidget):
         self.getViewBox().sigResized.connect(self._vb_resized)
         self.scene().sigMouseClicked.connect(self._click)
         self.frames_drawn = 0
+        self.maps = None  # gui/network_maps.NeuronPictures: pictures in the neurons (it sets this)
 
     # -- structure ----------------------------------------------------------------------------
     def set_structure(self, sizes, input_names=(), output_names=(), activation="relu"):
@@ -141,6 +142,8 @@ class NetworkView(pg.PlotWidget):
         self._edges.set_bounds(QRectF(-0.05, float(ys.min()) - 0.05, len(sizes) - 1 + 0.1,
                                       float(ys.max() - ys.min()) + 0.1))
         self._edges.set_segments(np.zeros((0, 4)), np.zeros(len(self._pens) + 1, dtype=np.int64), True)
+        if self.maps is not None:  # pictures in the neurons: larger circles where there is room
+            self.maps.structure_changed()
 
     def _build_labels(self):
         self._labels.clear()
@@ -219,6 +222,8 @@ class NetworkView(pg.PlotWidget):
 
     def _vb_resized(self):
         vb = self.getViewBox()
+        if self.maps is not None and self.sizes:
+            self.maps.resized()
         if self.sizes and abs(float(vb.width()) - getattr(self, "_layout_width", -1.0)) > 0.5:
             self._layout()
 
@@ -263,6 +268,8 @@ class NetworkView(pg.PlotWidget):
         if snap is None or tuple(snap.layer_sizes) != self.sizes:
             return
         self.snapshot = snap
+        if self.maps is not None:
+            self.maps.snapshot_shown(snap)
         edges = np.concatenate([np.asarray(v, dtype=np.float64).ravel()
                                 for v in snap.edge_values(self.mode)])
         nodes = [np.asarray(v, dtype=np.float64) for v in snap.node_values(self.mode)]
@@ -389,6 +396,25 @@ class NetworkView(pg.PlotWidget):
             self._nodes.setPen(pens)
         else:
             self._nodes.setBrush(brushes)
+
+    def set_node_px(self, px: float):
+        """The neurons' diameter in px (larger with pictures inside them: gui/network_maps.py); the
+        names and layer titles move out of the way."""
+        self._node_px = float(px)
+        self._build_labels()
+        ppu = max(float(self.getViewBox().height()), 50.0) / 2.1  # px per view unit, vertically
+        for i, lbl in enumerate(self._titles):
+            lbl.y = float(self._pos[i][0, 1]) + max(0.09, (self._node_px / 2 + 3) / ppu)
+        if self._probabilities is not None:  # the lit observation's numbers, as they were
+            for t, p in zip(self._prob_labels, self._probabilities, strict=False):
+                t.setText(f"p = {p:.3f}")
+        elif getattr(self, "_value", None) is not None and self._prob_labels:
+            self._prob_labels[0].setText(f"= {self._value[1]:.5g}")
+        self._labels.changed()
+        self._layout()
+        self._nodes_for = None
+        self._draw_nodes(self._shown[1] if self._shown is not None
+                         else [np.zeros(s) for s in self.sizes[1:]])
 
     # -- health -----------------------------------------------------------------------------------
     def set_health(self, health, snap=None):
@@ -526,6 +552,8 @@ class NetworkView(pg.PlotWidget):
         if not self.sizes:
             return
         node = self._node_at(scene_pos)
+        if self.maps is not None:
+            self.maps.hover(node)
         text = None
         lbl = self.label_at(self.mapFromScene(scene_pos)) if node is None else None
         if node is not None:
