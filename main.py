@@ -5,11 +5,13 @@
     python main.py classify MODEL DATA.csv     classify observations with a saved network
     python main.py example NAME --out FILE.csv write a generated 2-D problem (circle, xor, ...)
     python main.py import MODEL.pt [options]   a PyTorch state_dict as a network file of this program
+    python main.py engine --listen HOST:PORT --key-file FILE   serve the training engine
+    python main.py --engine HOST:PORT --key-file FILE          open the window on such an engine
 """
 
 import sys
 
-COMMANDS = ("train", "classify", "example", "import")
+COMMANDS = ("train", "classify", "example", "import", "engine")
 
 
 def main(argv=None) -> int:

@@ -154,6 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from core.generators import MAX_NOISE, PROBLEMS
 
+    s = sub.add_parser("engine", help="serve the training engine to a window on another machine",
+                       description="Serve the training engine (e.g. on a GPU machine) to one window "
+                       "at a time; open the window with `main.py --engine HOST:PORT --key-file FILE`. "
+                       "Clients must prove they hold the key before anything they send is read.")
+    s.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:6006",
+                   help="address to listen on (default 127.0.0.1:6006: this machine only, reach it "
+                        "through an SSH tunnel; port 0 picks a free one)")
+    s.add_argument("--key-file", required=True, metavar="FILE",
+                   help="file holding the shared secret (the same file as the window's)")
     e = sub.add_parser("example", help="write a generated 2-D problem (circle, xor, ...) as a CSV",
                        description="Write a generated 2-D problem as a CSV of x1, x2 and label, "
                                    "which train and the window read like any other.")
@@ -539,6 +548,15 @@ def _write_csv_atomic(frame, path):
         raise UserError(f"cannot write {path}: {e.strerror or e}.") from None
 
 
+def cmd_engine(a) -> int:
+    """`main.py engine --listen HOST:PORT --key-file FILE`: serve until interrupted."""
+    from core.engine_link import listen, parse_address, read_key
+
+    address, key = parse_address(a.listen), read_key(a.key_file)
+    listen(address, key, announce=lambda text: print(text, flush=True))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
@@ -551,6 +569,8 @@ def main(argv=None) -> int:
             return cmd_example(a)
         if a.command == "import":
             return cmd_import(a)
+        if a.command == "engine":
+            return cmd_engine(a)
         parser.print_help()
         return EXIT_BAD_INPUT
     except UserError as e:

@@ -46,12 +46,14 @@ def default_settings() -> QSettings:
 class MainWindow(QMainWindow):
     snapshotShown = Signal(object)  # the snapshot the views now show (live or from the timeline)
 
-    def __init__(self, data_path=None, verbose: bool = False, settings: QSettings | None = None):
+    def __init__(self, data_path=None, verbose: bool = False, settings: QSettings | None = None,
+                 engine=None):
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.resize(1400, 860)
         self.settings = settings if settings is not None else default_settings()
         self.session = Session(data_path, verbose, self)
+        self.session.remote = engine  # (address, key, key_name): main.py --engine; None: local
         self.files = FileCommands(self)
         self.built = False  # _build_views has run
         self.last_error = ""

@@ -74,6 +74,14 @@ def build_actions(w):
     t = m.addMenu("&Training")
     for a in (w.act_step, w.act_play, w.act_reset):
         t.addAction(a)
+    if w.session.remote is not None:  # main.py --engine: the engine runs on another machine
+        from core.engine_link import format_address
+
+        w.act_reconnect = A("Re&connect to engine", w.session.reconnect, "Ctrl+Shift+R",
+                            f"Connect again to the training engine at "
+                            f"{format_address(w.session.remote[0])} and train on from the network shown")
+        t.addSeparator()
+        t.addAction(w.act_reconnect)
     v = m.addMenu("&View")
     w.mode_actions = {}
     for i, mode in enumerate(MODES):

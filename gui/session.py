@@ -67,6 +67,7 @@ class Session(QObject):
         self._request_path = None  # the file the pending rebuild reads
         self._queued: str | None = None  # 'step' or 'play' asked for before the network was ready
         self._pending_source = dict(path=str(data_path) if data_path else None)
+        self.remote = None  # (address, key, key_name) of a remote engine (main.py --engine), else None
 
     # -- the engine ---------------------------------------------------------------------------
     def start_engine(self):
@@ -74,7 +75,7 @@ class Session(QObject):
         from gui.worker import TrainingWorker
 
         self.history = History()
-        self.worker = w = TrainingWorker(self)  # the trainer runs in its own process
+        self.worker = w = TrainingWorker(self, remote=self.remote)  # the trainer runs in its own process
         w.ready.connect(self._on_ready)
         w.setup_failed.connect(self._on_setup_failed)
         w.snapshots.connect(self._on_snapshots)
@@ -286,6 +287,10 @@ class Session(QObject):
         self.load_cancelled = False
         self.dataset, self.data, self.config = info["dataset"], info["data"], info["config"]
         self.device_text = info["device_reason"]
+        if self.remote is not None:
+            from core.engine_link import format_address
+
+            self.device_text += f" — engine at {format_address(self.remote[0])}"
         self.cuda = (info["cuda"], info.get("cuda_name", ""))
         extra = info["extra"]
         if "continue_from" in extra:  # from a past epoch, or the last one after an engine restart
@@ -382,7 +387,11 @@ class Session(QObject):
         """The engine process died: start a new one from the last snapshot; nothing is lost.
 
         Not twice within ENGINE_RETRY_S (an engine that cannot start would loop): then the window
-        says so and Reset (Ctrl+R) tries again."""
+        says so and Reset (Ctrl+R) tries again. A remote engine (main.py --engine) is never
+        replaced, by a local one least of all: see _remote_lost."""
+        if self.remote is not None:
+            self._remote_lost(message)
+            return
         was = self.latest if self.active_generation == self.generation else None
         self._set_playing(False)
         self._runs = 0
@@ -405,5 +414,33 @@ class Session(QObject):
                         f"{message} A new engine has been started from epoch {was.epoch}; the "
                         f"network and its history are kept (the optimizer's running averages "
                         f"start afresh).")
+        self.rebuild(dict(dataset=self.dataset, initial=(was.weights, was.biases),
+                          initial_epoch=was.epoch, extra=dict(continue_from=was.epoch)))
+
+    # -- a remote engine (main.py --engine HOST:PORT): never silently replaced by a local one ----
+    def _remote_lost(self, message: str):
+        """Wrong key, refused or dropped connection, server gone: say so, keep what is shown."""
+        self._set_playing(False)
+        self._runs = 0
+        was = self.latest
+        kept = (f" The network shown (epoch {was.epoch}) and its history are kept: save it with "
+                f"Ctrl+S." if was is not None else "")
+        self.error.emit("Training engine disconnected",
+                        f"{message}{kept} Training → Reconnect to engine (Ctrl+Shift+R) connects "
+                        f"again{' and trains on from it' if was is not None else ''}.")
+
+    def reconnect(self):
+        """Connect to the remote engine again; train on from the network shown, history kept."""
+        if self.worker is None:
+            return
+        was = self.latest if self.dataset is not None else None
+        self._set_playing(False)
+        self._runs = 0
+        self.worker.restart()
+        self.message.emit("Connecting to the training engine…", 4000)
+        if was is None:  # not one network yet: ask for the first one again
+            self.generation = self.active_generation
+            self.rebuild(dict(path=self._request_path) if self._request_path else None)
+            return
         self.rebuild(dict(dataset=self.dataset, initial=(was.weights, was.biases),
                           initial_epoch=was.epoch, extra=dict(continue_from=was.epoch)))

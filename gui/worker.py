@@ -11,6 +11,10 @@ that guarantees none of its messages reach the next window), so a second window,
 opening fifty, does not pay the 1-2 s torch import again. The window starts its engine right after
 its first paint, so torch loads on the second core while the views are built. If the engine dies
 (killed, out of memory), `lost` says so; the window starts a new engine from its last snapshot.
+
+With `remote=(address, key, key_name)` (`main.py --engine HOST:PORT --key-file FILE`) the engine is
+core.engine_link.RemoteEngine instead, a server on another machine: same commands and answers, pause
+and cancel as messages, never pooled, and never replaced by a local engine when the connection fails.
 """
 
 from __future__ import annotations
@@ -50,9 +54,36 @@ class EngineProcess:
         answers_out.close()
         _started.append(self)
 
+    poolable = True
+
     @property
     def pid(self) -> int | None:
         return self.process.pid
+
+    # the window-side engine interface shared with core.engine_link.RemoteEngine
+    def open(self):
+        pass
+
+    def send(self, msg):
+        self.commands.send(msg)
+
+    def recv(self):
+        return self.answers.recv()
+
+    def set_pause(self):
+        self.pause.set()
+
+    def clear_pause(self):
+        self.pause.clear()
+
+    def set_cancel(self):
+        self.cancel.set()
+
+    def kill(self):
+        self.process.kill()
+
+    def lost_text(self) -> str:
+        return f"The training engine stopped unexpectedly: {self.exit_text()}."
 
     def alive(self) -> bool:
         return self.process.is_alive()
@@ -116,12 +147,18 @@ class _Reader(QThread):
     def run(self):
         w = self.worker
         engine, token = w.engine, w._token
+        try:
+            engine.open()  # a remote engine connects here, off the GUI thread
+        except (ConnectionError, OSError):
+            if not w._closing:
+                w.lost.emit(engine.lost_text())
+            return
         while True:
             try:
-                msg = engine.answers.recv()
+                msg = engine.recv()
             except (EOFError, OSError):
                 if not w._closing:
-                    w.lost.emit(f"The training engine stopped unexpectedly: {engine.exit_text()}.")
+                    w.lost.emit(engine.lost_text())
                 return
             except Exception as e:  # an answer that cannot be unpickled: report, read on
                 w.failed.emit(w.generation, f"could not read the engine's answer: "
@@ -157,8 +194,9 @@ class TrainingWorker(QObject):
     result = Signal(int, str, object)  # generation, kind, payload: answers to call()
     lost = Signal(str)  # the engine process died (message); restart() starts a new one
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, remote=None):
         super().__init__(parent)
+        self.remote = remote  # (address, key, key_name) of a remote engine, or None: a local one
         self.engine: EngineProcess | None = None
         self.generation = -1
         self._token = 0
@@ -171,7 +209,12 @@ class TrainingWorker(QObject):
 
     # -- the engine's life --------------------------------------------------------------------
     def _start(self):
-        self.engine = _acquire()
+        if self.remote is not None:
+            from core.engine_link import RemoteEngine
+
+            self.engine = RemoteEngine(*self.remote)
+        else:
+            self.engine = _acquire()
         self._closing = False
         self._token += 1
         self._outbox = queue.SimpleQueue()
@@ -184,7 +227,7 @@ class TrainingWorker(QObject):
     def _send_loop(self, engine: EngineProcess, outbox: queue.SimpleQueue):
         while (msg := outbox.get()) is not None:
             try:
-                engine.commands.send(msg)
+                engine.send(msg)
             except (OSError, ValueError):
                 return  # the engine is gone; the reader reports it
             except Exception as e:  # e.g. a job that cannot be pickled
@@ -214,8 +257,8 @@ class TrainingWorker(QObject):
             return
         self._closing = True
         if e.alive():
-            e.cancel.set()
-            e.pause.set()
+            e.set_cancel()
+            e.set_pause()
         # (not for a dead engine: killed inside pause.wait(), the throttle between epochs, it left
         # the Event's condition counting a sleeper that never wakes, and set() blocked for ever)
         self._post("release", self._token)
@@ -223,10 +266,10 @@ class TrainingWorker(QObject):
         if not self.reader.wait(int(timeout * 1000)):
             print(f"warning: the training engine did not stop within {timeout:g} s; killing it",
                   file=sys.stderr)
-            e.process.kill()
+            e.kill()
             self.reader.wait()
         self._sender.join(timeout)
-        if self.reader.released and e.alive():
+        if self.reader.released and e.alive() and e.poolable:
             _idle.append(e)
         else:
             e.stop()
@@ -261,17 +304,17 @@ class TrainingWorker(QObject):
     def clear_pause(self):
         """Before play: a pause requested earlier must not stop the new run."""
         if self.engine is not None:
-            self.engine.pause.clear()
+            self.engine.clear_pause()
 
     def request_pause(self):
         if self.engine is not None and self.engine.alive():  # (see shutdown: a dead one can hang set())
-            self.engine.pause.set()
+            self.engine.set_pause()
 
     def request_cancel(self):
         """Abandon the current epoch (reset, close): restores its starting weights."""
         if self.engine is not None and self.engine.alive():
-            self.engine.cancel.set()
-            self.engine.pause.set()
+            self.engine.set_cancel()
+            self.engine.set_pause()
 
     def set_speed(self, epochs_per_second: float):
         self._post("speed", max(0.0, float(epochs_per_second)))
