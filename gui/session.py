@@ -290,7 +290,8 @@ class Session(QObject):
         if self.remote is not None:
             from core.engine_link import format_address
 
-            self.device_text += f" — engine at {format_address(self.remote[0])}"
+            head, sep, tail = self.device_text.partition(" (")  # "CPU on gpuhost:6006 (...)"
+            self.device_text = f"{head} on {format_address(self.remote[0])}{sep}{tail}"
         self.cuda = (info["cuda"], info.get("cuda_name", ""))
         extra = info["extra"]
         if "continue_from" in extra:  # from a past epoch, or the last one after an engine restart

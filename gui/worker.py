@@ -291,10 +291,19 @@ class TrainingWorker(QObject):
             scaler=req.scaler))
 
     def step(self, generation: int):
-        self._post("step", generation)
+        if not self._remote_gone():
+            self._post("step", generation)
 
     def play(self, generation: int):
-        self._post("play", generation)
+        if not self._remote_gone():
+            self._post("play", generation)
+
+    def _remote_gone(self) -> bool:
+        """A remote engine whose connection was lost: say so again (the window offers Reconnect)."""
+        if self.remote is None or self.engine is None or self.reader.isRunning():
+            return False
+        self.lost.emit(self.engine.lost_text())
+        return True
 
     def call(self, generation: int, fn):
         """Run fn(trainer) in the engine; fn must be picklable (a module-level function or a

@@ -1,0 +1,246 @@
+"""Training on another machine: `main.py engine --listen` serves the engine, `main.py --engine`
+opens the window on it. Every server here is a real subprocess on loopback, every client a real
+multiprocessing.connection client or a real (offscreen) window. Select with `pytest -k remote`."""
+
+import os
+import pickle
+import signal
+import socket
+import struct
+import subprocess
+import sys
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from gui_helpers import ready, wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = b"0123456789abcdef-remote-test-key"
+
+
+class Server:
+    """`python main.py engine --listen 127.0.0.1:PORT --key-file KEY` as a subprocess."""
+
+    def __init__(self, key_file: Path, log: Path, port: int = 0):
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "main.py", "engine", "--listen", f"127.0.0.1:{port}",
+             "--key-file", str(key_file)], cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=open(log, "ab"), text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+        line = self.proc.stdout.readline()  # printed once it listens (port 0: the port chosen)
+        assert "listening on" in line, f"server did not start: {line!r} {log.read_text()[-2000:]}"
+        host, port = line.split()[-1].rsplit(":", 1)
+        self.address = (host, int(port))
+
+    def stderr(self) -> str:
+        return self.log.read_text()
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.proc.stdout.close()
+
+
+@pytest.fixture
+def key_file(tmp_path):
+    p = tmp_path / "neurowatch.key"
+    p.write_bytes(KEY + b"\n")
+    return p
+
+
+@pytest.fixture
+def server(key_file, tmp_path):
+    s = Server(key_file, tmp_path / "server.log")
+    yield s
+    s.stop()
+
+
+def _release(conn, token=1):
+    conn.send(("release", token))
+    assert conn.recv() == ("released", token)
+
+
+def _window(qtbot, tmp_path, address, key=KEY, key_file="neurowatch.key", wait_ready=True):
+    from gui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, engine=(address, key, str(key_file)))
+    qtbot.addWidget(w)
+    w.confirm = lambda text: True
+    w.confirm_close = lambda: True
+    w.resize(1400, 860)
+    w.show()
+    if wait_ready and not wait_until(lambda: ready(w), 90):
+        pytest.fail(f"the window did not become ready over the remote engine: {w.last_error}")
+    return w
+
+
+# -- the handshake ------------------------------------------------------------------------------
+def test_remote_wrong_key_is_refused_and_the_server_then_accepts_the_right_key(server):
+    with pytest.raises(AuthenticationError):
+        Client(server.address, authkey=b"not the key")
+    assert wait_until(lambda: "wrong key" in server.stderr(), 10), server.stderr()
+    conn = Client(server.address, authkey=KEY)  # the server lives on and takes the right key
+    _release(conn)
+    conn.close()
+    conn = Client(server.address, authkey=KEY)  # and, after a disconnect, the next client
+    _release(conn, 2)
+    conn.close()
+    assert server.proc.poll() is None
+
+
+class _Marker:
+    """Unpickled, this creates a file: the proof that a pickle ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return open, (self.path, "w")
+
+
+def test_remote_raw_pickle_bytes_without_the_handshake_are_never_unpickled(server, tmp_path):
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(("setup", 1, _Marker(marker)))
+    probe = tmp_path / "probe"
+    pickle.loads(pickle.dumps(_Marker(probe)))  # the payload is live: unpickling it writes a file
+    assert probe.exists()
+    for framed in (struct.pack("!i", len(payload)) + payload,  # as a Connection would frame it
+                   payload,  # bare
+                   struct.pack("!i", len(payload)) + payload * 50):  # and a flood of it
+        with socket.create_connection(server.address, timeout=10) as s:
+            s.sendall(framed)
+            s.shutdown(socket.SHUT_WR)
+            try:
+                while s.recv(4096):  # the server's challenge, then it hangs up on us
+                    pass
+            except OSError:
+                pass
+    assert wait_until(lambda: server.stderr().count("before the handshake ended") +
+                      server.stderr().count("wrong key") >= 3, 10), server.stderr()
+    assert not marker.exists()
+    conn = Client(server.address, authkey=KEY)  # still serving the rightful window
+    _release(conn)
+    conn.close()
+    assert not marker.exists() and server.proc.poll() is None
+
+
+def test_remote_key_file_and_address_errors_are_one_line_exit_2(tmp_path):
+    empty = tmp_path / "empty.key"
+    empty.write_text("\n")
+    cases = ([("engine", "--listen", "127.0.0.1:0", "--key-file", str(tmp_path / "missing.key")),
+              "does not exist"],
+             [("engine", "--listen", "127.0.0.1:0", "--key-file", str(empty)), "is empty"],
+             [("engine", "--listen", "nowhere", "--key-file", str(empty)), "not an address"],
+             [("--engine", "127.0.0.1:1", "--key-file", str(empty)), "is empty"],
+             [("--engine", "127.0.0.1:99999", "--key-file", str(empty)), "out of range"])
+    for args, words in cases:
+        out = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True,
+                             text=True, timeout=60, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+        assert out.returncode == 2, (args, out.stderr)
+        assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1, (args, out.stderr)
+        assert "Traceback" not in out.stderr
+
+
+# -- the window over a loopback server -------------------------------------------------------------
+def test_remote_window_trains_over_a_loopback_server(qtbot, tmp_path, server, key_file):
+    from core.engine_link import RemoteEngine
+
+    w = _window(qtbot, tmp_path, server.address, key_file=key_file)
+    s = w.session
+    assert isinstance(s.worker.engine, RemoteEngine) and s.worker.pid is None  # no local engine
+    assert f" on 127.0.0.1:{server.address[1]}" in s.device_text  # e.g. "CPU on 127.0.0.1:6006 (...)"
+    assert s.dataset.source.endswith("penguins.csv") and s.dataset.source.startswith(str(ROOT))
+    before = s.latest.weights[0].copy()
+    for n in (1, 2, 3):
+        w.step()
+        assert wait_until(lambda n=n: s.epoch == n, 30), w.last_error
+    assert not np.array_equal(s.latest.weights[0], before)
+    s.play()  # play and pause travel as messages
+    assert wait_until(lambda: s.epoch >= 8, 30), w.last_error
+    s.pause()
+    assert wait_until(lambda: s._runs == 0, 30), w.last_error
+    w.panel("weight").study(0, 0, 0)  # a loss-vs-weight study: a "call" answered with a result
+    assert wait_until(lambda: w.panel("weight").slice is not None, 30), w.last_error
+    epochs = s.history.metrics()[:, 0]
+    assert epochs[0] == 0 and epochs[-1] == s.epoch and np.all(np.diff(epochs) > 0)
+    # a CSV of the window's machine travels with the setup; the dataset keeps the window's path
+    csv = tmp_path / "two moons with a long file name.csv"
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{x:.3f},{y:.3f},{'upper' if y > 0 else 'lower'}"
+                     for x, y in rng.normal(size=(120, 2)))
+    csv.write_text("first coordinate,second coordinate,half\n" + rows + "\n")
+    w.load_data(str(csv))
+    assert wait_until(lambda: ready(w) and s.dataset.source == str(csv), 60), w.last_error
+    assert s.dataset.feature_names == ("first coordinate", "second coordinate")
+    w.step()
+    assert wait_until(lambda: s.epoch == 1, 30), w.last_error
+    assert w.last_error == ""
+    w.grab().save("/tmp/remote2-window.png")
+    w.close()
+    assert server.proc.poll() is None  # closing the window leaves the server serving
+    conn = Client(server.address, authkey=KEY)
+    _release(conn)
+    conn.close()
+
+
+def test_remote_wrong_key_in_the_window_says_so_and_starts_no_local_engine(qtbot, tmp_path, server):
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    w = _window(qtbot, tmp_path, server.address, key=b"a wrong key", wait_ready=False)
+    assert wait_until(lambda: "refused the key" in w.last_error, 30), w.last_error
+    assert "Reconnect" in w.last_error
+    assert not ready(w) and w.session.worker.pid is None
+    assert {p.pid for p in multiprocessing.active_children()} <= before  # no local fallback
+    w.close()
+
+
+def test_remote_server_killed_mid_run_keeps_the_last_snapshot_and_reconnects(qtbot, tmp_path,
+                                                                              key_file):
+    server = Server(key_file, tmp_path / "first.log")
+    port = server.address[1]
+    try:
+        w = _window(qtbot, tmp_path, server.address, key_file=key_file)
+        s = w.session
+        s.play()
+        assert wait_until(lambda: s.epoch >= 5, 30), w.last_error
+        server.kill()
+        assert wait_until(lambda: "was lost" in w.last_error, 30), w.last_error
+        assert "kept" in w.last_error and "Reconnect" in w.last_error
+        assert not s.playing and s.worker.pid is None  # no local engine took over
+        kept = s.latest
+        assert kept is not None and kept.epoch >= 5 and s.epoch == kept.epoch
+        epochs = s.history.metrics()[:, 0]
+        assert epochs[-1] == kept.epoch and np.all(np.diff(epochs) > 0)
+        w.grab().save("/tmp/remote2-lost.png")
+        w.last_error = ""
+        w.step()  # a step asked of a lost engine: told again, not silently dropped
+        assert "was lost" in w.last_error and s.epoch == kept.epoch
+        w.act_reconnect.trigger()  # nobody listens: said again, nothing lost
+        assert wait_until(lambda: "connection refused" in w.last_error, 30), w.last_error
+        assert s.latest is kept
+        server = Server(key_file, tmp_path / "second.log", port=port)
+        w.last_error = ""
+        w.act_reconnect.trigger()  # a new server on the same address: train on from the kept epoch
+        assert wait_until(lambda: ready(w) and s.worker.engine_alive(), 60), w.last_error
+        assert s.epoch == kept.epoch and np.array_equal(s.latest.weights[0], kept.weights[0])
+        w.step()
+        assert wait_until(lambda: s.epoch == kept.epoch + 1, 30), w.last_error
+        assert np.abs(s.latest.weights[0] - kept.weights[0]).max() < 1.0  # a step, not a new network
+        w.close()
+    finally:
+        server.stop()
