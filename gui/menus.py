@@ -82,6 +82,9 @@ def build_actions(w):
                             f"{format_address(w.session.remote[0])} and train on from the network shown")
         t.addSeparator()
         t.addAction(w.act_reconnect)
+        from gui.remote_dialog import offer_reconnect
+
+        w.session.disconnected.connect(functools.partial(offer_reconnect, w))
     v = m.addMenu("&View")
     w.mode_actions = {}
     for i, mode in enumerate(MODES):

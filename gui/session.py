@@ -37,6 +37,7 @@ class Session(QObject):
     stoppedEarly = Signal(int, float, int)  # best epoch, its validation loss, the patience
     error = Signal(str, str)  # title, message: something the person must be told
     message = Signal(str, int)  # a passing status message and how long it shows (ms)
+    disconnected = Signal(str)  # the remote engine (main.py --engine) is unreachable: the message
 
     def __init__(self, data_path=None, verbose: bool = False, parent=None):
         super().__init__(parent)
@@ -426,9 +427,9 @@ class Session(QObject):
         was = self.latest
         kept = (f" The network shown (epoch {was.epoch}) and its history are kept: save it with "
                 f"Ctrl+S." if was is not None else "")
-        self.error.emit("Training engine disconnected",
-                        f"{message}{kept} Training → Reconnect to engine (Ctrl+Shift+R) connects "
-                        f"again{' and trains on from it' if was is not None else ''}.")
+        self.disconnected.emit(f"{message}{kept} Reconnect (Training → Reconnect to engine, "
+                               f"Ctrl+Shift+R) connects again"
+                               f"{' and trains on from it' if was is not None else ''}.")
 
     def reconnect(self):
         """Connect to the remote engine again; train on from the network shown, history kept."""

@@ -9,6 +9,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
 from pathlib import Path
@@ -68,6 +69,16 @@ def server(key_file, tmp_path):
     s.stop()
 
 
+def _poll(condition, timeout: float) -> bool:
+    """For the tests without a window (no event loop to wait in)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return bool(condition())
+        time.sleep(0.05)
+    return True
+
+
 def _release(conn, token=1):
     conn.send(("release", token))
     assert conn.recv() == ("released", token)
@@ -92,7 +103,7 @@ def _window(qtbot, tmp_path, address, key=KEY, key_file="neurowatch.key", wait_r
 def test_remote_wrong_key_is_refused_and_the_server_then_accepts_the_right_key(server):
     with pytest.raises(AuthenticationError):
         Client(server.address, authkey=b"not the key")
-    assert wait_until(lambda: "wrong key" in server.stderr(), 10), server.stderr()
+    assert _poll(lambda: "wrong key" in server.stderr(), 30), server.stderr()
     conn = Client(server.address, authkey=KEY)  # the server lives on and takes the right key
     _release(conn)
     conn.close()
@@ -129,8 +140,8 @@ def test_remote_raw_pickle_bytes_without_the_handshake_are_never_unpickled(serve
                     pass
             except OSError:
                 pass
-    assert wait_until(lambda: server.stderr().count("before the handshake ended") +
-                      server.stderr().count("wrong key") >= 3, 10), server.stderr()
+    assert _poll(lambda: server.stderr().count("before the handshake ended") +
+                 server.stderr().count("wrong key") >= 3, 30), server.stderr()
     assert not marker.exists()
     conn = Client(server.address, authkey=KEY)  # still serving the rightful window
     _release(conn)
@@ -235,7 +246,9 @@ def test_remote_server_killed_mid_run_keeps_the_last_snapshot_and_reconnects(qtb
         assert s.latest is kept
         server = Server(key_file, tmp_path / "second.log", port=port)
         w.last_error = ""
-        w.act_reconnect.trigger()  # a new server on the same address: train on from the kept epoch
+        box = w.reconnect_box  # the message offers Reconnect: a new server on the same address,
+        assert box.isVisible() and "refused" in box.text()  # trained on from the kept epoch
+        next(b for b in box.buttons() if "Reconnect" in b.text()).click()
         assert wait_until(lambda: ready(w) and s.worker.engine_alive(), 60), w.last_error
         assert s.epoch == kept.epoch and np.array_equal(s.latest.weights[0], kept.weights[0])
         w.step()
