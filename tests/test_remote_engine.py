@@ -9,6 +9,7 @@ import socket
 import struct
 import subprocess
 import sys
+import textwrap
 import time
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
@@ -206,6 +207,39 @@ def test_remote_window_trains_over_a_loopback_server(qtbot, tmp_path, server, ke
     conn = Client(server.address, authkey=KEY)
     _release(conn)
     conn.close()
+
+
+def test_remote_window_process_never_imports_torch(tmp_path, server, key_file):
+    """The window on a remote engine, in a fresh process: trains, and never loads torch."""
+    script = tmp_path / "probe.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QApplication
+        from gui.main_window import MainWindow
+        from gui.waiting import wait_until
+
+        def main():
+            app = QApplication([])
+            w = MainWindow(settings=QSettings({str(tmp_path / 's.ini')!r}, QSettings.Format.IniFormat),
+                           engine=({server.address!r}, {KEY!r}, {str(key_file)!r}))
+            w.confirm_close = lambda: True
+            w.show()
+            ok = wait_until(lambda: w.session.ready, 90)
+            w.step()
+            ok = ok and wait_until(lambda: w.session.epoch == 1, 30)
+            print("ok" if ok else "not ready: " + w.last_error,
+                  sorted(m for m in sys.modules if m == "torch"))
+            w.close()
+
+        if __name__ == "__main__":
+            main()
+    """))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180,
+                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[-2] == "ok []", out.stdout + out.stderr[-2000:]
 
 
 def test_remote_wrong_key_in_the_window_says_so_and_starts_no_local_engine(qtbot, tmp_path, server):
