@@ -12,8 +12,10 @@ wrong key is refused and the server waits for the next client (one at a time).
 Events cannot cross machines, so the remote window sends ("pause",), ("clear_pause",) and
 ("cancel",) as messages. On the engine's side ConnectionLink's reader thread turns them into local
 Events the moment they arrive (ahead of queued commands, as a shared Event would be), and queues every
-other command for the Engine, which reads ConnectionLink exactly as it reads its pipes. A CSV the
-window names by path is read on the window's machine and travels with its "setup" command.
+other command for the Engine, which reads ConnectionLink exactly as it reads its pipes. A file the
+window names by path (the CSV of a "setup", an absolute path among a job's arguments, e.g. a .pt to
+import) is read on the window's machine and travels with the command as a ShippedFile; the engine
+writes it to a private temporary folder, and its messages name the window's path, not the copy.
 
 Both window-side engines (EngineProcess, RemoteEngine) offer: open(), send(msg), recv(), set_pause(),
 clear_pause(), set_cancel(), alive(), lost_text(), stop(), kill(), pid, poolable.
@@ -22,6 +24,7 @@ clear_pause(), set_cancel(), alive(), lost_text(), stop(), kill(), pid, poolable
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import pickle
 import queue
@@ -35,7 +38,40 @@ from core.errors import UserError
 
 DEFAULT_HOST = "127.0.0.1"
 CONTROL_MESSAGES = ("pause", "clear_pause", "cancel")
-FILE_KEY = "_csv_file"  # SetupRequest.extra key: (file name, bytes) of a CSV read by the window
+FILE_KEY = "_csv_file"  # SetupRequest.extra key: the ShippedFile of a CSV read by the window
+
+
+@dataclasses.dataclass(frozen=True)
+class ShippedFile:
+    """A file of the window's machine sent along with a command: its path there and its bytes."""
+
+    origin: str
+    data: bytes
+
+    @classmethod
+    def read(cls, path):
+        with open(path, "rb") as f:
+            return cls(str(path), f.read())
+
+
+def ship_files(fn):
+    """A job (functools.partial) with each absolute path of an existing file among its arguments
+    replaced by a ShippedFile; anything else unchanged."""
+    if not isinstance(fn, functools.partial):
+        return fn
+
+    def ship(a):
+        if isinstance(a, (str, os.PathLike)) and os.path.isabs(a) and os.path.isfile(a):
+            try:
+                return ShippedFile.read(a)
+            except OSError:
+                return a
+        return a
+
+    args, kw = tuple(ship(a) for a in fn.args), {k: ship(v) for k, v in fn.keywords.items()}
+    if not any(isinstance(a, ShippedFile) for a in (*args, *kw.values())):
+        return fn
+    return functools.partial(fn.func, *args, **kw)
 
 
 # -- addresses and keys ---------------------------------------------------------------------------
@@ -94,6 +130,7 @@ class ConnectionLink:
         self._closed = False
         self._send_lock = threading.Lock()
         self._tmp: str | None = None
+        self._origins: dict = {}  # the temporary copy's path -> the window's path of the file
         self._reader = threading.Thread(target=self._read, name="engine-link-reader", daemon=True)
         self._reader.start()
 
@@ -117,8 +154,13 @@ class ConnectionLink:
                 self.cancel.set()
                 self.pause.set()
             else:
-                if kind == "setup":
-                    msg = self._with_local_file(msg)
+                try:
+                    msg = self._unship(msg)
+                except OSError as e:  # no room for the copy: the command fails, and says why
+                    gen = msg[1] if len(msg) > 1 and isinstance(msg[1], int) else -1
+                    self.send(("setup_failed" if kind == "setup" else "failed", gen,
+                               f"the engine could not store the file it was sent: {e}"))
+                    continue
                 with self._arrived:
                     self._inbox.append(msg)
                     self._arrived.notify()
@@ -128,20 +170,47 @@ class ConnectionLink:
         self.cancel.set()  # the window is gone: stop the epoch under way
         self.pause.set()
 
-    def _with_local_file(self, msg):
-        """A CSV the window sent along: written to a private temporary folder, read from there."""
-        req = msg[2]
-        extra = getattr(req, "extra", None) or {}
-        if FILE_KEY not in extra:
-            return msg
-        name, data = extra[FILE_KEY]
+    def _store(self, shipped: ShippedFile) -> str:
+        """Write a shipped file to the private temporary folder, under its own name."""
         if self._tmp is None:
             self._tmp = tempfile.mkdtemp(prefix="neurowatch-")
-        path = os.path.join(self._tmp, os.path.basename(str(name)) or "data.csv")
+        folder = tempfile.mkdtemp(dir=self._tmp)
+        path = os.path.join(folder, os.path.basename(shipped.origin) or "file")
         with open(path, "wb") as f:
-            f.write(data)
-        rest = {k: v for k, v in extra.items() if k != FILE_KEY}
-        return (msg[0], msg[1], dataclasses.replace(req, path=path, extra=rest))
+            f.write(shipped.data)
+        self._origins[path] = shipped.origin
+        return path
+
+    def _unship(self, msg):
+        """Files the window sent along: stored here, the command given their paths here."""
+        if msg[0] == "setup" and len(msg) > 2:
+            req = msg[2]
+            extra = getattr(req, "extra", None) or {}
+            if isinstance(extra.get(FILE_KEY), ShippedFile):
+                rest = {k: v for k, v in extra.items() if k != FILE_KEY}
+                path = self._store(extra[FILE_KEY])
+                return (msg[0], msg[1], dataclasses.replace(req, path=path, extra=rest))
+        elif msg[0] == "call" and len(msg) > 2 and isinstance(msg[2], functools.partial):
+            fn = msg[2]
+
+            def here(a):
+                return self._store(a) if isinstance(a, ShippedFile) else a
+
+            args, kw = tuple(here(a) for a in fn.args), {k: here(v) for k, v in fn.keywords.items()}
+            return (msg[0], msg[1], functools.partial(fn.func, *args, **kw))
+        return msg
+
+    def _window_paths(self, msg):
+        """A message naming a temporary copy names the window's file instead."""
+        if not self._origins or msg[0] not in ("failed", "setup_failed", "result"):
+            return msg
+        out = list(msg)
+        for i, part in enumerate(out):
+            if isinstance(part, str):
+                for copy, origin in self._origins.items():
+                    part = part.replace(copy, origin)
+                out[i] = part
+        return tuple(out)
 
     # what the Engine calls: commands.recv() / commands.poll() / answers.send()
     def recv(self):
@@ -157,6 +226,7 @@ class ConnectionLink:
             return bool(self._inbox)
 
     def send(self, msg):
+        msg = self._window_paths(msg)
         with self._send_lock:
             try:
                 self.conn.send(msg)
@@ -294,6 +364,8 @@ class RemoteEngine:
         """Queue a command (pickled here, so a payload that cannot be pickled raises here)."""
         if msg[0] == "setup":
             msg = self._with_file(msg)
+        elif msg[0] == "call":
+            msg = (msg[0], msg[1], ship_files(msg[2]))
         self._outbox.put(pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _with_file(self, msg):
@@ -301,12 +373,11 @@ class RemoteEngine:
         if req.dataset is not None or not req.path:
             return msg
         try:
-            with open(req.path, "rb") as f:
-                data = f.read()
+            shipped = ShippedFile.read(req.path)
         except OSError:
             return msg  # the engine reports the missing file by its name
         self._paths[msg[1]] = str(req.path)
-        extra = dict(req.extra or {}, **{FILE_KEY: (os.path.basename(str(req.path)), data)})
+        extra = dict(req.extra or {}, **{FILE_KEY: shipped})
         return (msg[0], msg[1], dataclasses.replace(req, extra=extra))
 
     def recv(self):

@@ -291,3 +291,68 @@ def test_remote_server_killed_mid_run_keeps_the_last_snapshot_and_reconnects(qtb
         w.close()
     finally:
         server.stop()
+
+
+def test_remote_window_opens_a_pytorch_file_of_its_own_machine(qtbot, tmp_path, server, key_file):
+    """A job naming a file of the window's machine (File → Open network on a .pt, read by the
+    engine) gets the file sent along; a refusal names the window's path, not the engine's copy."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
+    pt = tmp_path / "my penguins.pt"
+    torch.save(model.state_dict(), pt)
+    whole = tmp_path / "whole model.pt"
+    torch.save(model, whole)  # a pickled module, not a state_dict: refused
+    w = _window(qtbot, tmp_path, server.address, key_file=key_file)
+    assert w.files.open_network(str(whole))
+    assert wait_until(lambda: "state_dict()" in w.last_error, 60), w.last_error
+    assert str(whole) in w.last_error and "neurowatch-" not in w.last_error
+    w.import_network_dialog = None
+    assert w.files.open_network(str(pt))
+    assert wait_until(lambda: getattr(w, "import_network_dialog", None) is not None
+                      and w.import_network_dialog.isVisible(), 60), w.last_error
+    dlg = w.import_network_dialog
+    dlg.set_values(activation="tanh")
+    dlg.accept()
+    s = w.session
+    assert wait_until(lambda: ready(w) and s.latest.layer_sizes == (4, 6, 3), 60), w.last_error
+    assert np.allclose(s.latest.weights[0], model[0].weight.detach().numpy())
+    w.close()
+
+
+def test_remote_files_named_by_the_window_travel_with_the_command(tmp_path):
+    """The window's own file (a job's path argument, a setup's CSV) reaches the engine as a copy,
+    even where the engine's machine has no such path; its messages name the window's path."""
+    import functools
+    from multiprocessing import Pipe
+
+    from core.config import TrainConfig
+    from core.engine_link import ConnectionLink, RemoteEngine, ShippedFile, ship_files
+    from core.engine_server import SetupRequest
+
+    mine = tmp_path / "mine.pt"
+    mine.write_bytes(b"weights")
+    job = ship_files(functools.partial(print, str(mine), "species", sep="|"))
+    assert isinstance(job.args[0], ShippedFile) and job.args[1:] == ("species",)
+    window_end, engine_end = Pipe()
+    link = ConnectionLink(engine_end)
+    remote = RemoteEngine(("127.0.0.1", 0), KEY)
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b\n1,x\n")
+    setup = remote._with_file(("setup", 3, SetupRequest(config=TrainConfig(), path=str(csv))))
+    mine.unlink()
+    csv.unlink()  # gone from "this machine": the engine reads its copies
+    window_end.send(("call", 1, job))
+    window_end.send(setup)
+    kind, gen, got = link.recv()
+    copy = Path(got.args[0])
+    assert copy.read_bytes() == b"weights" and copy.name == "mine.pt" and copy != mine
+    _, _, req = link.recv()
+    assert Path(req.path).read_text() == "a,b\n1,x\n" and not req.extra
+    link.send(("failed", 1, f"{copy}: not a state_dict"))
+    assert window_end.recv() == ("failed", 1, f"{mine}: not a state_dict")
+    window_end.close()
+    link.close()
+    assert not copy.exists()  # the copies go with the connection
