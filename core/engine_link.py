@@ -175,7 +175,8 @@ class ConnectionLink:
         if self._tmp is None:
             self._tmp = tempfile.mkdtemp(prefix="neurowatch-")
         folder = tempfile.mkdtemp(dir=self._tmp)
-        path = os.path.join(folder, os.path.basename(shipped.origin) or "file")
+        name = os.path.basename(shipped.origin.replace("\\", "/"))  # (a Windows window's path too)
+        path = os.path.join(folder, name if name not in ("", ".", "..") else "file")
         with open(path, "wb") as f:
             f.write(shipped.data)
         self._origins[path] = shipped.origin
