@@ -263,6 +263,8 @@ class TrainingWorker(QObject):
         # the Event's condition counting a sleeper that never wakes, and set() blocked for ever)
         self._post("release", self._token)
         self._outbox.put(None)  # the sender ends after the release
+        if self.remote is not None and e.conn is None:
+            e.stop()  # a remote engine still connecting (a busy or silent server): give up now
         if not self.reader.wait(int(timeout * 1000)):
             print(f"warning: the training engine did not stop within {timeout:g} s; killing it",
                   file=sys.stderr)

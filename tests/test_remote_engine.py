@@ -356,3 +356,21 @@ def test_remote_files_named_by_the_window_travel_with_the_command(tmp_path):
     window_end.close()
     link.close()
     assert not copy.exists()  # the copies go with the connection
+
+
+def test_remote_window_closed_while_the_server_is_busy_closes_at_once(qtbot, tmp_path, server,
+                                                                      key_file, capfd):
+    """The server serves one window at a time: a second one waits; closed meanwhile, it gives up
+    waiting (no 'did not stop' kill), and the server then serves the next."""
+    first = Client(server.address, authkey=KEY)
+    w = _window(qtbot, tmp_path, server.address, key_file=key_file, wait_ready=False)
+    assert wait_until(lambda: w.session.worker is not None and w.session.worker.reader.isRunning(), 30)
+    assert not ready(w) and w.last_error == ""
+    w.close()
+    assert not w.session.worker.reader.isRunning()
+    assert "did not stop" not in capfd.readouterr().err
+    _release(first)
+    first.close()
+    conn = Client(server.address, authkey=KEY)
+    _release(conn)
+    conn.close()
