@@ -82,9 +82,10 @@ def build_actions(w):
                             f"{format_address(w.session.remote[0])} and train on from the network shown")
         t.addSeparator()
         t.addAction(w.act_reconnect)
-        from gui.remote_dialog import offer_reconnect
+        from gui.remote_dialog import note_connecting, offer_reconnect
 
         w.session.disconnected.connect(functools.partial(offer_reconnect, w))
+        w.session.building.connect(functools.partial(note_connecting, w))
     v = m.addMenu("&View")
     w.mode_actions = {}
     for i, mode in enumerate(MODES):

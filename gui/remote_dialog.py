@@ -3,10 +3,23 @@ the network shown and offers to reconnect (Training → Reconnect to engine does
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 TITLE = "Training engine disconnected"
+
+
+def note_connecting(window, _first=False):
+    """A network is being built: while the engine is still connecting (a server busy with another
+    window keeps this one waiting), the status bar says so, after the window's own message."""
+    def note():
+        worker = window.session.worker
+        engine = worker.engine if worker is not None else None
+        if engine is not None and getattr(engine, "conn", True) is None and engine.alive():
+            window.statusBar().showMessage(f"Connecting to the training engine at {engine.where}… "
+                                           f"(it serves one window at a time)")
+
+    QTimer.singleShot(200, note)
 
 
 def offer_reconnect(window, message: str) -> QMessageBox:

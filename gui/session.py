@@ -86,10 +86,6 @@ class Session(QObject):
         w.result.connect(self._on_result)
         w.progress.connect(self._on_progress)
         w.lost.connect(self._on_engine_lost)
-        if self.remote is not None:  # (one window at a time: a busy server keeps this one waiting)
-            from core.engine_link import format_address
-
-            self.message.emit(f"Connecting to the training engine at {format_address(self.remote[0])}…", 0)
 
     def shutdown(self):
         """Stop training and hand the engine back; safe to call twice."""

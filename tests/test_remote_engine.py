@@ -366,7 +366,8 @@ def test_remote_window_closed_while_the_server_is_busy_closes_at_once(qtbot, tmp
     w = _window(qtbot, tmp_path, server.address, key_file=key_file, wait_ready=False)
     assert wait_until(lambda: w.session.worker is not None and w.session.worker.reader.isRunning(), 30)
     assert not ready(w) and w.last_error == ""
-    assert "Connecting to the training engine at 127.0.0.1:" in w.statusBar().currentMessage()
+    assert wait_until(lambda: "Connecting to the training engine at 127.0.0.1:"
+                      in w.statusBar().currentMessage(), 30), w.statusBar().currentMessage()
     w.close()
     assert not w.session.worker.reader.isRunning()
     assert "did not stop" not in capfd.readouterr().err
