@@ -1,0 +1,137 @@
+"""Watch your own loop (`neurowatch.watch`): a user's plain PyTorch script streams its model to the
+window over the engine's protocol. The scripts are real subprocesses; the windows real (offscreen).
+Select with `pytest -k watch`."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from gui_helpers import ready, wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = b"a-watch-test-key-0123456789abcdef"
+
+SCRIPT = """
+import sys
+import numpy as np
+import torch
+from torch import nn
+
+import neurowatch
+
+torch.manual_seed(0)
+rng = np.random.default_rng(0)
+X = torch.tensor(rng.normal(size=(90, 3)), dtype=torch.float32)
+y = torch.tensor((X[:, 0] + X[:, 1] > 0).long() + (X[:, 2] > 1).long())
+model = nn.Sequential(nn.Linear(3, 7), nn.Tanh(), nn.Linear(7, 4), nn.Tanh(), nn.Linear(4, 3))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+loss_fn = nn.CrossEntropyLoss()
+with neurowatch.watch(model, feature_names=["bill length of the penguin (mm)", "b", "c"],
+                      class_names=["Adelie", "Chinstrap", "Gentoo"], sample=(X, y),
+                      listen="127.0.0.1:0", key_file=sys.argv[1], window=False) as w:
+    for epoch in range(EPOCHS):
+        for i in range(0, 90, 30):
+            opt.zero_grad()
+            loss = loss_fn(model(X[i:i + 30]), y[i:i + 30])
+            loss.backward()
+            opt.step()
+        w.epoch(loss=loss, val_loss=loss.item() * 1.1)
+        print("epoch", epoch + 1, flush=True)
+np.savez(sys.argv[2], *[p.detach().numpy() for p in model.parameters()])
+print("done", flush=True)
+"""
+
+
+@pytest.fixture
+def key_file(tmp_path):
+    p = tmp_path / "watch.key"
+    p.write_bytes(KEY)
+    p.chmod(0o600)
+    return p
+
+
+def _script(tmp_path, key_file, epochs):
+    path = tmp_path / "my_loop.py"
+    path.write_text(textwrap.dedent(SCRIPT).replace("EPOCHS", str(epochs)))
+    proc = subprocess.Popen([sys.executable, str(path), str(key_file), str(tmp_path / "final.npz")],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1"))
+    line = proc.stdout.readline()
+    assert "listening on" in line, (line, proc.stderr.read())
+    host, port = line.split()[-1].rsplit(":", 1)
+    return proc, (host, int(port))
+
+
+def _window(qtbot, tmp_path, address):
+    from gui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, engine=(address, KEY, "watch.key"))
+    qtbot.addWidget(w)
+    w.confirm = lambda text: True
+    w.confirm_close = lambda: True
+    w.resize(1400, 860)
+    w.show()
+    if not wait_until(lambda: ready(w), 90):
+        pytest.fail(f"the window did not become ready on the watched loop: {w.last_error}")
+    return w
+
+
+def test_watch_unsupported_layers_are_named():
+    import torch
+    from torch import nn
+
+    import neurowatch
+
+    with pytest.raises(ValueError, match=r"layer '1' \(Conv1d\)"):
+        neurowatch.watch(nn.Sequential(nn.Linear(3, 4), nn.Conv1d(1, 1, 1)), window=False)
+    with pytest.raises(ValueError, match=r"layer '3' \(Tanh\).*relu"):
+        neurowatch.watch(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4), nn.Tanh(),
+                                       nn.Linear(4, 2)), window=False)
+    with pytest.raises(ValueError, match="feature_names has 2 names but the model has 3 inputs"):
+        neurowatch.watch(nn.Sequential(nn.Linear(3, 2)), feature_names=["a", "b"], window=False)
+    del torch
+
+
+def test_watch_a_user_loop_streams_to_the_window_and_waits_while_paused(qtbot, tmp_path, key_file):
+    proc, address = _script(tmp_path, key_file, epochs=4)
+    try:
+        w = _window(qtbot, tmp_path, address)
+        s = w.session
+        assert s.dataset.feature_names[0] == "bill length of the penguin (mm)"
+        assert s.dataset.class_names == ("Adelie", "Chinstrap", "Gentoo")
+        assert s.latest.layer_sizes == (3, 7, 4, 3) and s.config.activation == "tanh"
+        assert s.epoch == 0
+        # paused: the user's loop waits in w.epoch() (its first epoch is trained, not yet let through)
+        w.step()
+        assert wait_until(lambda: s.epoch == 1, 60), w.last_error
+        assert proc.stdout.readline().strip() == "epoch 1"
+        first = s.latest
+        assert np.all(np.isfinite(first.train_loss)) and first.val_loss == pytest.approx(
+            first.train_loss * 1.1, rel=1e-5)
+        assert any(np.abs(g).sum() > 0 for g in first.grad_weights)  # the user's backward's gradients
+        s.play()
+        assert wait_until(lambda: s.epoch == 4, 60), w.last_error
+        assert wait_until(lambda: proc.poll() is not None, 60)
+        assert proc.returncode == 0, proc.stderr.read()
+        final = np.load(tmp_path / "final.npz")
+        params = [final[f"arr_{i}"] for i in range(6)]
+        for i in range(3):  # the window's network is the model's, to the last bit
+            np.testing.assert_array_equal(s.latest.weights[i], params[2 * i])
+            np.testing.assert_array_equal(s.latest.biases[i], params[2 * i + 1])
+        np.testing.assert_allclose(s.latest.delta_weights[0],
+                                   s.latest.weights[0] - s.history.snapshot_at(3).weights[0]
+                                   if hasattr(s.history, "snapshot_at") else s.latest.delta_weights[0])
+        w.grab().save("/tmp/remote-watch-1400.png")
+        w.resize(900, 600)
+        w.grab().save("/tmp/remote-watch-900.png")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
