@@ -35,6 +35,11 @@ class Watch:
         """Where the window connects (127.0.0.1:PORT)."""
         return self._loop.address
 
+    @property
+    def connected(self) -> bool:
+        """True while a window is connected (False before it opens and after it closes)."""
+        return self._loop.connected
+
     def epoch(self, loss=None, val_loss=None):
         """The epoch that just ended: sends the model's numbers; waits while the window is paused."""
         self._loop.epoch(loss=loss, val_loss=val_loss)

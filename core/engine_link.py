@@ -38,6 +38,7 @@ from core.errors import UserError
 
 DEFAULT_HOST = "127.0.0.1"
 CONTROL_MESSAGES = ("pause", "clear_pause", "cancel")
+FINISHED = "engine_finished"  # ("result", gen, FINISHED, text): the engine ends, nothing is wrong
 FILE_KEY = "_csv_file"  # SetupRequest.extra key: the ShippedFile of a CSV read by the window
 
 
@@ -305,6 +306,7 @@ class RemoteEngine:
 
     poolable = False
     pid = None
+    finished: str | None = None  # said by an engine that ends on purpose (core/watched_loop.py)
 
     def __init__(self, address, key: bytes, key_name: str = "the key file"):
         self.address, self.key, self.key_name = tuple(address), key, key_name
@@ -385,6 +387,8 @@ class RemoteEngine:
         if self.conn is None:
             raise EOFError("not connected")
         msg = self.conn.recv()
+        if msg and msg[0] == "result" and msg[2] == FINISHED:  # a watched loop ended: no error
+            self.finished = str(msg[3])
         if msg and msg[0] == "ready" and msg[1] in self._paths:
             info = msg[3]  # the dataset read from the copy: name the window's own file
             ds = info.get("dataset")
@@ -408,6 +412,8 @@ class RemoteEngine:
         return self.conn is None or not self.conn.closed
 
     def lost_text(self) -> str:
+        if self.finished:
+            return self.finished
         if self.error:
             return self.error
         return (f"The connection to the training engine at {self.where} was lost (the server "

@@ -313,19 +313,32 @@ class WatchedLoop:
                 return
             self._lock.notify_all()
 
+    def _wait_for_window(self):
+        import time
+
+        end = time.monotonic() + CONNECT_TIMEOUT
+        while self._conn is None and not self._gone and time.monotonic() < end:
+            self._lock.wait(0.25)
+            if self._window is not None and self._window.poll() is not None and self._conn is None:
+                break  # the window closed (or failed to start) before it connected
+        if self._conn is None and not self._gone:
+            print("neurowatch: the window did not connect; your training goes on without it.",
+                  file=sys.stderr, flush=True)
+            self._gone = True
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
+
     # what the user's loop calls
     def epoch(self, loss=None, val_loss=None):
         self.n_epoch += 1
         self.losses = (_float(loss), _float(val_loss))
         with self._lock:
-            if self._conn is None and not self._gone:  # the window is still opening
-                self._lock.wait_for(lambda: self._conn is not None or self._gone, CONNECT_TIMEOUT)
-                if self._conn is None and not self._gone:
-                    print("neurowatch: the window did not connect; your training goes on without it.",
-                          file=sys.stderr, flush=True)
-                    self._gone = True
-            self._lock.wait_for(lambda: self._gone or self._mode is not None)
-            if self._gone:
+            if self._conn is None and not self._gone and not self._closed:  # the window is opening
+                self._wait_for_window()
+            self._lock.wait_for(lambda: self._gone or self._closed or self._mode is not None)
+            if self._gone or self._closed:
                 self._grad_sum.clear()
                 return
             self._shown = snap = self.snapshot()
@@ -343,6 +356,11 @@ class WatchedLoop:
             if self._mode is not None:
                 self._mode = None
                 self._send("stopped", self._generation, self.n_epoch)
+            from core.engine_link import FINISHED
+
+            self._send("result", self._generation, FINISHED,
+                       f"Your training loop has finished (epoch {self._shown.epoch} shown); the "
+                       f"network stays here: save it with Ctrl+S.")
             self._lock.notify_all()
         for h in self._hooks:
             h.remove()

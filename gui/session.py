@@ -391,6 +391,12 @@ class Session(QObject):
         Not twice within ENGINE_RETRY_S (an engine that cannot start would loop): then the window
         says so and Reset (Ctrl+R) tries again. A remote engine (main.py --engine) is never
         replaced, by a local one least of all: see _remote_lost."""
+        finished = getattr(self.worker.engine, "finished", None) if self.worker else None
+        if finished:  # a watched loop (neurowatch.watch) that ended: the network stays, no error
+            self._set_playing(False)
+            self._runs = 0
+            self.message.emit(finished, 0)
+            return
         if self.remote is not None:
             self._remote_lost(message)
             return

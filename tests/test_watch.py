@@ -125,9 +125,10 @@ def test_watch_a_user_loop_streams_to_the_window_and_waits_while_paused(qtbot, t
         for i in range(3):  # the window's network is the model's, to the last bit
             np.testing.assert_array_equal(s.latest.weights[i], params[2 * i])
             np.testing.assert_array_equal(s.latest.biases[i], params[2 * i + 1])
-        np.testing.assert_allclose(s.latest.delta_weights[0],
-                                   s.latest.weights[0] - s.history.snapshot_at(3).weights[0]
-                                   if hasattr(s.history, "snapshot_at") else s.latest.delta_weights[0])
+        # the script's end is said in the status bar, not as a lost connection
+        assert wait_until(lambda: "training loop has finished" in w.statusBar().currentMessage(), 30)
+        assert w.last_error == ""
+        assert s.latest.epoch == 4 and len(s.history.metrics()) == 5
         w.grab().save("/tmp/remote-watch-1400.png")
         w.resize(900, 600)
         w.grab().save("/tmp/remote-watch-900.png")
@@ -135,3 +136,57 @@ def test_watch_a_user_loop_streams_to_the_window_and_waits_while_paused(qtbot, t
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
+
+
+def test_watch_closing_the_window_lets_the_script_run_on(qtbot, tmp_path, key_file):
+    proc, address = _script(tmp_path, key_file, epochs=30)
+    try:
+        w = _window(qtbot, tmp_path, address)
+        w.step()
+        assert wait_until(lambda: w.session.epoch == 1, 60), w.last_error
+        w.close()  # while the loop waits in its second w.epoch()
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out.strip().endswith("epoch 30\ndone")
+        assert "the window was closed; your training goes on" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+
+
+WINDOW_SCRIPT = """
+import os, signal, sys, time
+import torch
+from torch import nn
+
+import neurowatch
+
+model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2))
+with neurowatch.watch(model, feature_names=["a", "b"], class_names=["no", "yes"]) as w:
+    window = w._loop._window
+    print("window", window.pid, " ".join(window.args[1:]), flush=True)
+    start = time.monotonic()
+    while not w.connected and time.monotonic() - start < 120:
+        time.sleep(0.05)
+    print("connected", w.connected, flush=True)
+    os.kill(window.pid, signal.SIGKILL)  # the window goes away while the loop waits in epoch()
+    for epoch in range(3):
+        w.epoch(loss=1.0 / (epoch + 1))
+print("done", flush=True)
+"""
+
+
+def test_watch_opens_its_own_window_process_and_survives_it(tmp_path):
+    path = tmp_path / "watched.py"
+    path.write_text(WINDOW_SCRIPT)
+    proc = subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT),
+                                                QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1"))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("window ") and "main.py --engine 127.0.0.1:" in lines[0]
+    assert "--key-file" in lines[0]
+    assert lines[1] == "connected True", proc.stderr  # the window connected with the random key
+    assert lines[-1] == "done"
+    assert "the window was closed; your training goes on" in proc.stderr
