@@ -40,9 +40,10 @@ class Watch:
         """True while a window is connected (False before it opens and after it closes)."""
         return self._loop.connected
 
-    def epoch(self, loss=None, val_loss=None):
-        """The epoch that just ended: sends the model's numbers; waits while the window is paused."""
-        self._loop.epoch(loss=loss, val_loss=val_loss)
+    def epoch(self, loss=None, val_loss=None, accuracy=None, val_accuracy=None):
+        """The epoch that just ended: sends the model's numbers; waits while the window is paused.
+        Numbers or 0-d tensors; accuracy defaults to the model's on the sample (if one was given)."""
+        self._loop.epoch(loss=loss, val_loss=val_loss, accuracy=accuracy, val_accuracy=val_accuracy)
 
     def close(self):
         """Stop streaming; the window stays open for a look and the script never waits for it."""

@@ -116,6 +116,8 @@ class WatchedLoop:
         self._hooks = [p.register_hook(self._hook(id(p))) for lay in self.layers
                        for p in (lay.weight, lay.bias) if p is not None and p.requires_grad]
         self._previous = self._params()
+        self.accuracies = (None, math.nan)  # None: the sample's accuracy
+        self.losses = (self._sample_loss(), math.nan)  # epoch 0: the loss on the sample, if any
         self._shown = self.snapshot()  # what the window last got: epoch 0 until an epoch is let through
         self._lock = threading.Condition()
         self._conn = None
@@ -194,10 +196,11 @@ class WatchedLoop:
         dw = [a - c for a, c in zip(w, self._previous[0], strict=True)]
         db = [a - c for a, c in zip(b, self._previous[1], strict=True)]
         self._previous = (w, b)
-        accuracy = self._accuracy()
+        given, val_accuracy = self.accuracies
+        accuracy = self._accuracy() if given is None else given
         return EpochSnapshot(
             epoch=self.n_epoch, train_loss=self.losses[0], train_accuracy=accuracy,
-            val_loss=self.losses[1], val_accuracy=math.nan, weights=tuple(w), biases=tuple(b),
+            val_loss=self.losses[1], val_accuracy=val_accuracy, weights=tuple(w), biases=tuple(b),
             grad_weights=tuple(grads_w), grad_biases=tuple(grads_b), delta_weights=tuple(dw),
             delta_biases=tuple(db), device=str(self.layers[0].weight.device))
 
@@ -211,6 +214,17 @@ class WatchedLoop:
         with torch.no_grad():
             out = self.model(torch.as_tensor(X, device=p.device, dtype=p.dtype))
         return float((out.argmax(1).cpu().numpy() == y).mean())
+
+    def _sample_loss(self) -> float:
+        if self.sample is None or self.sample[1] is None:
+            return math.nan
+        import torch
+
+        X, y = self.sample
+        p = self.layers[0].weight
+        with torch.no_grad():
+            out = self.model(torch.as_tensor(X, device=p.device, dtype=p.dtype))
+            return float(torch.nn.functional.cross_entropy(out, torch.as_tensor(y, device=p.device)))
 
     def info(self):
         from core.config import TrainConfig
@@ -235,7 +249,7 @@ class WatchedLoop:
         hidden = tuple(lay.out_features for lay in self.layers[:-1])
         config = TrainConfig(hidden=hidden, activation=self.activation, val_fraction=0.0)
         return dict(dataset=ds, data=data, config=config, device="cpu",
-                    device_reason="your own training loop (neurowatch.watch)", cuda=False,
+                    device_reason="your loop (your own PyTorch training loop, neurowatch.watch)", cuda=False,
                     cuda_name="", threads=1)
 
     def _predicted(self, X):
@@ -331,9 +345,10 @@ class WatchedLoop:
         return self._conn is not None
 
     # what the user's loop calls
-    def epoch(self, loss=None, val_loss=None):
+    def epoch(self, loss=None, val_loss=None, accuracy=None, val_accuracy=None):
         self.n_epoch += 1
         self.losses = (_float(loss), _float(val_loss))
+        self.accuracies = (None if accuracy is None else _float(accuracy), _float(val_accuracy))
         with self._lock:
             if self._conn is None and not self._gone and not self._closed:  # the window is opening
                 self._wait_for_window()

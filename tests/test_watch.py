@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
-from gui_helpers import ready, wait_until
+from gui_helpers import ready, wait_ms, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = b"a-watch-test-key-0123456789abcdef"
@@ -190,3 +190,50 @@ def test_watch_opens_its_own_window_process_and_survives_it(tmp_path):
     assert lines[1] == "connected True", proc.stderr  # the window connected with the random key
     assert lines[-1] == "done"
     assert "the window was closed; your training goes on" in proc.stderr
+
+
+def test_watch_the_readme_penguins_example_trains_in_the_window(qtbot, tmp_path, key_file):
+    """The README's plain-PyTorch example as written, shortened to 6 epochs and pointed at a window
+    this test opens (watch's listen/key_file/window=False, set through functools.partial)."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Watching your own training loop"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert "range(200)" in code and "import neurowatch\n" in code
+    code = code.replace("range(200)", "range(6)").replace("import neurowatch\n", (
+        "import functools, sys\nimport neurowatch\nneurowatch.watch = functools.partial("
+        "neurowatch.watch, listen='127.0.0.1:0', key_file=sys.argv[1], window=False)\n"))
+    path = tmp_path / "penguins_loop.py"
+    path.write_text(code)
+    proc = subprocess.Popen([sys.executable, str(path), str(key_file)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1"))
+    try:
+        line = proc.stdout.readline()
+        assert "listening on" in line, (line, proc.stderr.read())
+        host, port = line.split()[-1].rsplit(":", 1)
+        w = _window(qtbot, tmp_path, (host, int(port)))
+        s = w.session
+        assert s.dataset.class_names == ("Adelie", "Chinstrap", "Gentoo")
+        assert s.latest.layer_sizes == (4, 8, 5, 3) and s.config.activation == "relu"
+        s.play()
+        assert wait_until(lambda: s.epoch == 6, 120), w.last_error
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert out.strip().endswith("trained 6 epochs")
+        m = s.history.metrics()
+        assert len(m) == 7 and list(m[:, 0]) == [0, 1, 2, 3, 4, 5, 6]
+        assert m[6, 1] < m[1, 1] < m[0, 1]  # the loss falls (epoch 0: the loss on the sample)
+        assert 0.0 <= s.latest.train_accuracy <= 1.0 and np.isfinite(s.latest.val_loss)
+        assert 0.0 <= s.latest.val_accuracy <= 1.0 and np.isnan(m[0, 4])  # as the loop gave it
+        assert wait_until(lambda: "training loop has finished" in w.statusBar().currentMessage(), 30)
+        wait_ms(600)  # the views repaint at most 4 times a second
+        w.grab().save("/tmp/remote-watch-penguins.png")
+        w.resize(900, 600)
+        wait_ms(300)
+        w.grab().save("/tmp/remote-watch-penguins-900.png")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
