@@ -11,7 +11,8 @@ window is paused, waits for its Right (step) or Space (play).
     step    -> the next epoch() is let through, its snapshot sent, then ("stopped", gen, epoch)
     play    -> every epoch() is let through until ("pause",) / ("cancel",), then ("stopped", ...)
     call    -> ("failed", gen, why): studies that retrain the network need the program's own trainer
-    speed, study, settings: ignored (the user's loop sets its own pace and settings)
+    speed   -> paces epoch() while playing, as the engine paces its own epochs
+    study, settings: ignored (the user's loop sets its own settings)
     release -> ("released", token)
 
 torch is imported here only inside functions: the window's process never imports this module.
@@ -24,6 +25,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 
 import numpy as np
 
@@ -32,6 +34,7 @@ from core.errors import UserError
 ACTIVATION_NAMES = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
 SKIPPED = ("Identity", "Dropout", "Flatten")  # no change to what the window draws
 OUTPUTS = ("Softmax", "LogSoftmax")  # the window draws softmax outputs anyway
+EMIT_INTERVAL = 0.012  # seconds, as core/engine_server.py: snapshots are sent in batches
 CONNECT_TIMEOUT = 120.0  # seconds the first epoch() waits for the window to open
 
 
@@ -125,6 +128,11 @@ class WatchedLoop:
         self._generation = -1
         self._mode = None  # None (paused), "step" or "play"
         self._closed = False
+        self._batch: list = []  # snapshots not yet sent (a fast loop's, sent every EMIT_INTERVAL)
+        self._last_emit = 0.0
+        self._timer = None
+        self.speed = 0.0  # epochs per second while the window plays (0: as fast as the loop goes)
+        self._due = 0.0
         self._window = None
         self._tmp = None
         if listen is None:
@@ -311,13 +319,16 @@ class WatchedLoop:
                 if msg[1] != self._generation:
                     return
                 if self._closed:  # the loop has finished: nothing more will come
-                    self._send("stopped", msg[1], self.n_epoch)
+                    self._send("stopped", msg[1], self._shown.epoch)
                     return
                 self._mode = kind
             elif kind in ("pause", "cancel"):
                 if self._mode is not None:
                     self._mode = None
-                    self._send("stopped", self._generation, self.n_epoch)
+                    self._flush()
+                    self._send("stopped", self._generation, self._shown.epoch)
+            elif kind == "speed":
+                self.speed = max(0.0, float(msg[1]))
             elif kind == "call":
                 self._send("failed", msg[1], "This needs the program's own trainer: it is not "
                                              "available while watching your own training loop.")
@@ -328,8 +339,6 @@ class WatchedLoop:
             self._lock.notify_all()
 
     def _wait_for_window(self):
-        import time
-
         end = time.monotonic() + CONNECT_TIMEOUT
         while self._conn is None and not self._gone and time.monotonic() < end:
             self._lock.wait(0.25)
@@ -357,10 +366,35 @@ class WatchedLoop:
                 self._grad_sum.clear()
                 return
             self._shown = snap = self.snapshot()
-            self._send("snapshots", self._generation, [snap])
+            self._batch.append(snap)
             if self._mode == "step":
                 self._mode = None
+                self._flush()
                 self._send("stopped", self._generation, self.n_epoch)
+                return
+            now = time.perf_counter()
+            if now - self._last_emit >= EMIT_INTERVAL:  # faster loops: sent in batches, as the engine
+                self._flush()
+            elif self._timer is None:
+                self._timer = threading.Timer(EMIT_INTERVAL, self._flush_later)
+                self._timer.daemon = True
+                self._timer.start()
+            if self.speed > 0:  # the window's play speed paces the loop, as it paces its own engine
+                self._due = due = max(self._due + 1.0 / self.speed, now - 0.5)
+                while (left := due - time.perf_counter()) > 0 and self._mode == "play" \
+                        and not self._gone and not self._closed and self.speed > 0:
+                    self._lock.wait(left)
+
+    def _flush(self):
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._send("snapshots", self._generation, batch)
+        self._last_emit = time.perf_counter()
+
+    def _flush_later(self):
+        with self._lock:
+            self._timer = None
+            self._flush()
 
     def close(self):
         """Stop streaming (the window stays open for a look); the script never waits for it."""
@@ -368,9 +402,10 @@ class WatchedLoop:
             if self._closed:
                 return
             self._closed = True
+            self._flush()
             if self._mode is not None:
                 self._mode = None
-                self._send("stopped", self._generation, self.n_epoch)
+                self._send("stopped", self._generation, self._shown.epoch)
             from core.engine_link import FINISHED
 
             self._send("result", self._generation, FINISHED,

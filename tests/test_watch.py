@@ -3,6 +3,7 @@ window over the engine's protocol. The scripts are real subprocesses; the window
 Select with `pytest -k watch`."""
 
 import os
+import select
 import subprocess
 import sys
 import textwrap
@@ -36,14 +37,17 @@ with neurowatch.watch(model, feature_names=["bill length of the penguin (mm)", "
                       class_names=["Adelie", "Chinstrap", "Gentoo"], sample=(X, y),
                       listen="127.0.0.1:0", key_file=sys.argv[1], window=False) as w:
     for epoch in range(EPOCHS):
+        grads = [torch.zeros_like(p) for p in model.parameters()]
         for i in range(0, 90, 30):
             opt.zero_grad()
             loss = loss_fn(model(X[i:i + 30]), y[i:i + 30])
             loss.backward()
+            grads = [g + p.grad / 3 for g, p in zip(grads, model.parameters())]
             opt.step()
         w.epoch(loss=loss, val_loss=loss.item() * 1.1)
         print("epoch", epoch + 1, flush=True)
-np.savez(sys.argv[2], *[p.detach().numpy() for p in model.parameters()])
+np.savez(sys.argv[2], *[p.detach().numpy() for p in model.parameters()],
+         *[g.numpy() for g in grads])
 print("done", flush=True)
 """
 
@@ -112,6 +116,8 @@ def test_watch_a_user_loop_streams_to_the_window_and_waits_while_paused(qtbot, t
         w.step()
         assert wait_until(lambda: s.epoch == 1, 60), w.last_error
         assert proc.stdout.readline().strip() == "epoch 1"
+        wait_ms(500)  # paused: the loop trains its second epoch, then waits in w.epoch()
+        assert select.select([proc.stdout], [], [], 0)[0] == [] and s.epoch == 1
         first = s.latest
         assert np.all(np.isfinite(first.train_loss)) and first.val_loss == pytest.approx(
             first.train_loss * 1.1, rel=1e-5)
@@ -125,6 +131,11 @@ def test_watch_a_user_loop_streams_to_the_window_and_waits_while_paused(qtbot, t
         for i in range(3):  # the window's network is the model's, to the last bit
             np.testing.assert_array_equal(s.latest.weights[i], params[2 * i])
             np.testing.assert_array_equal(s.latest.biases[i], params[2 * i + 1])
+            # the gradients: the mean of the last epoch's three batches' .grad
+            np.testing.assert_allclose(s.latest.grad_weights[i], final[f"arr_{6 + 2 * i}"],
+                                       rtol=1e-5, atol=1e-7)
+            np.testing.assert_allclose(s.latest.grad_biases[i], final[f"arr_{7 + 2 * i}"],
+                                       rtol=1e-5, atol=1e-7)
         # the script's end is said in the status bar, not as a lost connection
         assert wait_until(lambda: "training loop has finished" in w.statusBar().currentMessage(), 30)
         assert w.last_error == ""
