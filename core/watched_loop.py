@@ -7,7 +7,8 @@ own process) connects and authenticates, then sends the same commands and reads 
 which calls `epoch()`; each call turns the model's Linear layers into an EpochSnapshot and, while the
 window is paused, waits for its Right (step) or Space (play).
 
-    setup   -> ("ready", gen, snapshot of the model now, info: the names, an identity scaling)
+    setup   -> ("ready", gen, the model's last snapshot shown, info: the names, an identity scaling);
+               a later one (rebuild, reset, another file) -> ("setup_failed", gen, why)
     step    -> the next epoch() is let through, its snapshot sent, then ("stopped", gen, epoch)
     play    -> every epoch() is let through until ("pause",) / ("cancel",), then ("stopped", ...)
     call    -> ("failed", gen, why): studies that retrain the network need the program's own trainer
@@ -313,6 +314,13 @@ class WatchedLoop:
         kind = msg[0]
         with self._lock:
             if kind == "setup":
+                if self._generation >= 0:  # a rebuild, reset or other file: would drop the history
+                    sizes = "-".join(map(str, self._shown.layer_sizes))
+                    self._send("setup_failed", msg[1], (
+                        f"The network here is your own training loop's ({sizes}, "
+                        f"{self.activation}): the window cannot rebuild, reset or retrain it on "
+                        f"other data. Change it in your script; its history here is kept."))
+                    return
                 self._generation, self._mode = msg[1], None
                 self._send("ready", msg[1], self._shown, self.info())
             elif kind in ("step", "play"):

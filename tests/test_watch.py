@@ -122,6 +122,12 @@ def test_watch_a_user_loop_streams_to_the_window_and_waits_while_paused(qtbot, t
         assert np.all(np.isfinite(first.train_loss)) and first.val_loss == pytest.approx(
             first.train_loss * 1.1, rel=1e-5)
         assert any(np.abs(g).sum() > 0 for g in first.grad_weights)  # the user's backward's gradients
+        errors = []
+        w.show_error = lambda title, text: errors.append(text)
+        w.rebuild(dict(path=str(ROOT / "resources" / "penguins.csv")))  # another file: refused
+        assert wait_until(lambda: errors, 30)
+        assert "your own training loop's (3-7-4-3, tanh)" in errors[0] and s.epoch == 1
+        assert s.dataset.class_names == ("Adelie", "Chinstrap", "Gentoo")  # kept, with its history
         s.play()
         assert wait_until(lambda: s.epoch == 4, 60), w.last_error
         assert wait_until(lambda: proc.poll() is not None, 60)
