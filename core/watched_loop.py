@@ -161,6 +161,9 @@ class WatchedLoop:
         else:
             announce(f"NeuroWatch engine listening on {self.address}", flush=True)
         threading.Thread(target=self._serve, name="neurowatch-window", daemon=True).start()
+        import atexit
+
+        atexit.register(self.close)  # a script that never calls close(): the window still hears
 
     # the model's numbers
     def _hook(self, key):

@@ -180,7 +180,8 @@ from torch import nn
 import neurowatch
 
 model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2))
-with neurowatch.watch(model, feature_names=["a", "b"], class_names=["no", "yes"]) as w:
+w = neurowatch.watch(model, feature_names=["a", "b"], class_names=["no", "yes"])
+if True:  # no with block, no close(): atexit closes it
     window = w._loop._window
     print("window", window.pid, " ".join(window.args[1:]), flush=True)
     start = time.monotonic()
