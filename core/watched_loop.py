@@ -290,28 +290,33 @@ class WatchedLoop:
             self._lock.notify_all()
 
     def _serve(self):
+        """One window at a time; after one disconnects, the next may connect (Reconnect, or
+        `main.py --engine` again): it gets the model as last shown, and gates the loop again."""
         from multiprocessing import AuthenticationError
 
         while True:
             try:
                 conn = self._listener.accept()
-                break
             except AuthenticationError:
                 continue  # a peer without the key: nothing of it was read
             except (OSError, EOFError):
-                self._lost()
-                return
-        self._conn = conn
-        while True:
-            try:
-                msg = conn.recv()
-            except (EOFError, OSError):
-                self._lost()
-                return
-            except Exception:  # an authenticated but unreadable message: ignore it
-                continue
-            if isinstance(msg, tuple) and msg:
-                self._handle(msg)
+                if self._closed:
+                    self._lost()
+                    return
+                continue  # a handshake that failed half-way
+            with self._lock:
+                self._conn, self._gone, self._generation, self._mode = conn, False, -1, None
+                self._lock.notify_all()
+            while True:
+                try:
+                    msg = conn.recv()
+                except (EOFError, OSError):
+                    self._lost()
+                    break
+                except Exception:  # an authenticated but unreadable message: ignore it
+                    continue
+                if isinstance(msg, tuple) and msg:
+                    self._handle(msg)
 
     def _handle(self, msg):
         kind = msg[0]
@@ -373,8 +378,8 @@ class WatchedLoop:
             if self._conn is None and not self._gone and not self._closed:  # the window is opening
                 self._wait_for_window()
             self._lock.wait_for(lambda: self._gone or self._closed or self._mode is not None)
-            if self._gone or self._closed:
-                self._grad_sum.clear()
+            if self._gone or self._closed:  # no window: kept up to date for the next one
+                self._shown = self.snapshot()
                 return
             self._shown = snap = self.snapshot()
             self._batch.append(snap)

@@ -172,6 +172,59 @@ def test_watch_closing_the_window_lets_the_script_run_on(qtbot, tmp_path, key_fi
         proc.wait(10)
 
 
+RECONNECT_SCRIPT = """
+import os, sys
+import torch
+from torch import nn
+
+import neurowatch
+
+model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 2))
+opt = torch.optim.SGD(model.parameters(), lr=0.05)
+X, y = torch.randn(40, 2), torch.randint(0, 2, (40,))
+with neurowatch.watch(model, listen="127.0.0.1:0", key_file=sys.argv[1], window=False) as w:
+    epoch = 0
+    while not os.path.exists(sys.argv[2]):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(X), y)
+        loss.backward()
+        opt.step()
+        epoch += 1
+        w.epoch(loss=loss)
+print("done", epoch, flush=True)
+"""
+
+
+def test_watch_a_second_window_connects_after_the_first_closed(qtbot, tmp_path, key_file):
+    path, stop = tmp_path / "endless.py", tmp_path / "stop"
+    path.write_text(RECONNECT_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(path), str(key_file), str(stop)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1"))
+    try:
+        host, port = proc.stdout.readline().split()[-1].rsplit(":", 1)
+        w = _window(qtbot, tmp_path, (host, int(port)))
+        assert w.session.dataset.feature_names == ("x1", "x2")  # default names
+        w.step()
+        assert wait_until(lambda: w.session.epoch == 1, 60), w.last_error
+        w.close()  # the loop runs on freely, then a second window gates it again
+        w2 = _window(qtbot, tmp_path, (host, int(port)))
+        s = w2.session
+        first = s.epoch
+        assert first >= 1 and s.config.activation == "sigmoid"
+        w2.step()
+        assert wait_until(lambda: s.epoch == first + 1, 60), w2.last_error
+        stop.write_text("")
+        w2.step()  # lets the waiting epoch() return; the loop sees the stop file and ends
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and out.split() == ["done", str(first + 2)], (out, err)
+        assert wait_until(lambda: "training loop has finished" in w2.statusBar().currentMessage(), 30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+
+
 WINDOW_SCRIPT = """
 import os, signal, sys, time
 import torch
