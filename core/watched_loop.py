@@ -147,12 +147,19 @@ class WatchedLoop:
                 f.write(self.key)
             address = ("127.0.0.1", 0)
         else:
-            address, self.key, key_path = parse_address(listen), read_key(key_file), key_file
+            try:
+                address, self.key, key_path = parse_address(listen), read_key(key_file), key_file
+            except UserError:
+                for h in self._hooks:
+                    h.remove()
+                raise
         from multiprocessing.connection import Listener
 
         try:
             self._listener = Listener(tuple(address), authkey=self.key)
         except OSError as e:
+            for h in self._hooks:  # the user's model as it was
+                h.remove()
             raise UserError(f"neurowatch cannot listen on {format_address(address)}: "
                             f"{e.strerror or e}") from None
         self.address = format_address(self._listener.address[:2])

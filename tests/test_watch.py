@@ -100,6 +100,10 @@ def test_watch_unsupported_layers_are_named():
                                        nn.Linear(4, 2)), window=False)
     with pytest.raises(ValueError, match="feature_names has 2 names but the model has 3 inputs"):
         neurowatch.watch(nn.Sequential(nn.Linear(3, 2)), feature_names=["a", "b"], window=False)
+    model = nn.Sequential(nn.Linear(3, 2))
+    with pytest.raises(ValueError, match="key file .* does not exist"):
+        neurowatch.watch(model, listen="127.0.0.1:0", key_file="/nonexistent/watch.key", window=False)
+    assert not model[0].weight._backward_hooks  # no hook left on the user's model
     del torch
 
 
