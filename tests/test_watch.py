@@ -312,3 +312,30 @@ def test_watch_the_readme_penguins_example_trains_in_the_window(qtbot, tmp_path,
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
+
+
+def test_watch_messages_unpickle_without_torch(tmp_path, key_file):
+    """What a watched loop sends is what the window (which never imports torch) can read."""
+    import pickle
+
+    import torch
+    from torch import nn
+
+    from core.watched_loop import WatchedLoop
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    X = torch.randn(10, 3)
+    loop = WatchedLoop(model, sample=(X, torch.randint(0, 2, (10,))), listen="127.0.0.1:0",
+                       key_file=str(key_file), window=False, announce=lambda *a, **k: None)
+    try:
+        model(X).sum().backward()
+        data = pickle.dumps([("ready", 0, loop._shown, loop.info()), ("snapshots", 0, [loop.snapshot()])])
+    finally:
+        loop.close()
+    probe = ("import pickle, sys; msgs = pickle.loads(sys.stdin.buffer.read()); "
+             "assert 'torch' not in sys.modules, 'torch imported'; "
+             "print(msgs[1][2][0].grad_weights[0].shape, msgs[0][3]['data'].X_train.shape)")
+    out = subprocess.run([sys.executable, "-c", probe], input=data, capture_output=True, cwd=ROOT,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert out.returncode == 0, out.stderr.decode()
+    assert out.stdout.decode().split() == ["(4,", "3)", "(10,", "3)"]
