@@ -95,7 +95,9 @@ def _read_safetensors(path: Path) -> list[tuple[str, np.ndarray]]:
                              ) from None
     except OSError as e:
         raise ModelFileError(f"{path} cannot be read ({e.strerror or e}).") from None
-    return [(k, _float32(k, v, path)) for k, v in tensors.items()]
+    # a safetensors file has no meaningful order (the reader's dict comes in any order: a chain of
+    # equal 7x7 layers then "chained" in a shuffled order): the names' natural order (0, 2, 10)
+    return [(k, _float32(k, tensors[k], path)) for k in sorted(tensors, key=_natural)]
 
 
 def _read_torch(path: Path) -> list[tuple[str, np.ndarray]]:
