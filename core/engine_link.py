@@ -39,6 +39,7 @@ from core.errors import UserError
 DEFAULT_HOST = "127.0.0.1"
 CONTROL_MESSAGES = ("pause", "clear_pause", "cancel")
 FINISHED = "engine_finished"  # ("result", gen, FINISHED, text): the engine ends, nothing is wrong
+HANDSHAKE_S = 10.0  # seconds a connecting peer has to answer the key challenge
 FILE_KEY = "_csv_file"  # SetupRequest.extra key: the ShippedFile of a CSV read by the window
 
 
@@ -256,6 +257,59 @@ def serve_connection(conn, log=None):
         link.close()
 
 
+def handshake_seconds() -> float:
+    """How long a peer has to pass the key challenge (NEUROWATCH_HANDSHAKE_S, default 10 s)."""
+    try:
+        return max(0.1, float(os.environ.get("NEUROWATCH_HANDSHAKE_S", HANDSHAKE_S)))
+    except ValueError:
+        return HANDSHAKE_S
+
+
+def authenticate(conn, key: bytes, timeout: float):
+    """multiprocessing.connection's challenge, both ways (what Listener(authkey=key).accept()
+    runs: raw bytes, nothing unpickled), with a deadline: a peer that neither answers nor hangs
+    up is hung up on after `timeout` seconds instead of holding the one-client server for ever."""
+    from multiprocessing.connection import answer_challenge, deliver_challenge
+
+    lock, state = threading.Lock(), {"done": False, "timed_out": False}
+
+    def hang_up():
+        with lock:
+            if state["done"]:
+                return
+            state["timed_out"] = True
+        _shutdown(conn)
+
+    watchdog = threading.Timer(timeout, hang_up)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        deliver_challenge(conn, key)
+        answer_challenge(conn, key)
+    except (EOFError, OSError) as e:
+        if state["timed_out"]:
+            raise TimeoutError(f"no answer to the key challenge within {timeout:g} s") from None
+        raise e
+    finally:
+        with lock:
+            state["done"] = True
+        watchdog.cancel()
+    if state["timed_out"]:  # (answered just as the deadline passed: the socket is shut anyway)
+        raise TimeoutError(f"no answer to the key challenge within {timeout:g} s")
+
+
+def _shutdown(conn):
+    """Wake whoever is blocked reading `conn` (closing the descriptor alone does not)."""
+    import socket
+
+    try:
+        s = socket.socket(fileno=os.dup(conn.fileno()))
+        s.shutdown(socket.SHUT_RDWR)
+        s.close()
+    except (OSError, ValueError):
+        pass
+
+
 def listen(address, key: bytes, announce=print, log=None, max_clients: int | None = None):
     """Serve the engine on `address` to one authenticated client at a time, for ever (or for
     `max_clients` sessions). Prints the address listened on (port 0: the port chosen)."""
@@ -263,8 +317,11 @@ def listen(address, key: bytes, announce=print, log=None, max_clients: int | Non
     from multiprocessing.connection import Listener
 
     log = log or (lambda text: print(f"engine: {text}", file=sys.stderr, flush=True))
+    timeout = handshake_seconds()
     try:
-        listener = Listener(tuple(address), authkey=key)
+        # authkey=None: accept() reads nothing; authenticate() then runs the same challenge
+        # Listener(authkey=key) would, with a deadline, before anything is read from the peer
+        listener = Listener(tuple(address), authkey=None)
     except OSError as e:
         raise UserError(f"cannot listen on {format_address(address)}: {e.strerror or e}") from None
     import torch  # noqa: F401  (once, now, rather than while the first client waits)
@@ -275,10 +332,21 @@ def listen(address, key: bytes, announce=print, log=None, max_clients: int | Non
         while max_clients is None or served < max_clients:
             try:
                 conn = listener.accept()
+            except OSError as e:
+                log(f"a connection failed before the handshake began: {type(e).__name__}: {e}")
+                continue
+            try:
+                authenticate(conn, key, timeout)
             except AuthenticationError:
+                conn.close()
                 log(f"refused a connection from {_peer(listener)}: wrong key (nothing of it was read)")
                 continue
+            except TimeoutError as e:
+                conn.close()
+                log(f"hung up on {_peer(listener)}: {e} (nothing of it was read)")
+                continue
             except (EOFError, OSError) as e:
+                conn.close()
                 log(f"a connection from {_peer(listener)} failed before the handshake ended: "
                     f"{type(e).__name__}: {e}")
                 continue

@@ -28,12 +28,12 @@ KEY = b"0123456789abcdef-remote-test-key"
 class Server:
     """`python main.py engine --listen 127.0.0.1:PORT --key-file KEY` as a subprocess."""
 
-    def __init__(self, key_file: Path, log: Path, port: int = 0):
+    def __init__(self, key_file: Path, log: Path, port: int = 0, **env):
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "main.py", "engine", "--listen", f"127.0.0.1:{port}",
              "--key-file", str(key_file)], cwd=ROOT, stdout=subprocess.PIPE,
-            stderr=open(log, "ab"), text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+            stderr=open(log, "ab"), text=True, env=dict(os.environ, OMP_NUM_THREADS="1", **env))
         line = self.proc.stdout.readline()  # printed once it listens (port 0: the port chosen)
         assert "listening on" in line, f"server did not start: {line!r} {log.read_text()[-2000:]}"
         host, port = line.split()[-1].rsplit(":", 1)
@@ -148,6 +148,22 @@ def test_remote_raw_pickle_bytes_without_the_handshake_are_never_unpickled(serve
     _release(conn)
     conn.close()
     assert not marker.exists() and server.proc.poll() is None
+
+
+def test_remote_a_silent_peer_is_hung_up_on_and_the_window_gets_in(key_file, tmp_path):
+    """A peer that connects and never answers the challenge does not hold the one-client server."""
+    s = Server(key_file, tmp_path / "server.log", NEUROWATCH_HANDSHAKE_S="1")
+    try:
+        with socket.create_connection(s.address, timeout=60) as silent:
+            silent.recv(4096)  # the challenge; no answer, and the socket stays open
+            conn = Client(s.address, authkey=KEY)  # let in once the silent one is hung up on
+            _release(conn)
+            conn.close()
+            assert "hung up on" in s.stderr() and "within 1 s" in s.stderr(), s.stderr()
+            assert silent.recv(4096) == b""  # the server closed the silent peer's connection
+        assert s.proc.poll() is None
+    finally:
+        s.stop()
 
 
 def test_remote_key_file_and_address_errors_are_one_line_exit_2(tmp_path):
