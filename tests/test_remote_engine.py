@@ -287,6 +287,7 @@ def test_remote_server_killed_mid_run_keeps_the_last_snapshot_and_reconnects(qtb
         assert kept is not None and kept.epoch >= 5 and s.epoch == kept.epoch
         epochs = s.history.metrics()[:, 0]
         assert epochs[-1] == kept.epoch and np.all(np.diff(epochs) > 0)
+        assert "Ctrl+Shift+R reconnects" in w.statusBar().currentMessage()  # whole, and it stays
         w.grab().save("/tmp/remote2-lost.png")
         w.last_error = ""
         w.step()  # a step asked of a lost engine: told again, not silently dropped
