@@ -393,3 +393,22 @@ def test_remote_window_closed_while_the_server_is_busy_closes_at_once(qtbot, tmp
     conn = Client(server.address, authkey=KEY)
     _release(conn)
     conn.close()
+
+
+def test_remote_a_silent_peer_does_not_hold_a_watched_loop(key_file, monkeypatch):
+    """The watched loop (neurowatch.watch) listens with the same handshake and the same deadline."""
+    from torch import nn
+
+    import neurowatch
+
+    monkeypatch.setenv("NEUROWATCH_HANDSHAKE_S", "1")
+    with neurowatch.watch(nn.Sequential(nn.Linear(3, 2)), listen="127.0.0.1:0",
+                          key_file=str(key_file), window=False) as w:
+        host, port = w.address.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=60) as silent:
+            silent.recv(4096)  # the challenge; no answer
+            with pytest.raises(AuthenticationError):
+                Client((host, int(port)), authkey=b"not the key")
+            conn = Client((host, int(port)), authkey=KEY)  # in, once the silent one is hung up on
+            assert silent.recv(4096) == b""
+            conn.close()
