@@ -4,10 +4,12 @@ Local (the default): the window starts the engine as its own process (gui/worker
 two one-way pipes, and pause / cancel as multiprocessing Events the engine checks between batches.
 
 Remote (`python main.py engine --listen HOST:PORT --key-file FILE`, then `python main.py --engine
-HOST:PORT --key-file FILE`): the same Engine, served over one socket by
-multiprocessing.connection.Listener(address, authkey=key). Its HMAC challenge runs both ways on raw
-bytes before a single message is unpickled, so a peer without the key never gets a pickle read; a
-wrong key is refused and the server waits for the next client (one at a time).
+HOST:PORT --key-file FILE`): the same Engine, served over one socket by a
+multiprocessing.connection.Listener. Its HMAC challenge (`authenticate`: the one Listener(address,
+authkey=key) runs, with a deadline) runs both ways on raw bytes before a single message is
+unpickled, so a peer without the key never gets a pickle read; a wrong key is refused, a peer that
+does not answer is hung up on after HANDSHAKE_S, and the server waits for the next client (one at
+a time).
 
 Events cannot cross machines, so the remote window sends ("pause",), ("clear_pause",) and
 ("cancel",) as messages. On the engine's side ConnectionLink's reader thread turns them into local
