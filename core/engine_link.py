@@ -116,6 +116,18 @@ def read_key(path) -> bytes:
     return key
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (127.x, ::1, localhost): the safe default."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name or an interface's address: other machines may reach it
+
+
 def format_address(address) -> str:
     host, port = address
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -331,6 +343,9 @@ def listen(address, key: bytes, announce=print, log=None, max_clients: int | Non
     served = 0
     with listener:
         announce(f"NeuroWatch engine listening on {format_address(listener.address[:2])}")
+        if not is_loopback(address[0]):
+            log(f"warning: {address[0]} is reachable from other machines and the traffic is not "
+                f"encrypted; prefer --listen 127.0.0.1:PORT and an SSH tunnel (see the README)")
         while max_clients is None or served < max_clients:
             try:
                 conn = listener.accept()

@@ -412,3 +412,10 @@ def test_remote_a_silent_peer_does_not_hold_a_watched_loop(key_file, monkeypatch
             conn = Client((host, int(port)), authkey=KEY)  # in, once the silent one is hung up on
             assert silent.recv(4096) == b""
             conn.close()
+
+
+def test_remote_only_loopback_addresses_count_as_this_machine_only():
+    from core.engine_link import is_loopback
+
+    assert all(map(is_loopback, ("127.0.0.1", "127.1.2.3", "::1", "localhost", "LOCALHOST")))
+    assert not any(map(is_loopback, ("0.0.0.0", "::", "192.168.1.5", "gpuhost", "10.0.0.1")))
