@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     from core.network import ACTIVATIONS, LOSSES
 
     p = _Parser(prog="main.py", description="Watch a neural network learn. With no command, "
-                "opens the window (on DATA.csv if given, else the bundled penguins data).")
+                "opens the window (on DATA.csv if given, else the bundled penguins data).",
+                epilog="The window: main.py [DATA.csv] [--verbose] [--engine HOST:PORT --key-file "
+                "FILE] (--engine: train on an engine served by `main.py engine --listen`, e.g. on "
+                "a GPU machine through an SSH tunnel).")
     p.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 

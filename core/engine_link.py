@@ -4,10 +4,12 @@ Local (the default): the window starts the engine as its own process (gui/worker
 two one-way pipes, and pause / cancel as multiprocessing Events the engine checks between batches.
 
 Remote (`python main.py engine --listen HOST:PORT --key-file FILE`, then `python main.py --engine
-HOST:PORT --key-file FILE`): the same Engine, served over one socket by
-multiprocessing.connection.Listener(address, authkey=key). Its HMAC challenge runs both ways on raw
-bytes before a single message is unpickled, so a peer without the key never gets a pickle read; a
-wrong key is refused and the server waits for the next client (one at a time).
+HOST:PORT --key-file FILE`): the same Engine, served over one socket by a
+multiprocessing.connection.Listener. Its HMAC challenge (`authenticate`: the one Listener(address,
+authkey=key) runs, with a deadline) runs both ways on raw bytes before a single message is
+unpickled, so a peer without the key never gets a pickle read; a wrong key is refused, a peer that
+does not answer is hung up on after HANDSHAKE_S, and the server waits for the next client (one at
+a time).
 
 Events cannot cross machines, so the remote window sends ("pause",), ("clear_pause",) and
 ("cancel",) as messages. On the engine's side ConnectionLink's reader thread turns them into local
@@ -39,6 +41,7 @@ from core.errors import UserError
 DEFAULT_HOST = "127.0.0.1"
 CONTROL_MESSAGES = ("pause", "clear_pause", "cancel")
 FINISHED = "engine_finished"  # ("result", gen, FINISHED, text): the engine ends, nothing is wrong
+HANDSHAKE_S = 10.0  # seconds a connecting peer has to answer the key challenge
 FILE_KEY = "_csv_file"  # SetupRequest.extra key: the ShippedFile of a CSV read by the window
 
 
@@ -111,6 +114,18 @@ def read_key(path) -> bytes:
         raise UserError(f"key file {path} is empty: put a long random secret in it (e.g. "
                         f"`openssl rand -hex 32 > {path}`)")
     return key
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (127.x, ::1, localhost): the safe default."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name or an interface's address: other machines may reach it
 
 
 def format_address(address) -> str:
@@ -256,6 +271,59 @@ def serve_connection(conn, log=None):
         link.close()
 
 
+def handshake_seconds() -> float:
+    """How long a peer has to pass the key challenge (NEUROWATCH_HANDSHAKE_S, default 10 s)."""
+    try:
+        return max(0.1, float(os.environ.get("NEUROWATCH_HANDSHAKE_S", HANDSHAKE_S)))
+    except ValueError:
+        return HANDSHAKE_S
+
+
+def authenticate(conn, key: bytes, timeout: float):
+    """multiprocessing.connection's challenge, both ways (what Listener(authkey=key).accept()
+    runs: raw bytes, nothing unpickled), with a deadline: a peer that neither answers nor hangs
+    up is hung up on after `timeout` seconds instead of holding the one-client server for ever."""
+    from multiprocessing.connection import answer_challenge, deliver_challenge
+
+    lock, state = threading.Lock(), {"done": False, "timed_out": False}
+
+    def hang_up():
+        with lock:
+            if state["done"]:
+                return
+            state["timed_out"] = True
+        _shutdown(conn)
+
+    watchdog = threading.Timer(timeout, hang_up)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        deliver_challenge(conn, key)
+        answer_challenge(conn, key)
+    except (EOFError, OSError) as e:
+        if state["timed_out"]:
+            raise TimeoutError(f"no answer to the key challenge within {timeout:g} s") from None
+        raise e
+    finally:
+        with lock:
+            state["done"] = True
+        watchdog.cancel()
+    if state["timed_out"]:  # (answered just as the deadline passed: the socket is shut anyway)
+        raise TimeoutError(f"no answer to the key challenge within {timeout:g} s")
+
+
+def _shutdown(conn):
+    """Wake whoever is blocked reading `conn` (closing the descriptor alone does not)."""
+    import socket
+
+    try:
+        s = socket.socket(fileno=os.dup(conn.fileno()))
+        s.shutdown(socket.SHUT_RDWR)
+        s.close()
+    except (OSError, ValueError):
+        pass
+
+
 def listen(address, key: bytes, announce=print, log=None, max_clients: int | None = None):
     """Serve the engine on `address` to one authenticated client at a time, for ever (or for
     `max_clients` sessions). Prints the address listened on (port 0: the port chosen)."""
@@ -263,8 +331,11 @@ def listen(address, key: bytes, announce=print, log=None, max_clients: int | Non
     from multiprocessing.connection import Listener
 
     log = log or (lambda text: print(f"engine: {text}", file=sys.stderr, flush=True))
+    timeout = handshake_seconds()
     try:
-        listener = Listener(tuple(address), authkey=key)
+        # authkey=None: accept() reads nothing; authenticate() then runs the same challenge
+        # Listener(authkey=key) would, with a deadline, before anything is read from the peer
+        listener = Listener(tuple(address), authkey=None)
     except OSError as e:
         raise UserError(f"cannot listen on {format_address(address)}: {e.strerror or e}") from None
     import torch  # noqa: F401  (once, now, rather than while the first client waits)
@@ -272,13 +343,27 @@ def listen(address, key: bytes, announce=print, log=None, max_clients: int | Non
     served = 0
     with listener:
         announce(f"NeuroWatch engine listening on {format_address(listener.address[:2])}")
+        if not is_loopback(address[0]):
+            log(f"warning: {address[0]} is reachable from other machines and the traffic is not "
+                f"encrypted; prefer --listen 127.0.0.1:PORT and an SSH tunnel (see the README)")
         while max_clients is None or served < max_clients:
             try:
                 conn = listener.accept()
+            except OSError as e:
+                log(f"a connection failed before the handshake began: {type(e).__name__}: {e}")
+                continue
+            try:
+                authenticate(conn, key, timeout)
             except AuthenticationError:
+                conn.close()
                 log(f"refused a connection from {_peer(listener)}: wrong key (nothing of it was read)")
                 continue
+            except TimeoutError as e:
+                conn.close()
+                log(f"hung up on {_peer(listener)}: {e} (nothing of it was read)")
+                continue
             except (EOFError, OSError) as e:
+                conn.close()
                 log(f"a connection from {_peer(listener)} failed before the handshake ended: "
                     f"{type(e).__name__}: {e}")
                 continue

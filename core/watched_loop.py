@@ -156,7 +156,8 @@ class WatchedLoop:
         from multiprocessing.connection import Listener
 
         try:
-            self._listener = Listener(tuple(address), authkey=self.key)
+            # authkey=None: _serve runs the key challenge itself, with a deadline (engine_link)
+            self._listener = Listener(tuple(address), authkey=None)
         except OSError as e:
             for h in self._hooks:  # the user's model as it was
                 h.remove()
@@ -301,12 +302,19 @@ class WatchedLoop:
         `main.py --engine` again): it gets the model as last shown, and gates the loop again."""
         from multiprocessing import AuthenticationError
 
+        from core.engine_link import authenticate, handshake_seconds
+
         while True:
             try:
                 conn = self._listener.accept()
+                try:
+                    authenticate(conn, self.key, handshake_seconds())
+                except BaseException:
+                    conn.close()
+                    raise
             except AuthenticationError:
                 continue  # a peer without the key: nothing of it was read
-            except (OSError, EOFError):
+            except (OSError, EOFError):  # (a silent peer's TimeoutError too)
                 if self._closed:
                     self._lost()
                     return

@@ -29,7 +29,8 @@ def offer_reconnect(window, message: str) -> QMessageBox:
     if old is not None:
         old.done(0)
     window.last_error = message
-    window.statusBar().showMessage(message.split(". ")[0], 8000)
+    # short, so it fits beside the device text even at 900 px; the dialog says the whole of it
+    window.statusBar().showMessage(f"{TITLE} (network kept): Ctrl+Shift+R reconnects")
     box = QMessageBox(QMessageBox.Icon.Warning, TITLE, message, QMessageBox.StandardButton.NoButton,
                       window)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -28,12 +28,12 @@ KEY = b"0123456789abcdef-remote-test-key"
 class Server:
     """`python main.py engine --listen 127.0.0.1:PORT --key-file KEY` as a subprocess."""
 
-    def __init__(self, key_file: Path, log: Path, port: int = 0):
+    def __init__(self, key_file: Path, log: Path, port: int = 0, **env):
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "main.py", "engine", "--listen", f"127.0.0.1:{port}",
              "--key-file", str(key_file)], cwd=ROOT, stdout=subprocess.PIPE,
-            stderr=open(log, "ab"), text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+            stderr=open(log, "ab"), text=True, env=dict(os.environ, OMP_NUM_THREADS="1", **env))
         line = self.proc.stdout.readline()  # printed once it listens (port 0: the port chosen)
         assert "listening on" in line, f"server did not start: {line!r} {log.read_text()[-2000:]}"
         host, port = line.split()[-1].rsplit(":", 1)
@@ -148,6 +148,22 @@ def test_remote_raw_pickle_bytes_without_the_handshake_are_never_unpickled(serve
     _release(conn)
     conn.close()
     assert not marker.exists() and server.proc.poll() is None
+
+
+def test_remote_a_silent_peer_is_hung_up_on_and_the_window_gets_in(key_file, tmp_path):
+    """A peer that connects and never answers the challenge does not hold the one-client server."""
+    s = Server(key_file, tmp_path / "server.log", NEUROWATCH_HANDSHAKE_S="1")
+    try:
+        with socket.create_connection(s.address, timeout=60) as silent:
+            silent.recv(4096)  # the challenge; no answer, and the socket stays open
+            conn = Client(s.address, authkey=KEY)  # let in once the silent one is hung up on
+            _release(conn)
+            conn.close()
+            assert "hung up on" in s.stderr() and "within 1 s" in s.stderr(), s.stderr()
+            assert silent.recv(4096) == b""  # the server closed the silent peer's connection
+        assert s.proc.poll() is None
+    finally:
+        s.stop()
 
 
 def test_remote_key_file_and_address_errors_are_one_line_exit_2(tmp_path):
@@ -271,6 +287,7 @@ def test_remote_server_killed_mid_run_keeps_the_last_snapshot_and_reconnects(qtb
         assert kept is not None and kept.epoch >= 5 and s.epoch == kept.epoch
         epochs = s.history.metrics()[:, 0]
         assert epochs[-1] == kept.epoch and np.all(np.diff(epochs) > 0)
+        assert "Ctrl+Shift+R reconnects" in w.statusBar().currentMessage()  # whole, and it stays
         w.grab().save("/tmp/remote2-lost.png")
         w.last_error = ""
         w.step()  # a step asked of a lost engine: told again, not silently dropped
@@ -376,3 +393,29 @@ def test_remote_window_closed_while_the_server_is_busy_closes_at_once(qtbot, tmp
     conn = Client(server.address, authkey=KEY)
     _release(conn)
     conn.close()
+
+
+def test_remote_a_silent_peer_does_not_hold_a_watched_loop(key_file, monkeypatch):
+    """The watched loop (neurowatch.watch) listens with the same handshake and the same deadline."""
+    from torch import nn
+
+    import neurowatch
+
+    monkeypatch.setenv("NEUROWATCH_HANDSHAKE_S", "1")
+    with neurowatch.watch(nn.Sequential(nn.Linear(3, 2)), listen="127.0.0.1:0",
+                          key_file=str(key_file), window=False) as w:
+        host, port = w.address.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=60) as silent:
+            silent.recv(4096)  # the challenge; no answer
+            with pytest.raises(AuthenticationError):
+                Client((host, int(port)), authkey=b"not the key")
+            conn = Client((host, int(port)), authkey=KEY)  # in, once the silent one is hung up on
+            assert silent.recv(4096) == b""
+            conn.close()
+
+
+def test_remote_only_loopback_addresses_count_as_this_machine_only():
+    from core.engine_link import is_loopback
+
+    assert all(map(is_loopback, ("127.0.0.1", "127.1.2.3", "::1", "localhost", "LOCALHOST")))
+    assert not any(map(is_loopback, ("0.0.0.0", "::", "192.168.1.5", "gpuhost", "10.0.0.1")))
