@@ -422,7 +422,8 @@ def cmd_classify(a) -> int:
         print(_score_summary(score, model.class_names, a.data), file=sys.stderr)
     if a.json:
         n = len(frame)
-        result = {"rows": n, "classified": n - pred.n_invalid, "unclassified": pred.n_invalid,
+        result = {"task": "classification", "rows": n, "classified": n - pred.n_invalid,
+                  "unclassified": pred.n_invalid,
                   "classes": list(model.class_names), "counts": pred.counts(),
                   "label": score.label if score is not None else None}
         if score is not None:
@@ -458,8 +459,11 @@ def _classify_values(a, model) -> int:
         print(score.summary(a.data), file=sys.stderr)
     if a.json:
         n = len(frame)
+        # `classified`/`unclassified` as for a classifier (issue 13's contract names them for
+        # every classify --json), `predicted`/`unpredicted` in regression's own words.
         result = {"task": "regression", "rows": n, "predicted": n - pred.n_invalid,
-                  "unpredicted": pred.n_invalid, "label": score.label if score else None}
+                  "unpredicted": pred.n_invalid, "classified": n - pred.n_invalid,
+                  "unclassified": pred.n_invalid, "label": score.label if score else None}
         if score is not None:
             result.update(score.to_json())
         print(json.dumps(result))
@@ -477,7 +481,7 @@ def _score_summary(score, class_names, path) -> str:
     """A few lines for a person: accuracy, per-class figures, what was not scored."""
     r = score.report
     lines = [f"scored {plural(score.scored, 'labelled row')} of {path} against its '{score.label}' "
-             f"column: accuracy {r.accuracy:.3f} ({int(r.confusion.trace())} right)"]
+             f"column: accuracy {r.accuracy:.3f} ({int(r.confusion.trace()):,} right)"]
     width = max((len(str(c)) for c in class_names), default=5)
     for i, c in enumerate(class_names):
         lines.append(f"  {str(c):<{width}}  precision {r.precision[i]:.3f}  recall {r.recall[i]:.3f}  "

@@ -131,6 +131,14 @@ def _batched_loss(trainer, logits: torch.Tensor, y: torch.Tensor) -> torch.Tenso
 
     kind = trainer.config.loss
     m = logits.shape[0]
+    if getattr(trainer, "regression", False):  # identity output (m, rows, 1) against y (rows, 1)
+        diff = logits - y
+        if kind == "mae":
+            return diff.abs().mean((1, 2))
+        if kind == "huber":  # F.huber_loss with delta 1
+            a = diff.abs()
+            return torch.where(a < 1.0, 0.5 * a.square(), a - 0.5).mean((1, 2))
+        return diff.square().mean((1, 2))
     if kind == "cross-entropy":
         return F.cross_entropy(logits.transpose(1, 2), y.expand(m, -1), reduction="none").mean(1)
     if kind == "mse":

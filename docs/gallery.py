@@ -1,16 +1,18 @@
-"""Render every dock and dialog offscreen, at two window sizes and with three data sets.
+"""Render every dock and dialog offscreen, at two window sizes and with four data sets.
 
     QT_QPA_PLATFORM=offscreen python docs/gallery.py OUTDIR [--readme]
 
 Writes OUTDIR/<data>_<W>x<H>_<scene>.png for the data sets `penguins` (resources/penguins.csv),
 `penguins-long` (the same, species named as in the field notes: "Adelie Penguin (Pygoscelis
-adeliae)") and `cancer-long` (sklearn's breast cancer data: 30 features with long names, two long
-class names), each in a window of 900x600 and of the default 1400x860: the window with each tab
-of the docks raised, every dock on its own, the import dialog, the learning-rate demonstration and
-the F1 help. OUTDIR/layout.txt lists what tests/layout_check.py finds in each window (texts that
-do not fit their widget, a window that grew by itself). With --readme the README's pictures
-(docs/screenshot.png, import_dialog.png, classify_panel.png, weight_study.png, walkthrough.png,
-regions.png, lr_demo.png, lesson.png, ...) are written into docs/ too (and always into OUTDIR/readme/).
+adeliae)"), `cancer-long` (sklearn's breast cancer data: 30 features with long names, two long
+class names) and `diabetes-long` (sklearn's diabetes data, a regression: ten clinical measurements
+with long names, a long label), each in a window of 900x600 and of the default 1400x860: the
+window with each tab of the docks raised, every dock on its own, the import dialog, the
+learning-rate demonstration and the F1 help. OUTDIR/layout.txt lists what tests/layout_check.py
+finds in each window (texts that do not fit their widget, a window that grew by itself). With
+--readme the README's pictures (docs/screenshot.png, import_dialog.png, classify_panel.png,
+weight_study.png, walkthrough.png, regions.png, lr_demo.png, lesson.png, ...) are written into
+docs/ too (and always into OUTDIR/readme/).
 
 Settings go to a temporary file: the user's own are never read or touched. Everything runs under
 `if __name__ == "__main__"`: the training engine is a spawned process that re-imports this script.
@@ -32,7 +34,7 @@ if str(ROOT) not in sys.path:
 DEFAULT_SIZE = (1400, 860)  # MainWindow's own default (gui/main_window.py)
 SMALL_SIZE = (900, 600)
 SIZES = (SMALL_SIZE, DEFAULT_SIZE)
-DATASETS = ("penguins", "penguins-long", "cancer-long")
+DATASETS = ("penguins", "penguins-long", "cancer-long", "diabetes-long")
 EPOCHS = 5  # a few epochs per window: the gallery must finish well within a minute on two cores
 README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_study.png",
           "walkthrough.png", "regions.png", "lr_demo.png", "confusion.png", "overfit_demo.png",
@@ -40,7 +42,8 @@ README = ("screenshot.png", "import_dialog.png", "classify_panel.png", "weight_s
           "regression-900x600.png", "neuron_pictures.png", "neuron_pictures-900x600.png")
 # the docks sharing a place, by tab: each group is raised together for one picture of the window
 TAB_SCENES = {"training": ("controls", "gradients"), "walkthrough": ("walkthrough", "regions"),
-              "classify": ("classify", "weight"), "confusion": ("confusion",)}
+              "classify": ("classify", "weight"), "confusion": ("confusion",),
+              "residuals": ("residuals",)}
 TIMEOUT = 30.0
 
 
@@ -258,7 +261,25 @@ def write_datasets(folder: Path) -> dict[str, Path]:
     cancer["diagnosis"] = [CANCER_CLASSES[int(t)] for t in bc.target]
     cancer_path = folder / "breast_cancer_long_names.csv"
     cancer.to_csv(cancer_path, index=False)
-    return {"penguins": penguins, "penguins-long": long_penguins, "cancer-long": cancer_path}
+    from sklearn.datasets import load_diabetes
+
+    db = load_diabetes()
+    diabetes = pd.DataFrame(db.data, columns=[DIABETES_NAMES[n] for n in db.feature_names])
+    diabetes[DIABETES_LABEL] = db.target
+    diabetes_path = folder / "diabetes_long_names.csv"
+    diabetes.to_csv(diabetes_path, index=False)
+    return {"penguins": penguins, "penguins-long": long_penguins, "cancer-long": cancer_path,
+            "diabetes-long": diabetes_path}
+
+
+# sklearn's diabetes data, its columns named as its description explains them
+DIABETES_NAMES = {
+    "age": "age in years (centred and scaled)", "sex": "sex (centred and scaled)",
+    "bmi": "body mass index (centred and scaled)", "bp": "average blood pressure (centred and scaled)",
+    "s1": "tc, total serum cholesterol", "s2": "ldl, low-density lipoproteins",
+    "s3": "hdl, high-density lipoproteins", "s4": "tch, total cholesterol / HDL",
+    "s5": "ltg, log of serum triglycerides level", "s6": "glu, blood sugar level"}
+DIABETES_LABEL = "disease progression one year after baseline"
 
 
 # == the scenes ===================================================================================

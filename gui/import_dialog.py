@@ -670,9 +670,13 @@ class ImportDialog(QDialog):
         """Columns as wide as their header and values (the label's header grows by '(label)')."""
         if len(self.columns) <= MAX_FITTED_COLUMNS:
             self.preview.resizeColumnsToContents()
-            for j in range(len(self.columns)):
+            label = self.label()
+            # the label's header carries '  (label)' in bold beyond its name: room for it too
+            suffix = self.preview.horizontalHeader().fontMetrics().horizontalAdvance("  (label)") + 8
+            for j, col in enumerate(self.columns):
                 width = self.preview.columnWidth(j)
-                self.preview.setColumnWidth(j, min(width + 12, 320))
+                cap = 320 + (suffix if col == label else 0)
+                self.preview.setColumnWidth(j, min(width + 12, cap))
 
     def _recompute(self):
         self._dirty = False

@@ -90,6 +90,7 @@ def _plot(title: str | None = None, left_axis: type[pg.AxisItem] = OpaqueGridAxi
         cache_axis(w.getAxis(ax))
         # under the view box (z -100): the grid, now opaque, goes behind the curves and the legend
         w.getAxis(ax).setZValue(-200)
+    elide_axis_labels(w)
     return w
 
 
@@ -118,6 +119,72 @@ def legend_label(html: str = "") -> QLabel:
     lab.setTextFormat(Qt.TextFormat.RichText)
     lab.setStyleSheet("color: #444; padding: 0 6px;")
     return lab
+
+
+def elide_axis_label(axis: pg.AxisItem) -> pg.AxisItem:
+    """Keep an axis title within the axis's length: elided in the middle, the whole title in its
+    tooltip, re-fitted whenever the axis is resized. The title is escaped (pyqtgraph puts it in
+    HTML as it is: a feature named 'a<b' lost its end).
+
+    pyqtgraph lays a title out at its full width, centred: in a 900x600 window a long feature name
+    ran off both ends of the regions plot and over the tick numbers of the other axis.
+    """
+    import html
+
+    from PySide6.QtGui import QFontMetricsF
+
+    if getattr(axis, "_elides", False):
+        return axis
+
+    def label_string() -> str:
+        text = str(axis.labelText)
+        units = f" ({axis.labelUnitPrefix}{axis.labelUnits})" if axis.labelUnits else ""
+        full = text + units
+        room = _label_room(axis)
+        shown = full
+        if room > 30:
+            shown = QFontMetricsF(axis.label.font()).elidedText(full, Qt.TextElideMode.ElideMiddle,
+                                                                room)
+        axis.label.setToolTip(full if shown != full else "")
+        style = ";".join(f"{k}: {v}" for k, v in axis.labelStyle.items())
+        return f"<span style='{style}'>{html.escape(shown)}</span>"
+
+    def refit():
+        if axis.label is None or not axis.labelText:
+            return
+        new = label_string()
+        if new != getattr(axis, "_shown_label", None):
+            axis._shown_label = new
+            axis.label.setHtml(new)
+            axis.resizeEvent()  # centre the new text (pyqtgraph placed the old one)
+            axis.picture = None
+            axis.update()
+
+    axis.labelString = label_string  # what pyqtgraph's setLabel asks for
+    axis.geometryChanged.connect(refit)
+    axis._elides = True
+    return axis
+
+
+def _label_room(axis: pg.AxisItem) -> float:
+    """How long an axis title may be: centred on the axis, it may run past the axis's ends into
+    the plot's empty corners, but not past the plot item's edges."""
+    vertical = axis.orientation in ("left", "right")
+    g = axis.geometry()
+    lo, length = (g.top(), g.height()) if vertical else (g.left(), g.width())
+    parent = axis.parentItem()
+    if parent is None or not hasattr(parent, "size"):
+        return length - 12
+    total = parent.size().height() if vertical else parent.size().width()
+    centre = lo + length / 2
+    return max(length, 2 * min(centre, total - centre)) - 12
+
+
+def elide_axis_labels(plot) -> None:
+    """elide_axis_label for the four axes of a PlotWidget or PlotItem."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    for name in ("left", "bottom", "right", "top"):
+        elide_axis_label(item.getAxis(name))
 
 
 def cache_axis(axis: pg.AxisItem):
@@ -341,7 +408,15 @@ class LossPlot(QWidget):
         self.note.hide()
         lay.addWidget(self.note)
         lay.addLayout(row)
-        self.plot.setMinimumHeight(110)  # frame, both axes' labels and a few ticks
+        # frame, both axes' labels and a few ticks. The labels above and below wrap to the dock's
+        # width, which the dock's minimum does not know of: in a 900x600 window the legend and
+        # the hint took two lines each, and a 110 px minimum made the plot's axis title run
+        # under the hint. The plot gives way down to 90 px instead.
+        self.plot.setMinimumHeight(90)
+        # two lines always: the hint and a hovered epoch's figures take the same room, so the plot
+        # never changes size under the mouse
+        fm = self.readout.fontMetrics()
+        self.readout.setMinimumHeight(2 * fm.lineSpacing() + 4)
         self.setMinimumWidth(260)
         self._m = np.zeros((0, 5))
         self._dots = False  # the loss curves drawn as dots (a single epoch)

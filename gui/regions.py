@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLay
 from core.regions import best_pair, held_values, region_grid, slice_agreement
 from gui import theme
 from gui.elided import ElidingComboBox, WrappingLabel
+from gui.plots import elide_axis_labels
 
 GRID = 140
 MISCLASSIFIED = (214, 39, 40)  # the ring around a training point the network gets wrong
@@ -89,6 +90,7 @@ class RegionsView(QWidget):
         self.plot = pg.PlotWidget(background=theme.BACKGROUND)
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()
+        elide_axis_labels(self.plot)
         for ax in ("left", "bottom"):  # plain numbers: "(x0.001)" scales cut the axis title
             self.plot.getPlotItem().getAxis(ax).enableAutoSIPrefix(False)
         self.image = pg.ImageItem()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from core.regions import best_pair_for_number, held_values, value_grid
 from gui import theme
 from gui.elided import ElidingComboBox, WrappingLabel
+from gui.plots import elide_axis_label, elide_axis_labels
 
 GRID = 100
 COLOUR_MAP = "viridis"  # perceptually even, readable in grey, no red/green
@@ -50,6 +51,8 @@ class ValueMapView(QWidget):
         self.bar = pg.ColorBarItem(colorMap=self.cmap, interactive=False, width=12)
         self.bar.setImageItem(self.image, insert_in=p)
         self.bar.getAxis("right").enableAutoSIPrefix(False)
+        elide_axis_labels(self.plot)
+        elide_axis_label(self.bar.getAxis("right"))
         self.plot.setMinimumHeight(120)
         self.caption = WrappingLabel()
         self.caption.setTextFormat(Qt.TextFormat.RichText)

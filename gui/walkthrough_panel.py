@@ -49,20 +49,27 @@ class TruthLabel(QLabel):
         return self._shown
 
     def _fit(self):
-        before = f"{getattr(self, 'what', 'true class')}: "
+        what = getattr(self, "what", "true class")
         after = f" (epoch {self.epoch})" if self.epoch is not None else ""
         plain = QFontMetricsF(self.font())
         bold_font = QFont(self.font())
         bold_font.setBold(True)
         bold = QFontMetricsF(bold_font)
-        room = self.contentsRect().width() - plain.horizontalAdvance(before + after) - 4
+        width = self.contentsRect().width()
+        # a long label name ('true disease progression one year after baseline') gives way
+        # before the value it introduces: the value is what the walkthrough is about
+        room_what = width - bold.horizontalAdvance(self.name) - plain.horizontalAdvance(": " + after) - 4
+        if plain.horizontalAdvance(what) > room_what >= plain.horizontalAdvance("true …"):
+            what = plain.elidedText(what, Qt.TextElideMode.ElideMiddle, room_what)
+        before = f"{what}: "
+        room = width - plain.horizontalAdvance(before + after) - 4
         name = self.name
         if bold.horizontalAdvance(name) > room:
             name = bold.elidedText(name, Qt.TextElideMode.ElideMiddle, max(room, 0.0))
             if not name:  # no room even for "…": keep the first letters visible rather than nothing
                 name = "…"
         self._shown = name
-        self.setText(f"{before}<b>{html.escape(name)}</b>{html.escape(after)}")
+        self.setText(f"{html.escape(before)}<b>{html.escape(name)}</b>{html.escape(after)}")
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)

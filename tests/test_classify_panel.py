@@ -189,6 +189,29 @@ def test_hand_form_probabilities_and_penguin_example(panel, model, qtbot):
     assert np.array_equal(seen[-1], [42.5, 15.5, 225.0, 5500.0])
 
 
+def test_long_values_show_short_and_predict_exactly(panel, model):
+    """A row's values such as -0.0018820165277906047 (sklearn's diabetes data) show as their
+    float32 text, whole in the field; the prediction is still that of the exact values, as the
+    table's; a field edited by hand is read as typed."""
+    from gui.classify.form import short_number
+
+    assert short_number(-0.0018820165277906047) == "-0.0018820165"
+    assert short_number(37.3) == "37.3" and short_number(3000.0) == "3000"
+    assert short_number(1e300) == "1e+300"  # beyond float32: the float64 text
+    exact = [43.96512345678901, 17.233333333333334, 200.80999999999999, 4199.812345678901]
+    seen = []
+    panel.observationSelected.connect(seen.append)
+    panel.set_observation(exact)
+    assert [e.text() for e in panel.inputs] == [short_number(v) for v in exact]
+    assert all(len(e.text()) <= 10 for e in panel.inputs)
+    assert all(_field_shows_all(e) for e in panel.inputs)
+    assert np.array_equal(seen[-1], exact)
+    assert np.array_equal(panel.form_probabilities, model.probabilities(np.array([exact]))[0])
+    assert "43.96512345678901" in panel.inputs[0].toolTip()
+    panel.inputs[0].setText("44")
+    assert seen[-1][0] == 44.0 and np.array_equal(seen[-1][1:], exact[1:])
+
+
 def test_missing_column_names_it_and_keeps_the_earlier_table(panel, penguins_path, tmp_path):
     load(panel, penguins_path)
     before = panel.predictions

@@ -167,6 +167,7 @@ def test_classify_json_scores_a_labelled_file(tmp_path):
     classes = ["Adelie", "Chinstrap", "Gentoo"]
     known = pred["SPECIES"].isin(classes) & (pred["predicted"] != "")
     assert res["rows"] == 344 and res["classified"] == 342 and res["unclassified"] == 2
+    assert res["task"] == "classification"
     assert res["scored"] == int(known.sum()) == 344 - 2 - 3 - 1  # less unclassified, Emperor, blank
     right = (pred["SPECIES"] == pred["predicted"])[known]
     assert res["accuracy"] == pytest.approx(right.mean(), abs=1e-6)

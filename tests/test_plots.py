@@ -405,3 +405,35 @@ def test_the_r2_axis_goes_below_zero_when_r2_does(loss_plot):
     loss_plot.set_task("classification")
     loss_plot.set_metrics(metrics(20))
     assert loss_plot.acc_view.viewRange()[1] == pytest.approx([0.0, 1.02])
+
+
+def test_a_long_axis_title_is_elided_to_the_plot_with_the_whole_in_its_tooltip(qtbot):
+    """A feature named as in a paper's table ran off both ends of a small plot and over the other
+    axis's numbers; now the title fits, elided in the middle, re-fitted on resize, escaped."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from gui.plots import elide_axis_labels
+
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    elide_axis_labels(w)
+    long = "worst (largest) value of the perimeter of the cell nuclei <µm> & more"
+    w.setLabel("bottom", long)
+    w.setLabel("left", "a<b")
+    w.resize(260, 180)
+    w.show()
+    qtbot.waitExposed(w)
+
+    def shown(ax):
+        return ax.label.toPlainText().strip()
+
+    bottom, left = w.getAxis("bottom"), w.getAxis("left")
+    qtbot.waitUntil(lambda: "…" in shown(bottom))
+    fm = QFontMetricsF(bottom.label.font())
+    assert fm.horizontalAdvance(shown(bottom)) <= w.getPlotItem().size().width()
+    assert shown(bottom)[:4] == long[:4] and shown(bottom)[-4:] == long[-4:]
+    assert bottom.label.toolTip() == long
+    assert shown(left) == "a<b" and left.label.toolTip() == ""  # whole, escaped, no tooltip
+    w.resize(900, 300)  # room again: the whole title
+    qtbot.waitUntil(lambda: shown(bottom) == long)
+    assert bottom.label.toolTip() == ""

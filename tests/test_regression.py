@@ -190,6 +190,7 @@ def test_cli_train_and_classify_regression(tmp_path, diabetes_csv):
     assert r.returncode == 0, r.stderr
     c = json.loads(r.stdout.strip().splitlines()[-1])
     assert c["task"] == "regression" and c["scored"] == len(val)
+    assert c["rows"] == c["classified"] == c["predicted"] == len(val) and c["unclassified"] == 0
     assert c["r2"] == pytest.approx(res["val_r2"], abs=2e-4)
     assert c["rmse"] == pytest.approx(res["val_rmse"], rel=1e-4)
     assert c["mae"] == pytest.approx(res["val_mae"], rel=1e-4)

@@ -26,7 +26,7 @@ def test_window_trains_a_regressor(qtbot, tmp_path):
     w.docks["residuals"].raise_()
     panel = next(p for p in w.panels if p.name == "residuals")
     assert wait_until(lambda: f"epoch {snap.epoch}" in panel.caption.text(), 10), panel.caption.text()
-    assert f"R² {f['val_r2']:.3f}, RMSE {f['val_rmse']:.4g}" in panel.legend.text()
+    assert f"validation: R² {f['val_r2']:.3f}, RMSE {f['val_rmse']:.4g}" in panel.legend.text()
     assert len(panel.val_pts.data) == len(w.session.data.y_val)
     def status():
         return " ".join(lbl.text() for lbl in w.statusBar().findChildren(type(panel.caption)))

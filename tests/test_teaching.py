@@ -314,3 +314,20 @@ def test_panel_docked_small_axis_agrees_with_the_text(qtbot, data):
         if size != (300, 200):  # the words whole, no scrolling, where a dock has ~400×300
             assert panel.text_area.verticalScrollBar().maximum() == 0, size
         assert panel.plot.height() >= 100
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_regression_slice_equals_a_loop_over_values(loss):
+    """A regression network (one identity output, a standardised label) gets its loss slice too:
+    the batched pass equals setting the weight and asking the trainer's own loss."""
+    reg = split(load_csv(PENGUINS, label="body_mass_g",
+                         features=["bill_length_mm", "bill_depth_mm", "flipper_length_mm"]))
+    t = make(reg, optimizer="sgd", learning_rate=0.1, loss=loss, task="regression")
+    assert t.regression
+    snap = [t.train_epoch() for _ in range(2)][-1]
+    for layer, o, i in ((0, 1, 2), (2, 0, 3)):
+        s = loss_slice(t, layer, o, i, n=21, span=3.0, snapshot=snap)
+        pick = [0, 4, 10, 15, 20]
+        assert np.allclose(s.losses[pick], naive(t, layer, o, i, s.values[pick]), rtol=0, atol=1e-5)
+        assert s.loss0 == pytest.approx(full_loss(t), abs=1e-6)
+        assert s.loss_name == loss

@@ -277,3 +277,27 @@ def test_walkthrough_panel_follows_a_dropout_training_pass(qtbot):
     assert not np.array_equal(p.result.keep[0], before[0])
     p.dropout_box.setChecked(False)
     assert p.result.keep is None
+
+
+def test_walkthrough_header_keeps_a_regression_value_whole(qtbot):
+    """'true disease progression one year after baseline: 151 (epoch 5)': the label's name gives
+    way, the value stays whole (it was the value that was elided to '…')."""
+    from PySide6.QtGui import QTextDocument
+
+    from gui.walkthrough_panel import TruthLabel
+
+    t = TruthLabel()
+    qtbot.addWidget(t)
+    t.resize(300, 20)
+    t.show()
+    qtbot.waitExposed(t)
+    what = "true disease progression one year after baseline"
+    t.set_truth("151", 5, what)
+    assert t.shown_name() == "151"
+    assert "<b>151</b>" in t.text() and "(epoch 5)" in t.text() and "…" in t.text()
+    assert t.text().startswith("true ") and what in t.toolTip()
+    doc = QTextDocument()
+    doc.setDefaultFont(t.font())
+    doc.setHtml(t.text())
+    doc.setDocumentMargin(0)
+    assert doc.idealWidth() <= t.contentsRect().width() + 1

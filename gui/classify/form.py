@@ -42,6 +42,20 @@ def fmt_number(v: float) -> str:
     return r[:-2] if r.endswith(".0") else r
 
 
+def short_number(v: float) -> str:
+    """Shortest text that reads back as the same float32 (the precision the network computes and
+    the training rows are held in): -0.0018820165 for -0.0018820165277906047, which did not fit
+    its field. Where float32 cannot hold the value, the float64 text."""
+    x = float(v)
+    with np.errstate(over="ignore"):
+        f32 = np.float32(x)
+    if not np.isfinite(f32) and np.isfinite(x):
+        return fmt_number(x)
+    r = str(f32)
+    r = r[:-2] if r.endswith(".0") else r
+    return r if len(r) < len(fmt_number(x)) else fmt_number(x)
+
+
 class NumberValidator(QValidator):
     """A finite number, with '.' or ',' as the decimal mark; a half-typed one is Intermediate."""
 
@@ -205,7 +219,11 @@ class ObservationForm(QGroupBox):
             raise ValueError(f"{len(self.inputs)} values expected (one per feature), not {len(values)}")
         for edit, v in zip(self.inputs, values, strict=True):
             edit.blockSignals(True)
-            edit.setText(fmt_number(v))
+            text = short_number(v)
+            edit.setText(text)
+            # the value itself while the field shows its short text: a row taken from a file
+            # gets the very prediction the table shows, not one of its float32 neighbour
+            edit.setProperty("exact", (text, float(v)))
             edit.blockSignals(False)
         self._changed()
 
@@ -213,12 +231,19 @@ class ObservationForm(QGroupBox):
         """The typed values as raw features (model order), or None while one is not a number."""
         if not self.inputs:
             return None
-        vals = [parse_number(e.text()) for e in self.inputs]
+        vals = [self._value(e) for e in self.inputs]
         for e, v in zip(self.inputs, vals, strict=True):
             self._mark(e, "bad" if v is None else "")
         if any(v is None for v in vals):
             return None
         return np.array(vals, dtype=np.float64)
+
+    @staticmethod
+    def _value(edit) -> float | None:
+        exact = edit.property("exact")
+        if exact is not None and exact[0] == edit.text():
+            return exact[1]
+        return parse_number(edit.text())
 
     def _changed(self, *_):
         self._fit_edits()
@@ -235,7 +260,8 @@ class ObservationForm(QGroupBox):
         for k, e in enumerate(self.inputs):
             if e.width() != w or e.minimumWidth() != w:
                 e.setFixedWidth(w)
-            tip = f"{e.text()}\n{self._describe(k)}"
+            v = self._value(e)
+            tip = f"{e.text() if v is None else fmt_number(v)}\n{self._describe(k)}"
             if e.toolTip() != tip:
                 e.setToolTip(tip)
 

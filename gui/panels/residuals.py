@@ -18,7 +18,7 @@ class ResidualsPanel(Panel):
         from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
         from gui import theme
-        from gui.plots import plot_title
+        from gui.plots import elide_axis_labels, plot_title
 
         self.widget = QStackedWidget()
         self.note = QLabel(CLASS_ONLY)
@@ -38,6 +38,7 @@ class ResidualsPanel(Panel):
         for p in (self.scatter_plot, self.resid_plot):
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setMinimumSize(120, 40)  # never widen the dock at the network view's cost
+            elide_axis_labels(p)
         self.diagonal = self.scatter_plot.plot(pen=pg.mkPen(theme.TEXT, width=1,
                                                             style=pg.QtCore.Qt.PenStyle.DashLine))
         self.zero = self.resid_plot.plot(pen=pg.mkPen(theme.TEXT, width=1,
@@ -87,6 +88,7 @@ class ResidualsPanel(Panel):
         if getattr(data, "task", "") != "regression" or snap is None:
             return
         from core.residuals import residual_points
+        from gui import theme
 
         r = residual_points(snap, data, self.session.config.activation)
         lo, hi = r.limits()
@@ -97,8 +99,14 @@ class ResidualsPanel(Panel):
         self.val_res.setData(r.val_pred, r.val_pred - r.val_true)
         self.zero.setData([lo, hi], [0, 0])
         f = r.figures
-        self.caption.setText(f"Predicted against true {data.label_name}, epoch {snap.epoch}")
-        val = (f"validation (rings): R² {f['val_r2']:.3f}, RMSE {f['val_rmse']:.4g}, MAE "
-               f"{f['val_mae']:.4g}" if len(r.val_true) else "no validation rows")
-        self.legend.setText(f"training (dots): R² {f['train_r2']:.3f}, RMSE {f['train_rmse']:.4g}, "
-                            f"MAE {f['train_mae']:.4g}<br>{val}<br>dashed: perfect prediction")
+        # short lines: in a 900x600 window the words took the room of the scatter (the label's
+        # name is on the axes, whole in their tooltips)
+        self.caption.setText(f"Predicted vs true, epoch {snap.epoch} (dashed: perfect)")
+        self.caption.setToolTip(f"Predicted against true {data.label_name}, epoch {snap.epoch}. "
+                                f"The dashed line is perfect prediction.")
+        train_c, val_c = theme.hex_colour(theme.TRAIN), theme.hex_colour(theme.VALID)
+        val = (f"<span style='color:{val_c}'>○</span> validation: R² {f['val_r2']:.3f}, RMSE "
+               f"{f['val_rmse']:.4g}, MAE {f['val_mae']:.4g}" if len(r.val_true)
+               else "no validation rows")
+        self.legend.setText(f"<span style='color:{train_c}'>●</span> training: R² {f['train_r2']:.3f}, "
+                            f"RMSE {f['train_rmse']:.4g}, MAE {f['train_mae']:.4g}<br>{val}")
