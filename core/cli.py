@@ -13,7 +13,7 @@ import sys
 import time
 
 from core.errors import UserError
-from core.wording import one_line, plural
+from core.wording import one_line, plural, quoted
 
 EXIT_BAD_INPUT = 2
 
@@ -223,6 +223,19 @@ def cmd_example(a) -> int:
     return 0
 
 
+def _columns_left_out(path, ds) -> list[str]:
+    """The file's columns that are neither the label nor a feature (the default choice left them
+    out: text such as a penguin's island, or an ID)."""
+    from core.table import read_table
+
+    try:
+        head, _ = read_table(path, rows=2)
+    except Exception:  # noqa: BLE001 - only a note: the file was read whole a moment ago
+        return []
+    used = set(ds.feature_names) | {ds.label_name}
+    return [str(c) for c in head.columns if str(c) not in used]
+
+
 def cmd_train(a) -> int:
     from core.config import TrainConfig
     from core.dataset import load_csv
@@ -255,6 +268,11 @@ def cmd_train(a) -> int:
     configure_threads(trainer.spec, len(data.X_train))
     log = (lambda *_: None) if a.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     log(f"task: {ds.task} ({ds.task_reason})")
+    if features is None:
+        unused = _columns_left_out(a.data, ds)
+        if unused:
+            log(f"not used as features: {quoted(unused)} (not numbers, or row numbers/IDs); "
+                f"--features names the inputs yourself.")
     target = (f"predicting {ds.label_name}" if ds.task == "regression"
               else f"classes {', '.join(ds.class_names)}")
     log(f"{ds.source}: {len(data.X_train)} training and {len(data.X_val)} validation rows, "

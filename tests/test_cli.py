@@ -238,3 +238,21 @@ def test_bad_cure_values_exit_2_naming_the_range(args, words):
     r = run("train", PENGUINS, "--epochs", "1", *args)
     assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_train_names_the_columns_the_default_choice_left_out(tmp_path):
+    """A text column (the penguins' island, as in the full Palmer data) and a row ID are not
+    inputs: stderr says so, and how to choose; named features say nothing of the kind."""
+    import pandas as pd
+
+    df = pd.read_csv(PENGUINS)
+    df.insert(0, "id", range(1, len(df) + 1))
+    df.insert(2, "island", ["Torgersen", "Biscoe", "Dream"] * (len(df) // 3) + ["Dream"] * (len(df) % 3))
+    path = tmp_path / "penguins_full.csv"
+    df.to_csv(path, index=False)
+    r = run("train", path, "--epochs", "1")
+    assert r.returncode == 0, r.stderr
+    assert "not used as features: 'id' and 'island'" in r.stderr and "--features" in r.stderr
+    assert "4 features" in r.stderr
+    r = run("train", path, "--epochs", "1", "--features", "bill_length_mm,body_mass_g")
+    assert r.returncode == 0 and "not used as features" not in r.stderr
