@@ -18,6 +18,30 @@ def open_warning(parent, title: str, message: str, keep: list) -> QMessageBox:
     return box
 
 
+def offer_columns(window, path: str, message: str) -> QMessageBox:
+    """A file named on the command line could not be used as it was (its last column is a car's
+    name, say): the message, and a button that opens the import dialog on it, where the label and
+    the features are chosen. The penguins stay open if the person declines."""
+    from pathlib import Path
+
+    window.last_error = message
+    box = QMessageBox(QMessageBox.Icon.Warning, "Cannot use this data",
+                      f"{message}\n\nChoose the label and features of {Path(path).name} in the "
+                      f"import dialog?", QMessageBox.StandardButton.Close, window)
+    choose = box.addButton("Choose columns…", QMessageBox.ButtonRole.AcceptRole)
+    choose.setToolTip(f"Open {path} in the import dialog: pick the column to predict and the "
+                      f"input columns")
+    box.setDefaultButton(choose)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.buttonClicked.connect(lambda b: window.import_file(path) if b is choose else None)
+    keep = window._dialogs
+    box.finished.connect(lambda _=0, b=box: keep.remove(b) if b in keep else None)
+    keep.append(box)
+    window.statusBar().showMessage(f"Cannot use {Path(path).name}: the penguins are open instead", 8000)
+    box.open()
+    return box
+
+
 def offer_best_epoch(window, best: int, loss: float, patience: int):
     """Early stopping paused training: offer the epoch of the lowest validation loss."""
     B = QMessageBox.StandardButton

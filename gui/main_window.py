@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
             lambda playing: self._frame.setInterval(PLAY_FRAME_MS if playing else FRAME_MS))
         s.result.connect(self._on_result)
         s.error.connect(self.show_error)
+        s.fileRefused.connect(lambda path, message: dialogs.offer_columns(self, path, message))
         s.stoppedEarly.connect(functools.partial(dialogs.offer_best_epoch, self))
         s.message.connect(self.statusBar().showMessage)
 

@@ -36,6 +36,9 @@ class Session(QObject):
     loadProgress = Signal(float)  # fraction of a CSV the engine has read
     stoppedEarly = Signal(int, float, int)  # best epoch, its validation loss, the patience
     error = Signal(str, str)  # title, message: something the person must be told
+    # a file named on the command line could not be used as it was (path, message); the
+    # penguins are open instead, and the window offers to choose the file's columns
+    fileRefused = Signal(str, str)
     message = Signal(str, int)  # a passing status message and how long it shows (ms)
     disconnected = Signal(str)  # the remote engine (main.py --engine) is unreachable: the message
 
@@ -322,8 +325,8 @@ class Session(QObject):
         self._queued = None
         if self.active_generation < 0 and self._request_path not in (None, str(PENGUINS)):
             # no network at all yet (a bad file named on the command line): the example instead
-            self.error.emit("Cannot use this data", f"{message} The bundled penguins example is open "
-                                                    f"instead; open another file with Ctrl+O.")
+            self.fileRefused.emit(str(self._request_path),
+                                  f"{message} The bundled penguins example is open instead.")
             self.rebuild(dict(path=None), self.config or self._config)
             return
         self.setupFailed.emit(message, cancelled)

@@ -114,6 +114,40 @@ def test_a_bad_file_on_the_command_line_falls_back_to_the_penguins(qtbot, tmp_pa
     w.close()
 
 
+def test_a_refused_file_on_the_command_line_offers_its_columns(qtbot, tmp_path):
+    """auto-mpg's last column is the car's name (a class per row): the penguins open, and the
+    message's "Choose columns…" opens the import dialog, where mpg is chosen and trained on."""
+    import numpy as np
+    import pandas as pd
+    from PySide6.QtWidgets import QMessageBox
+
+    rng = np.random.default_rng(0)
+    cars = pd.DataFrame({"mpg": rng.uniform(9, 46, 120).round(1), "cylinders": rng.choice([4, 6, 8], 120),
+                         "weight": rng.uniform(1600, 5100, 120).round(0),
+                         "car name": [f"car {i}" for i in range(120)]})
+    path = tmp_path / "auto-mpg.csv"
+    cars.to_csv(path, index=False)
+    w = _bare_window(qtbot, tmp_path, data_path=path)
+    w.show()
+    assert wait_until(lambda: ready(w), 60), w.last_error
+    assert w.session.data.class_names == ("Adelie", "Chinstrap", "Gentoo")
+    assert "'car name'" in w.last_error
+    boxes = [b for b in w.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and "Choose the label" in boxes[0].text()
+    choose = next(b for b in boxes[0].buttons() if b.text() == "Choose columns…")
+    choose.click()
+    assert wait_until(lambda: getattr(w, "import_dialog", None) is not None
+                      and w.import_dialog.isVisible(), 10)
+    dlg = w.import_dialog
+    dlg.label_combo.setCurrentText("mpg")
+    assert wait_until(lambda: dlg.dataset() is not None, 20)
+    assert dlg.dataset().task == "regression"
+    dlg.accept()
+    assert wait_until(lambda: ready(w) and w.session.data.task == "regression", 60), w.last_error
+    assert w.session.data.label_name == "mpg"
+    w.close()
+
+
 def test_exports_add_a_missing_extension(win, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
