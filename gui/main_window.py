@@ -83,7 +83,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(_placeholder("Loading the network view…"))
         self._build_docks()
         menus.build_actions(self)
-        from gui.statusbar import StatusFields
+        from gui.statusbar import FittingStatusBar, StatusFields
+
+        self.setStatusBar(FittingStatusBar(self))
         from gui.timeline import TimelineBar
 
         self.status = StatusFields(self.statusBar(), self.session, self.cancel_loading)
@@ -512,7 +514,7 @@ class MainWindow(QMainWindow):
         """A window-modal message that does not block the event loop (training goes on drawing)."""
         self.last_error = message
         open_warning(self, title, message, self._dialogs)
-        self.statusBar().showMessage(message.split(". ")[0], 8000)
+        self.statusBar().showMessage(message.split(". ")[0], 8000)  # elided to fit, whole on hover
 
     def _confirm_dialog(self, text: str) -> bool:
         r = QMessageBox.question(self, APP_NAME, text,

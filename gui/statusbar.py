@@ -5,9 +5,48 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QToolButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 COMPACT_BELOW = 1150  # a status bar narrower than this shows its fields in fewer words
+
+
+class FittingStatusBar(QStatusBar):
+    """A status bar whose messages fit left of its permanent fields: a long one (a data warning,
+    a path) is elided in the middle, the whole of it in the bar's tooltip while it shows. Qt cut
+    such a message off at the first field, mid-word."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._base_tip = ""  # the bar's own tooltip (about the data), shown when no message is cut
+        self._cut = False
+        self.messageChanged.connect(self._message_changed)
+
+    def setToolTip(self, tip: str):  # noqa: N802 - Qt's name
+        self._base_tip = tip
+        if not self._cut:
+            super().setToolTip(tip)
+
+    def _message_changed(self, text: str):
+        if not text and self._cut:
+            self._cut = False
+            super().setToolTip(self._base_tip)
+
+    def room(self) -> int:
+        right = min((c.x() for c in self.findChildren(QWidget) if c.isVisible()
+                     and c.parentWidget() is self and c.width() > 0 and c.x() > 0
+                     and type(c).__name__ != "QSizeGrip"), default=self.width())
+        return right - 10  # the bar's left margin and the gap to the first field
+
+    def showMessage(self, text: str, timeout: int = 0):  # noqa: N802 - Qt's name
+        full = str(text)
+        room = self.room()
+        shown = full
+        if room > 40 and self.fontMetrics().horizontalAdvance(full) > room:
+            shown = self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideMiddle, room)
+        self._cut = shown != full
+        super().setToolTip(full if self._cut else self._base_tip)
+        super().showMessage(shown, timeout)
 
 
 class StatusFields:

@@ -218,3 +218,22 @@ def test_cures_apply_from_the_next_epoch(win):
     win.step()
     assert wait_until(lambda: s.epoch == 1, 30)
     assert s.latest.penalty > 0
+
+
+def test_a_long_status_message_fits_left_of_the_fields(win):
+    """A data warning (digits: three constant pixels) or a long path was cut at the first field,
+    mid-word: it is elided in the middle now, whole in the bar's tooltip until it goes."""
+    bar = win.statusBar()
+    long = ("'pixel_0_0', 'pixel_4_0' and 'pixel_4_7' each have the same value on every usable row "
+            "(0; 0; 0): they cannot help tell the classes apart") * 2
+    bar.showMessage(long, 5000)
+    shown = bar.currentMessage()
+    assert "…" in shown and shown[:8] == long[:8] and shown[-8:] == long[-8:]
+    assert bar.fontMetrics().horizontalAdvance(shown) <= bar.room()
+    assert bar.toolTip() == long
+    base = bar._base_tip  # the bar's own tooltip about the data comes back after
+    bar.showMessage("Saved", 5000)
+    assert bar.currentMessage() == "Saved" and bar.toolTip() == base
+    bar.showMessage(long, 5000)
+    bar.clearMessage()
+    assert bar.toolTip() == base
