@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
 COMPACT_BELOW = 1150  # a status bar narrower than this shows its fields in fewer words
@@ -20,6 +20,10 @@ class FittingStatusBar(QStatusBar):
         super().__init__(parent)
         self._base_tip = ""  # the bar's own tooltip (about the data), shown when no message is cut
         self._cut = False
+        self._full = ""  # the message as asked, re-fitted when the fields beside it change width
+        self._expire = QTimer(self)
+        self._expire.setSingleShot(True)
+        self._expire.timeout.connect(self.clearMessage)
         self.messageChanged.connect(self._message_changed)
 
     def setToolTip(self, tip: str):  # noqa: N802 - Qt's name
@@ -28,9 +32,12 @@ class FittingStatusBar(QStatusBar):
             super().setToolTip(tip)
 
     def _message_changed(self, text: str):
-        if not text and self._cut:
-            self._cut = False
-            super().setToolTip(self._base_tip)
+        if not text:
+            self._full = ""
+            self._expire.stop()
+            if self._cut:
+                self._cut = False
+                super().setToolTip(self._base_tip)
 
     def room(self) -> int:
         right = min((c.x() for c in self.findChildren(QWidget) if c.isVisible()
@@ -38,15 +45,41 @@ class FittingStatusBar(QStatusBar):
                      and type(c).__name__ != "QSizeGrip"), default=self.width())
         return right - 10  # the bar's left margin and the gap to the first field
 
+    def _fitted(self, full: str) -> str:
+        room = self.room()
+        if room > 40 and self.fontMetrics().horizontalAdvance(full) > room:
+            return self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideMiddle, room)
+        return full
+
     def showMessage(self, text: str, timeout: int = 0):  # noqa: N802 - Qt's name
         full = str(text)
-        room = self.room()
-        shown = full
-        if room > 40 and self.fontMetrics().horizontalAdvance(full) > room:
-            shown = self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideMiddle, room)
-        self._cut = shown != full
-        super().setToolTip(full if self._cut else self._base_tip)
-        super().showMessage(shown, timeout)
+        shown = self._fitted(full)
+        cut = shown != full
+        super().showMessage(shown)  # the timeout is ours: a re-fitted message keeps its time
+        self._full, self._cut = full, cut
+        super().setToolTip(full if cut else self._base_tip)
+        if timeout > 0:
+            self._expire.start(timeout)
+        else:
+            self._expire.stop()
+
+    def _refit(self):
+        if not self._full:
+            return
+        shown = self._fitted(self._full)
+        if shown != self.currentMessage():
+            full, remaining = self._full, self._expire.remainingTime() if self._expire.isActive() else 0
+            self.showMessage(full, max(remaining, 1) if self._expire.isActive() else 0)
+
+    def event(self, ev):
+        done = super().event(ev)
+        if ev.type() == QEvent.Type.LayoutRequest:  # a field beside the message changed width
+            self._refit()
+        return done
+
+    def resizeEvent(self, ev):  # noqa: N802 - Qt's name
+        super().resizeEvent(ev)
+        self._refit()
 
 
 class StatusFields:

@@ -231,6 +231,16 @@ def test_a_long_status_message_fits_left_of_the_fields(win):
     assert "…" in shown and shown[:8] == long[:8] and shown[-8:] == long[-8:]
     assert bar.fontMetrics().horizontalAdvance(shown) <= bar.room()
     assert bar.toolTip() == long
+    # a field beside it grows (the device's words arrive later): the message is fitted again
+    from PySide6.QtWidgets import QApplication
+
+    before = bar.room()
+    win.status.rate.setText("a much longer speed figure than before, " * 2)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert bar.room() < before
+    assert bar.fontMetrics().horizontalAdvance(bar.currentMessage()) <= bar.room()
+    win.status.rate.setText("")
     base = bar._base_tip  # the bar's own tooltip about the data comes back after
     bar.showMessage("Saved", 5000)
     assert bar.currentMessage() == "Saved" and bar.toolTip() == base
