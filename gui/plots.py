@@ -156,9 +156,10 @@ def elide_axis_label(axis: pg.AxisItem) -> pg.AxisItem:
         if new != getattr(axis, "_shown_label", None):
             axis._shown_label = new
             axis.label.setHtml(new)
-            axis.resizeEvent()  # centre the new text (pyqtgraph placed the old one)
             axis.picture = None
             axis.update()
+        axis.resizeEvent()  # pyqtgraph centres the title on the axis ...
+        _keep_label_inside(axis)  # ... which may run past the plot: slide it back in
 
     axis.labelString = label_string  # what pyqtgraph's setLabel asks for
     axis.geometryChanged.connect(refit)
@@ -167,17 +168,38 @@ def elide_axis_label(axis: pg.AxisItem) -> pg.AxisItem:
 
 
 def _label_room(axis: pg.AxisItem) -> float:
-    """How long an axis title may be: centred on the axis, it may run past the axis's ends into
-    the plot's empty corners, but not past the plot item's edges."""
+    """How long an axis title may be: it may run past the axis's ends into the plot's empty
+    corners (_keep_label_inside slides it off-centre for that), not past the plot item's edges."""
     vertical = axis.orientation in ("left", "right")
     g = axis.geometry()
-    lo, length = (g.top(), g.height()) if vertical else (g.left(), g.width())
+    length = g.height() if vertical else g.width()
     parent = axis.parentItem()
     if parent is None or not hasattr(parent, "size"):
-        return length - 12
+        return length - 8
     total = parent.size().height() if vertical else parent.size().width()
-    centre = lo + length / 2
-    return max(length, 2 * min(centre, total - centre)) - 12
+    return max(length, total) - 8  # the text item's document margins, 4 px each side
+
+
+def _keep_label_inside(axis: pg.AxisItem):
+    """Move an axis title that pyqtgraph centred on its axis back within the plot item (a 17-letter
+    feature name on an 80 px axis of a 120 px plot ran off the top)."""
+    parent = axis.parentItem()
+    if parent is None or not hasattr(parent, "size") or axis.label is None:
+        return
+    vertical = axis.orientation in ("left", "right")
+    g, br, pos = axis.geometry(), axis.label.boundingRect(), axis.label.pos()
+    if vertical:  # rotated: the text runs upwards from pos.y() over br.width()
+        top, bottom = g.top() + pos.y() - br.width(), g.top() + pos.y()
+        total = parent.size().height()
+        shift = -top if top < 0 else (total - bottom if bottom > total else 0.0)
+        if shift:
+            axis.label.setPos(pos.x(), pos.y() + shift)
+    else:
+        left, right = g.left() + pos.x(), g.left() + pos.x() + br.width()
+        total = parent.size().width()
+        shift = -left if left < 0 else (total - right if right > total else 0.0)
+        if shift:
+            axis.label.setPos(pos.x() + shift, pos.y())
 
 
 def elide_axis_labels(plot) -> None:

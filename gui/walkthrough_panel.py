@@ -22,9 +22,19 @@ from PySide6.QtWidgets import (
 from core.walkthrough import GRAD_ZERO, dropout_keep, format_gradient, step_words, walk
 
 
-def _vec(v, digits: int = 3, limit: int = 8) -> str:
+def _num(x: float, digits: int) -> str:
+    """x with `digits` decimals; a nonzero x those would show as 0.0000 (or -0.0000) in three
+    significant digits instead (a sure softmax leaves dL/dz = p − y of about 1e-6, not 0)."""
+    x = float(x)
+    if x != 0 and abs(x) < 0.5 * 10.0 ** -digits:
+        return f"{x:.2e}"
+    return f"{x:.{digits}f}"
+
+
+def _vec(v, digits: int = 3, limit: int = 8, small: bool = False) -> str:
+    """A vector's first `limit` values; `small`: tiny nonzero values in significant digits."""
     v = np.asarray(v).ravel()
-    body = ", ".join(f"{x:.{digits}f}" for x in v[:limit])
+    body = ", ".join(_num(x, digits) if small else f"{x:.{digits}f}" for x in v[:limit])
     return f"[{body}{', …' if v.size > limit else ''}]"
 
 
@@ -344,7 +354,7 @@ class WalkthroughPanel(QWidget):
                        f"slope of {c.activation} at z")
             return (f"<p><b>Backpropagation</b> starts at the output and runs back to the input. "
                     f"dL/dz says how the loss changes with each neuron's weighted sum: {how}.</p>"
-                    f"<p>dL/dz = {_vec(r.dz[layer], 4)}</p>" + self._dropout_words(layer))
+                    f"<p>dL/dz = {_vec(r.dz[layer], 4, small=True)}</p>" + self._dropout_words(layer))
         if kind == "dw":
             g = r.dW[layer]
             head = ("<p>Each weight's gradient is its neuron's dL/dz times the input it multiplies: "
@@ -364,7 +374,7 @@ class WalkthroughPanel(QWidget):
         # update
         W0, W1 = self.snapshot.weights[0], r.W_new[0]
         return (f"<p>Plain SGD on this one sample: <b>w ← w − lr · dL/dw</b> with learning rate "
-                f"{r.lr:g}.</p><p>First weight: {W0[0, 0]:+.5f} − {r.lr:g} × {r.dW[0][0, 0]:+.5f} = "
+                f"{r.lr:g}.</p><p>First weight: {W0[0, 0]:+.5f} − {r.lr:g} × {_num(r.dW[0][0, 0], 5)} = "
                 f"<b>{W1[0, 0]:+.5f}</b>.</p><p>Training averages these gradients over a mini-batch of "
                 f"{c.batch_size} rows before each step, and uses the <b>{c.optimizer}</b> optimizer, "
                 f"so the real update differs; an <b>epoch</b> is one pass over all training rows.</p>")

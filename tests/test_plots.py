@@ -434,6 +434,25 @@ def test_a_long_axis_title_is_elided_to_the_plot_with_the_whole_in_its_tooltip(q
     assert shown(bottom)[:4] == long[:4] and shown(bottom)[-4:] == long[-4:]
     assert bottom.label.toolTip() == long
     assert shown(left) == "a<b" and left.label.toolTip() == ""  # whole, escaped, no tooltip
+    item = w.getPlotItem()
+
+    def along(ax):  # the title's extent along its axis, in the plot item's coordinates
+        r = ax.label.mapRectToItem(item, ax.label.boundingRect())
+        return (r.top(), r.bottom()) if ax.orientation == "left" else (r.left(), r.right())
+
+    def inside(ax):
+        lo, hi = along(ax)
+        size = item.size().height() if ax.orientation == "left" else item.size().width()
+        return lo >= -1 and hi <= size + 1
+
+    assert inside(bottom) and inside(left)  # within the plot, not off its edges
+    title = "flipper_length_mm of the bird"
+    left.setLabel(title)
+    w.resize(600, int(QFontMetricsF(left.label.font()).horizontalAdvance(title)) + 30)
+    qtbot.waitUntil(lambda: shown(left) == title)
+    lo, hi = along(left)
+    assert hi - lo > left.geometry().height()  # longer than its axis: it uses the corner ...
+    assert inside(left)  # ... and stays in the plot
     w.resize(900, 300)  # room again: the whole title
     qtbot.waitUntil(lambda: shown(bottom) == long)
     assert bottom.label.toolTip() == ""

@@ -301,3 +301,13 @@ def test_walkthrough_header_keeps_a_regression_value_whole(qtbot):
     doc.setHtml(t.text())
     doc.setDocumentMargin(0)
     assert doc.idealWidth() <= t.contentsRect().width() + 1
+
+
+def test_tiny_gradients_are_not_shown_as_zero():
+    """A sure softmax leaves dL/dz = p − y of about ±2e-6: it read [0.0000, -0.0000]."""
+    from gui.walkthrough_panel import _num, _vec
+
+    assert _vec([2.06e-6, -2.06e-6], 4, small=True) == "[2.06e-06, -2.06e-06]"
+    assert _vec([0.0, 0.25, -1.5], 4, small=True) == "[0.0000, 0.2500, -1.5000]"
+    assert _vec([2.06e-6], 3) == "[0.000]"  # probabilities keep their fixed decimals
+    assert _num(0.00004, 4) == "4.00e-05" and _num(0.00005, 4) == "0.0001"
