@@ -681,6 +681,20 @@ class GradientView(QWidget):
         lay.addWidget(self.note)
         self.setMinimumWidth(260)
 
+    # px of height: below it this epoch's histogram hides and the norms get its room (in a 900x600
+    # window the dock had about 210 px, and the wrapped note and histogram title ran over the
+    # norms' epoch numbers)
+    DIST_FROM = 260
+
+    def resizeEvent(self, ev):  # noqa: N802 - Qt's name
+        super().resizeEvent(ev)
+        show = ev.size().height() >= self.DIST_FROM
+        if show != self.dist.isVisibleTo(self):
+            self.dist.setVisible(show)
+            self.dist_title.setVisible(show)
+            self.norms.setToolTip("" if show else "This epoch's histogram of log10 |dL/dw| shows "
+                                  "when the dock is taller: drag its edge or float it.")
+
     def set_layers(self, n_layers: int):
         p, d = self.norms.getPlotItem(), self.dist.getPlotItem()
         for c in self._curves:

@@ -274,7 +274,8 @@ def test_plots_fit_a_small_dock(qtbot, size):
     QApplication.processEvents()
     for owner in (lp, g):
         assert owner.minimumSizeHint().height() <= h, (owner, owner.minimumSizeHint())
-    for plot in (lp.plot, g.norms, g.dist):
+    assert g.dist.isVisible() == (h >= GradientView.DIST_FROM)  # a short dock: the norms only
+    for plot in (p for p in (lp.plot, g.norms, g.dist) if p.isVisible()):
         pi = plot.getPlotItem()
         assert pi.geometry().width() <= plot.viewport().width() + 0.5
         assert pi.geometry().height() <= plot.viewport().height() + 0.5
@@ -282,9 +283,11 @@ def test_plots_fit_a_small_dock(qtbot, size):
         for side in ("left", "right", "bottom"):
             ax = pi.getAxis(side)
             if ax.isVisible() and ax.label.isVisible():
-                length = ax.height() if side in ("left", "right") else ax.width()
+                # a title may run past its axis into the plot's corner, not past the plot
+                length = pi.height() if side in ("left", "right") else pi.width()
                 assert ax.label.boundingRect().width() <= length, (side, ax.labelString())
-    for lab in (lp.title, g.norms_title, g.dist_title, g.norm_legend, g.note):
+    for lab in (x for x in (lp.title, g.norms_title, g.dist_title, g.norm_legend, g.note)
+                if x.isVisible()):
         assert lab.height() >= lab.heightForWidth(lab.width()) - 1, lab.text()
 
 
@@ -456,3 +459,18 @@ def test_a_long_axis_title_is_elided_to_the_plot_with_the_whole_in_its_tooltip(q
     w.resize(900, 300)  # room again: the whole title
     qtbot.waitUntil(lambda: shown(bottom) == long)
     assert bottom.label.toolTip() == ""
+
+
+def test_gradient_histogram_gives_way_in_a_short_dock(qtbot):
+    """At 900x600 the Gradients dock has about 210 px: the histogram hides (its title too) and the
+    norms plot takes the room; taller, it is back."""
+    g = GradientView()
+    qtbot.addWidget(g)
+    g.resize(300, 200)
+    g.show()
+    qtbot.waitExposed(g)
+    qtbot.waitUntil(lambda: not g.dist.isVisible())
+    assert not g.dist_title.isVisible() and "taller" in g.norms.toolTip()
+    g.resize(300, 420)
+    qtbot.waitUntil(lambda: g.dist.isVisible())
+    assert g.dist_title.isVisible() and g.norms.toolTip() == ""
