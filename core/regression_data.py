@@ -30,8 +30,8 @@ def choose_task(series: pd.Series, label: str, task: str | None, name: str) -> t
             raise DataError(f"{name}: the label column '{one_line(label)}' is not numeric (e.g. "
                             f"'{one_line(example, 30)}'), so it cannot be predicted as a number: "
                             f"use classification or choose a numeric label column.")
-        return "regression", "regression (as asked)"
-    return "classification", "classification (as asked)"
+        return "regression", "as asked"
+    return "classification", "as asked"
 
 
 def regression_dataset(df: pd.DataFrame, label: str, features, X: np.ndarray, finite: np.ndarray,

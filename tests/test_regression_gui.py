@@ -97,7 +97,7 @@ def test_import_dialog_shows_and_switches_the_task(qtbot):
     dlg.grab().save("/tmp/regr/import-classification.png")
     dlg.task_combo.setCurrentIndex(dlg.task_combo.findData("regression"))
     assert wait_until(lambda: dlg.dataset() is not None and dlg.dataset().task == "regression", 10)
-    assert "regression (as asked)" in dlg.summary.text()
+    assert "— as asked." in dlg.summary.text() and "Regression" in dlg.summary.text()
     dlg.grab().save("/tmp/regr/import-regression.png")
 
 
