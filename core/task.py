@@ -67,8 +67,8 @@ def many_classes_warning(label: str, n_classes: int, numeric: bool) -> str | Non
     if not numeric or n_classes <= WARN_CLASSES:
         return None
     return (f"the label '{one_line(label)}' is numeric and gives {n_classes} classes: it looks like "
-            f"a number to predict; use --task regression (or choose Regression in the import "
-            f"dialog).")
+            f"a number to predict: choose Task → Regression (in the import dialog) or give "
+            f"--task regression (on the command line).")
 
 
 __all__ = ["MAX_CODES", "TASKS", "WARN_CLASSES", "detect_task", "many_classes_warning",
