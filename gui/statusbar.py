@@ -92,8 +92,11 @@ class StatusFields:
         self.rate = QLabel("")
         self.device.setToolTip("Where the network trains, and why auto picked it")
         self._device_text = "starting…"
-        self.train.setToolTip("Training rows: loss · accuracy (of the epoch shown)")
-        self.val.setToolTip("Validation rows (never trained on): loss · accuracy (of the epoch shown)")
+        self.train.setToolTip("Training rows: loss · accuracy (R² for a number) of the epoch shown, "
+                              "the mean over its batches as the weights moved (the loss along one "
+                              "weight is computed with the weights at the epoch's end)")
+        self.val.setToolTip("Validation rows (never trained on): loss · accuracy (R² for a number) "
+                            "with the weights at the end of the epoch shown")
         for w in (self.device, self.epoch, self.train, self.val, self.rate):
             bar.addPermanentWidget(w)
         self.load = QProgressBar()

@@ -331,7 +331,8 @@ class WeightStudyPanel(QWidget):
         lines = [
             f"<span style='color:{c(CURVE)}'>━</span> The {s.loss_name} loss on {rows} if only "
             f"this weight changed, every other weight held as it is at epoch {s.epoch}. "
-            f"Now w = {_plain(s.w0)}, loss {_plain(s.loss0)}."
+            f"Now w = {_plain(s.w0)}, loss {_plain(s.loss0)} (the weights at the epoch's end; the "
+            f"Loss dock's training loss is the mean over the epoch's batches as they moved)."
             + (f" <span style='color:{c(TRAIL)}'>●</span> the {earlier} epochs before." if earlier else "")
         ]
         col = c(_tangent_colour(s.grad))

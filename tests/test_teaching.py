@@ -331,3 +331,17 @@ def test_regression_slice_equals_a_loop_over_values(loss):
         assert np.allclose(s.losses[pick], naive(t, layer, o, i, s.values[pick]), rtol=0, atol=1e-5)
         assert s.loss0 == pytest.approx(full_loss(t), abs=1e-6)
         assert s.loss_name == loss
+
+
+def test_the_study_says_its_loss_is_not_the_loss_docks(data):
+    """The slice's loss is the full training set's at the epoch's end weights; the Loss dock's
+    training loss is the mean over the epoch's batches while the weights moved: they differ, and
+    the words say why (a user saw 0.4735 here beside 0.4877 in the status bar)."""
+    from gui.weight_study import WeightStudyPanel
+
+    t = make(data, optimizer="sgd", learning_rate=0.1)
+    snap = t.train_epoch()
+    s = loss_slice(t, 0, 0, 0, n=11, snapshot=snap)
+    assert s.loss0 != pytest.approx(snap.train_loss, abs=1e-6)  # they do differ
+    text = WeightStudyPanel.describe(s)
+    assert "mean over the epoch's batches" in text
