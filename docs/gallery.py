@@ -149,13 +149,9 @@ def open_overfit_demo(w, timeout: float = TIMEOUT):
 
 
 def open_help(w):
-    from PySide6.QtWidgets import QMessageBox
-
-    before = set(w.findChildren(QMessageBox))
     w.show_concepts()
     settle()
-    new = [b for b in w.findChildren(QMessageBox) if b not in before]
-    return new[0] if new else None
+    return getattr(w, "concepts_box", None)
 
 
 def study_weight(w, layer: int, out: int, inp: int, timeout: float = TIMEOUT):

@@ -33,7 +33,9 @@ def concepts_html(snap=None, config=None) -> str:
         ("softmax", "turns the output layer's sums into probabilities that add up to 1."),
         ("one-hot label", "the true class as a vector, e.g. [1, 0, 0] for the first class."),
         ("loss L", f"how wrong the probabilities are: cross-entropy −log p(true class), or the mean "
-                   f"squared error against the one-hot label. Now: {loss} (epoch {epoch})."),
+                   f"squared error against the one-hot label. Now: {loss} (epoch {epoch}). The "
+                   f"training loss shown is the mean over the epoch's mini-batches as the weights "
+                   f"moved; the validation loss uses the weights at the epoch's end."),
         ("gradient dL/dw", "how much the loss changes when w grows a little. Its sign says which way "
                            "w should move: negative → increase w, positive → decrease it."),
         ("backpropagation", "computes every dL/dw from the output layer back to the input, layer by "
@@ -68,6 +70,15 @@ def concepts_html(snap=None, config=None) -> str:
                     f"{_rate(config, 'dropout')}."),
         ("early stopping", "pause when the validation loss has not reached a new low for a number of "
                            "epochs (the patience), and go back to the epoch of its lowest value."),
+        ("regression", "predicting a number (a penguin's body mass) instead of a class: one output "
+                       "neuron with no activation (identity), trained against the label "
+                       "standardised with the training rows' mean and standard deviation, and "
+                       "turned back into the label's units for every figure and prediction. Its "
+                       "loss is the mean squared error (or the absolute error, or Huber)."),
+        ("RMSE, MAE", "root mean squared error and mean absolute error of the predictions, in the "
+                      "label's units (grams, say): how far off a typical prediction is."),
+        ("R²", "1 − (sum of squared errors) ÷ (sum of squared deviations from the mean): 1 is a "
+               "perfect predictor, 0 is no better than always predicting the mean, below 0 worse."),
         ("initial weights", f"the random numbers a new network starts from (Training dock, 'Initial "
                             f"weights'; applied on Reset). They must differ: with <b>zeros</b> every "
                             f"neuron of a layer computes the same thing, so it gets the same gradient "

@@ -67,10 +67,26 @@ def about(window):
 
 
 def concepts(window):
+    """The F1 sheet: every term on screen, with the live numbers, in a scrolling, resizable window
+    that fits its parent (a message box grew to 2,400 px tall, its Close button off the screen)."""
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
+
     from gui.concepts import concepts_html
 
-    box = QMessageBox(QMessageBox.Icon.Information, "What am I looking at?", "", parent=window)
-    box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText(concepts_html(window.session.latest, window.session.config))
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.open()
+    dlg = QDialog(window)
+    dlg.setObjectName("concepts")
+    dlg.setWindowTitle("What am I looking at?")
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    text = QTextBrowser(dlg)
+    text.setOpenExternalLinks(False)
+    text.setHtml(concepts_html(window.session.latest, window.session.config))
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dlg)
+    buttons.rejected.connect(dlg.reject)
+    lay = QVBoxLayout(dlg)
+    lay.addWidget(text)
+    lay.addWidget(buttons)
+    dlg.resize(min(720, max(420, int(window.width() * 0.8))),
+               min(640, max(360, int(window.height() * 0.85))))
+    window.concepts_box = dlg
+    dlg.open()
+    return dlg

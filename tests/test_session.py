@@ -247,3 +247,23 @@ def test_a_long_status_message_fits_left_of_the_fields(win):
     bar.showMessage(long, 5000)
     bar.clearMessage()
     assert bar.toolTip() == base
+
+
+def test_the_f1_sheet_fits_the_window_and_scrolls(win):
+    """The sheet of terms grew past 2,000 px as a message box (no Close button on the screen): it
+    is a scrolling window no taller than the main window, with the live numbers and regression's
+    figures explained."""
+    from PySide6.QtWidgets import QDialogButtonBox, QTextBrowser
+
+    win.show_concepts()
+    dlg = win.concepts_box
+    assert wait_until(lambda: dlg.isVisible(), 5)
+    assert dlg.height() <= win.height() and dlg.width() <= win.width()
+    text = dlg.findChild(QTextBrowser)
+    plain = text.toPlainText()
+    assert "R²" in plain and "RMSE" in plain and "mean over the epoch's mini-batches" in plain
+    assert f"{win.session.latest.train_loss:.4f}" in plain
+    assert text.verticalScrollBar().maximum() > 0  # more than fits: it scrolls
+    box = dlg.findChild(QDialogButtonBox)
+    box.button(QDialogButtonBox.StandardButton.Close).click()
+    assert wait_until(lambda: not dlg.isVisible(), 5)
