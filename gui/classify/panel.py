@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.wording import one_line, plural
 from gui.classify.bars import class_colour, html_escape
 from gui.classify.form import ObservationForm
+from gui.classify.score import ScoreBox, StaleBanner
 from gui.classify.table import FLAG_TINT, PredictionTable
 from gui.classify.worker import (
     CHUNK_ROWS,
@@ -47,7 +47,6 @@ from gui.elided import ElidedLabel
 
 if TYPE_CHECKING:
     from core.classify import Predictions
-    from core.metrics import LabelScore
 
 # the width the panel asks for: below the left dock's (gui/main_window.py CONTROLS_WIDTH, 402 px),
 # which a dock grows to fit its widget's size hint (long class and feature names asked for 470 px)
@@ -111,21 +110,9 @@ class ClassifyPanel(QWidget):
         self.banner.hide()
         lay.addWidget(self.banner)
 
-        self.stale_banner = QWidget()
-        self.stale_banner.setObjectName("stale")
-        self.stale_banner.setStyleSheet("#stale { background: #e8f0f8; border: 1px solid #a9c2dc; "
-                                        "border-radius: 3px; }")
-        sl = QHBoxLayout(self.stale_banner)
-        sl.setContentsMargins(6, 2, 2, 2)
-        self.stale_label = QLabel("")
-        self.stale_label.setWordWrap(True)  # never widens the dock
-        self.stale_label.setStyleSheet("color: #1f3f60;")
-        self.reclassify_button = QPushButton("Re-classify")
-        self.reclassify_button.setToolTip("Classify the table again with the network as it is now")
+        self.stale_banner = StaleBanner()
+        self.stale_label, self.reclassify_button = self.stale_banner.label, self.stale_banner.button
         self.reclassify_button.clicked.connect(self.reclassify)
-        sl.addWidget(self.stale_label, 1)
-        sl.addWidget(self.reclassify_button)
-        self.stale_banner.hide()
         lay.addWidget(self.stale_banner)
 
         row = QHBoxLayout()
@@ -169,31 +156,10 @@ class ClassifyPanel(QWidget):
         # a file with the model's label column: its accuracy, and the matrix and figures on demand
         self.score = None  # core.metrics.LabelScore of the table, or None (no label column)
         self.value_score = None  # a regression network's table: core.regression_predict.ValueScore
-        self.score_box = QWidget()
-        sb = QVBoxLayout(self.score_box)
-        sb.setContentsMargins(0, 0, 0, 0)
-        sb.setSpacing(3)
-        score_row = QHBoxLayout()
-        score_row.setContentsMargins(0, 0, 0, 0)
-        self.score_label = QLabel("")
-        self.score_label.setWordWrap(True)  # never widens the dock
-        self.score_label.setTextFormat(Qt.TextFormat.RichText)
-        self.score_label.setStyleSheet("color: #222;")
-        self.score_label.linkActivated.connect(lambda _: self.select_next_wrong())
-        self.details_button = QPushButton("Matrix")
-        self.details_button.setCheckable(True)
-        self.details_button.setToolTip("Show or hide the confusion matrix of the file's labelled rows "
-                                       "and each class's precision, recall and F1")
-        self.details_button.toggled.connect(self._show_details)
-        score_row.addWidget(self.score_label, 1)
-        score_row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
-        sb.addLayout(score_row)
-        self.details = QLabel("")
-        self.details.setTextFormat(Qt.TextFormat.RichText)
-        self.details.setWordWrap(True)
-        self.details.hide()
-        sb.addWidget(self.details)
-        self.score_box.hide()
+        self.score_box = ScoreBox()
+        self.score_label, self.details = self.score_box.label, self.score_box.details
+        self.details_button = self.score_box.details_button
+        self.score_box.wrongClicked.connect(self.select_next_wrong)
         lay.addWidget(self.score_box)
 
         self.table = PredictionTable()
@@ -239,16 +205,8 @@ class ClassifyPanel(QWidget):
         untrained = self.model is not None and self.epoch == 0 and not self.trained_elsewhere
         if untrained != self.banner.isVisible():
             self.banner.setVisible(untrained)
-        text = self._stale_text()
-        if text:
-            if self.stale_label.text() != text:
-                self.stale_label.setText(text)
-            button = f"Re-classify with epoch {self.epoch}"
-            if self.reclassify_button.text() != button:
-                self.reclassify_button.setText(button)
-            self.reclassify_button.setEnabled(not self.busy and self.model is not None)
-        if bool(text) != self.stale_banner.isVisible():
-            self.stale_banner.setVisible(bool(text))
+        self.stale_banner.show_text(self._stale_text(), self.epoch,
+                                    not self.busy and self.model is not None)
 
     def _stale_text(self) -> str:
         """'' when the table's predictions come from the current network, else what they came from."""
@@ -428,32 +386,8 @@ class ClassifyPanel(QWidget):
 
     def _update_score(self):
         """The accuracy line (and the matrix, when shown) for the table's labels; hidden without."""
-        score = self.score
-        vs = getattr(self, "value_score", None)
-        self.score_box.setVisible(score is not None or vs is not None)
-        if vs is not None:  # a number: R², RMSE, MAE against the file's label, no matrix
-            self.details_button.hide()
-            self.details.hide()
-            unscored = f"; {vs.unscored:,} rows not scored (no prediction or no numeric label)" \
-                if vs.unscored else ""
-            self.score_label.setText(
-                f"Against its <b>{html_escape(vs.label)}</b> column ({vs.rows:,} rows): R² "
-                f"<b>{vs.r2:.3f}</b>, RMSE <b>{vs.rmse:.4g}</b>, MAE <b>{vs.mae:.4g}</b>{unscored}")
-            self.score_label.setToolTip(
-                "R² = 1 − Σ(true − predicted)² / Σ(true − mean)²: 1 is perfect, 0 is no better than "
-                "predicting the mean. RMSE: the root of the mean squared error; MAE: the mean absolute "
-                "error, both in the label's units. The error column is predicted − true.")
-            return
-        self.details_button.show()
-        if score is None:
-            return
-        names = self._pred_model.class_names
-        self.score_label.setText(score_text(score))
-        self.score_label.setToolTip(details_html(score, names) + "<br>Click the wrong count to select "
-                                    "each wrong row in turn.")
-        self.details.setText(details_html(score, names, compact=True))
-        self.details_button.setEnabled(score.scored > 0)
-        self.details.setVisible(self.details_button.isChecked() and score.scored > 0)
+        names = self._pred_model.class_names if self._pred_model is not None else ()
+        self.score_box.show_scores(self.score, getattr(self, "value_score", None), names)
 
     def select_next_wrong(self) -> int | None:
         """Select the next wrongly predicted row below the selected one, in the table's order (after
@@ -475,9 +409,6 @@ class ClassifyPanel(QWidget):
         self.select_table_row(table_row)
         self.table.scrollTo(self.proxy.mapFromSource(m.index(view_row, m.true_column)))
         return table_row
-
-    def _show_details(self, shown: bool):
-        self.details.setVisible(shown and self.score is not None and self.score.scored > 0)
 
     # -- selection -----------------------------------------------------------------------------------
     def selected_table_row(self) -> int | None:
@@ -624,71 +555,3 @@ def _same_weights(a, b) -> bool:
         return False
     return all(x is y or np.array_equal(x, y) for x, y in zip(a.weights + a.biases, b.weights + b.biases,
                                                               strict=True))
-
-
-WRONG_HTML = "#f8c8c4"  # table.WRONG_TINT, as a style
-MATRIX_CLASSES = 5  # up to this many classes the matrix is shown inline; more: per-class figures only
-
-
-def score_text(score: LabelScore) -> str:
-    """The accuracy line: right of scored, wrong rows marked, and every row that was not scored."""
-    r = score.report
-    right = int(r.confusion.trace())
-    wrong = score.scored - right
-    label = html_escape(one_line(score.label, 30))
-    if score.scored:
-        mark = (f", <a href='#wrong' style='color:#8b1010; background:{WRONG_HTML}'>&nbsp;{wrong:,}&nbsp;"
-                f"wrong&nbsp;</a> marked" if wrong else ", none wrong")
-        lines = [f"<b>Accuracy {r.accuracy:.1%}</b> against the file's '{label}' column: "
-                 f"{right:,} of {plural(score.scored, 'labelled row')} right{mark}."]
-    else:
-        lines = [f"<b>No row scored</b> against the file's '{label}' column."]
-    if score.unknown:
-        n = sum(score.unknown.values())
-        shown = list(score.unknown.items())[:3]
-        many = len(score.unknown) > 1
-        names = ", ".join(f"'{html_escape(one_line(k, 24))}'" + (f" ({v:,})" if many else "")
-                          for k, v in shown)
-        more = f" and {len(score.unknown) - 3:,} more" if len(score.unknown) > 3 else ""
-        kind = "a class" if len(score.unknown) == 1 else "classes"
-        verb = "is" if n == 1 else "are"
-        lines.append(f"<span style='color:#8a4b00'>{plural(n, 'row')} labelled {names}{more}, {kind} "
-                     f"this network does not know, {verb} not scored.</span>")
-    if score.unlabelled:
-        lines.append(f"<span style='color:#666'>{plural(score.unlabelled, 'row')} without a label "
-                     f"{'is' if score.unlabelled == 1 else 'are'} not scored.</span>")
-    if score.unclassified:
-        lines.append(f"<span style='color:#666'>{plural(score.unclassified, 'labelled row')} left "
-                     f"unclassified {'is' if score.unclassified == 1 else 'are'} not scored.</span>")
-    return "<br>".join(lines)
-
-
-def details_html(score: LabelScore, class_names, compact: bool = False) -> str:
-    """The confusion matrix (rows: the file's class, columns: the predicted one, numbered as the
-    rows) and each class's precision, recall, F1 and rows. `compact` (the dock): names cut to 14
-    characters, and past MATRIX_CLASSES classes the figures alone (the tooltip has the matrix)."""
-    r = score.report
-    k = len(class_names)
-    matrix = not compact or k <= MATRIX_CLASSES
-    cut = 14 if compact else 40
-    th = "style='padding:0 4px; color:#555; font-weight:normal'"
-    td = "style='padding:0 4px' align='right'"
-    head = [f"<th {th} align='left'>true \\ pred.</th>"]
-    if matrix:
-        head += [f"<th {th} align='right'>{j + 1}</th>" for j in range(k)]
-    head += [f"<th {th} align='right'>{t}</th>" for t in ("prec.", "recall", "F1", "rows")]
-    rows = ["<tr>" + "".join(head) + "</tr>"]
-    for i, c in enumerate(class_names):
-        cells = [f"<td style='padding:0 4px'>{i + 1}&nbsp;{html_escape(one_line(str(c), cut))}</td>"]
-        if matrix:
-            for j in range(k):
-                n = int(r.confusion[i, j])
-                style = "padding:0 4px" + ("; font-weight:bold" if i == j else
-                                           f"; background:{WRONG_HTML}" if n else "; color:#aaa")
-                cells.append(f"<td style='{style}' align='right'>{n:,}</td>")
-        cells += [f"<td {td}>{r.precision[i]:.2f}</td>", f"<td {td}>{r.recall[i]:.2f}</td>",
-                  f"<td {td}>{r.f1[i]:.2f}</td>", f"<td {td}>{int(r.support[i]):,}</td>"]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    note = "" if matrix else (f"<br><span style='color:#666'>The {k}×{k} matrix is in the accuracy "
-                              f"line's tooltip.</span>")
-    return f"<table cellspacing='0'>{''.join(rows)}</table>{note}"
