@@ -715,40 +715,46 @@ class ImportDialog(QDialog):
         if self._dataset is None:
             return (f"<p style='color:{_ERROR}'><b>Cannot train on this choice.</b> "
                     f"{html.escape(self._error or '')}</p>")
-        ds = self._dataset
-        if ds.task == "regression":
-            return self._regression_summary_html(ds)
-        usable = ds.rows_total - ds.rows_dropped
-        counts = ds.class_counts()
-        shown = list(counts.items())[:MAX_CLASSES_SHOWN]
-        classes = " · ".join(f"{html.escape(c)} <span style='color:#666'>{k:,}</span>" for c, k in shown)
-        if len(counts) > len(shown):
-            classes += f" · … and {len(counts) - len(shown):,} more"
-        drop = html.escape(ds.drop_note())
-        drop_style = "" if ds.rows_dropped else " style='color:#666'"
-        net = html.escape(network_text(ds.n_features, ds.n_classes, self.hidden))
-        lines = (f"<b>{usable:,}</b> usable {'row' if usable == 1 else 'rows'} of {ds.rows_total:,} · "
-                 f"<span{drop_style}>{drop}</span>",
-                 f"<b>{_plural(ds.n_classes, 'class', 'classes')}</b> in "
-                 f"'{html.escape(ds.label_name)}': {classes}",
-                 f"<b>{net}</b>",
-                 *(f"<span style='color:{_WARNING}'><b>Warning:</b> {html.escape(w)}</span>"
-                   for w in ds.warnings))
-        return "".join(f"<p style='margin:0 0 4px 0'>{line}</p>" for line in lines)
+        return _dataset_summary_html(self._dataset, self.hidden)
 
-    def _regression_summary_html(self, ds) -> str:
-        """The summary for a label that is a number to predict: the task, why, and the rows."""
-        import numpy as np
 
-        usable = ds.rows_total - ds.rows_dropped
-        y = np.asarray(ds.y, dtype=np.float64)
-        net = html.escape(network_text(ds.n_features, 1, self.hidden))
-        lines = (f"<b>{usable:,}</b> usable {'row' if usable == 1 else 'rows'} of {ds.rows_total:,} · "
-                 f"{html.escape(ds.drop_note())}",
-                 f"<b>Regression</b>: predicting '{html.escape(ds.label_name)}' as a number "
-                 f"({y.min():.4g} to {y.max():.4g}, mean {y.mean():.4g}) — "
-                 f"{html.escape(ds.task_reason)}. Change it under Task.",
-                 f"<b>{net}</b> (one output, identity)",
-                 *(f"<span style='color:{_WARNING}'><b>Warning:</b> {html.escape(w)}</span>"
-                   for w in ds.warnings))
-        return "".join(f"<p style='margin:0 0 4px 0'>{line}</p>" for line in lines)
+def _dataset_summary_html(ds, hidden) -> str:
+    """What training on the dialog's choice will use: rows, classes (or the number to predict, and
+    why), the network, and the data's warnings."""
+    if ds.task == "regression":
+        return _regression_summary_html(ds, hidden)
+    usable = ds.rows_total - ds.rows_dropped
+    counts = ds.class_counts()
+    shown = list(counts.items())[:MAX_CLASSES_SHOWN]
+    classes = " · ".join(f"{html.escape(c)} <span style='color:#666'>{k:,}</span>" for c, k in shown)
+    if len(counts) > len(shown):
+        classes += f" · … and {len(counts) - len(shown):,} more"
+    drop = html.escape(ds.drop_note())
+    drop_style = "" if ds.rows_dropped else " style='color:#666'"
+    net = html.escape(network_text(ds.n_features, ds.n_classes, hidden))
+    lines = (f"<b>{usable:,}</b> usable {'row' if usable == 1 else 'rows'} of {ds.rows_total:,} · "
+             f"<span{drop_style}>{drop}</span>",
+             f"<b>{_plural(ds.n_classes, 'class', 'classes')}</b> in "
+             f"'{html.escape(ds.label_name)}': {classes}",
+             f"<b>{net}</b>",
+             *(f"<span style='color:{_WARNING}'><b>Warning:</b> {html.escape(w)}</span>"
+               for w in ds.warnings))
+    return "".join(f"<p style='margin:0 0 4px 0'>{line}</p>" for line in lines)
+
+
+def _regression_summary_html(ds, hidden) -> str:
+    """The summary for a label that is a number to predict: the task, why, and the rows."""
+    import numpy as np
+
+    usable = ds.rows_total - ds.rows_dropped
+    y = np.asarray(ds.y, dtype=np.float64)
+    net = html.escape(network_text(ds.n_features, 1, hidden))
+    lines = (f"<b>{usable:,}</b> usable {'row' if usable == 1 else 'rows'} of {ds.rows_total:,} · "
+             f"{html.escape(ds.drop_note())}",
+             f"<b>Regression</b>: predicting '{html.escape(ds.label_name)}' as a number "
+             f"({y.min():.4g} to {y.max():.4g}, mean {y.mean():.4g}) — "
+             f"{html.escape(ds.task_reason)}. Change it under Task.",
+             f"<b>{net}</b> (one output, identity)",
+             *(f"<span style='color:{_WARNING}'><b>Warning:</b> {html.escape(w)}</span>"
+               for w in ds.warnings))
+    return "".join(f"<p style='margin:0 0 4px 0'>{line}</p>" for line in lines)
