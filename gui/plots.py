@@ -209,6 +209,24 @@ def elide_axis_labels(plot) -> None:
         elide_axis_label(item.getAxis(name))
 
 
+CAPTION_FROM = 330  # px of a plot dock's height: below it, its caption moves into the plot's tooltip
+
+
+def fold_caption(caption: QLabel, plot: QWidget, height: int) -> None:
+    """Show a plot's caption below it only in a dock at least CAPTION_FROM px tall; in a shorter one
+    (a 900x600 window) the caption's words and its own tooltip become the plot's tooltip, and the
+    plot gets the room (it was a 30 px strip under three lines of caption). Call it on resize and
+    after the caption's text changes."""
+    show = height >= CAPTION_FROM
+    if show != caption.isVisibleTo(caption.parentWidget()):
+        caption.setVisible(show)
+    tip = ""
+    if not show and caption.text():
+        tip = caption.text() + (f"<br><br>{caption.toolTip()}" if caption.toolTip() else "")
+    if plot.toolTip() != tip:
+        plot.setToolTip(tip)
+
+
 def cache_axis(axis: pg.AxisItem):
     """Keep an axis (its labels and grid lines) as a pixmap between range changes.
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLay
 from core.regions import best_pair, held_values, region_grid, slice_agreement
 from gui import theme
 from gui.elided import ElidingComboBox, WrappingLabel
-from gui.plots import elide_axis_labels
+from gui.plots import OpaqueGridAxis, elide_axis_labels, fold_caption
 
 GRID = 140
 MISCLASSIFIED = (214, 39, 40)  # the ring around a training point the network gets wrong
@@ -87,7 +87,11 @@ class RegionsView(QWidget):
         hold_line.setContentsMargins(4, 0, 4, 0)
         hold_line.addWidget(self.hold_box)
         hold_line.addStretch(1)
-        self.plot = pg.PlotWidget(background=theme.BACKGROUND)
+        # OpaqueGridAxis: labelled ticks thinned on a short axis (160-240 in steps of 20 overlapped
+        # in a 60 px plot)
+        self.plot = pg.PlotWidget(background=theme.BACKGROUND,
+                                  axisItems={"left": OpaqueGridAxis("left"),
+                                             "bottom": OpaqueGridAxis("bottom")})
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()
         elide_axis_labels(self.plot)
@@ -222,6 +226,7 @@ class RegionsView(QWidget):
         if not others:
             self.caption.setText(wrong_text)
             self.caption.setToolTip("")
+            fold_caption(self.caption, self.plot, self.height())
             return
         at = {"median": "their training median", "mean": "their training mean",
               "row": f"the values of training row {self.hold_row.value()}"}[how]
@@ -237,6 +242,11 @@ class RegionsView(QWidget):
             f"A slice through the input space: the {n} feature{'s' if n > 1 else ''} not on the axes "
             f"held at <b>{at}</b>. The slice gives {same} of {ag.rows} training rows the class the "
             f"network gives their full row{why}. {wrong_text}<br><br>Held values:<br>{held}")
+        fold_caption(self.caption, self.plot, self.height())
+
+    def resizeEvent(self, ev):  # noqa: N802 - Qt's name
+        super().resizeEvent(ev)
+        fold_caption(self.caption, self.plot, ev.size().height())
 
     def showEvent(self, ev):
         super().showEvent(ev)

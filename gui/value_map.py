@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from core.regions import best_pair_for_number, held_values, value_grid
 from gui import theme
 from gui.elided import ElidingComboBox, WrappingLabel
-from gui.plots import elide_axis_label, elide_axis_labels
+from gui.plots import OpaqueGridAxis, elide_axis_label, elide_axis_labels, fold_caption
 
 GRID = 100
 COLOUR_MAP = "viridis"  # perceptually even, readable in grey, no red/green
@@ -37,7 +37,11 @@ class ValueMapView(QWidget):
         row.addWidget(self.fx, 1)
         row.addWidget(QLabel("y:"))
         row.addWidget(self.fy, 1)
-        self.plot = pg.PlotWidget(background=theme.BACKGROUND)
+        # OpaqueGridAxis: labelled ticks thinned on a short axis (160-240 in steps of 20 overlapped
+        # in a 60 px plot)
+        self.plot = pg.PlotWidget(background=theme.BACKGROUND,
+                                  axisItems={"left": OpaqueGridAxis("left"),
+                                             "bottom": OpaqueGridAxis("bottom")})
         self.plot.setMenuEnabled(False)
         p = self.plot.getPlotItem()
         p.hideButtons()
@@ -141,6 +145,11 @@ class ValueMapView(QWidget):
             "The network's predicted number at each point of the plane, in the label's units (the "
             "colour bar). A point whose colour matches the shading around it is predicted well."
             + (f"<br><br>Held values:<br>{held}" if others else ""))
+        fold_caption(self.caption, self.plot, self.height())
+
+    def resizeEvent(self, ev):  # noqa: N802 - Qt's name
+        super().resizeEvent(ev)
+        fold_caption(self.caption, self.plot, ev.size().height())
 
     def showEvent(self, ev):
         super().showEvent(ev)

@@ -142,3 +142,26 @@ def test_view_with_two_features_has_no_hold_control(qtbot):
     r.set_snapshot(snap_of(W, B), TrainConfig())
     assert not r.hold_box.isVisible()
     assert "misclassified" in r.caption.text() and "held" not in r.caption.text()
+
+
+def test_a_short_dock_folds_the_caption_into_the_plots_tooltip(qtbot, trained_cancer):
+    """In a 900x600 window the regions dock is about 240 px: three lines of caption left the plot a
+    30 px strip. Below 330 px the caption's words are the plot's tooltip; taller, they are back."""
+    from gui.plots import CAPTION_FROM
+    from gui.regions import RegionsView
+
+    sp, snap = trained_cancer
+    r = RegionsView()
+    qtbot.addWidget(r)
+    r.resize(300, 240)
+    r.show()
+    r.set_data(sp, TrainConfig())
+    r.set_snapshot(snap, TrainConfig())
+    qtbot.waitUntil(lambda: not r.caption.isVisible())
+    assert "28 features" in r.plot.toolTip() and "Held values" in r.plot.toolTip()
+    r.resize(300, CAPTION_FROM + 120)
+    qtbot.waitUntil(lambda: r.caption.isVisible())
+    assert r.plot.toolTip() == "" and "28 features" in r.caption.text()
+    r.resize(300, 240)
+    qtbot.waitUntil(lambda: not r.caption.isVisible())
+    qtbot.waitUntil(lambda: r.plot.height() >= 90)  # the caption's room went to the plot
