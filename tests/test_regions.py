@@ -90,16 +90,23 @@ def trained_cancer():
     return sp, snap_of(W, B)
 
 
-def test_view_with_30_features_says_what_the_slice_is(qtbot, trained_cancer):
+def _shown_view(qtbot, trained, width: int, height: int):
+    """A RegionsView of the given size, shown, on the trained network's data and snapshot."""
     from gui.regions import RegionsView
 
-    sp, snap = trained_cancer
+    sp, snap = trained
     r = RegionsView()
     qtbot.addWidget(r)
-    r.resize(460, 440)
+    r.resize(width, height)
     r.show()
     r.set_data(sp, TrainConfig())
     r.set_snapshot(snap, TrainConfig())
+    return r
+
+
+def test_view_with_30_features_says_what_the_slice_is(qtbot, trained_cancer):
+    sp, _ = trained_cancer
+    r = _shown_view(qtbot, trained_cancer, 460, 440)
     names = sp.feature_names
     # the default pair is the best separating one, not the first two columns
     assert (r.fx.currentIndex(), r.fy.currentIndex()) == best_pair(r.X_raw, sp.y_train) != (0, 1)
@@ -148,15 +155,8 @@ def test_a_short_dock_folds_the_caption_into_the_plots_tooltip(qtbot, trained_ca
     """In a 900x600 window the regions dock is about 240 px: three lines of caption left the plot a
     30 px strip. Below 330 px the caption's words are the plot's tooltip; taller, they are back."""
     from gui.plots import CAPTION_FROM
-    from gui.regions import RegionsView
 
-    sp, snap = trained_cancer
-    r = RegionsView()
-    qtbot.addWidget(r)
-    r.resize(300, 240)
-    r.show()
-    r.set_data(sp, TrainConfig())
-    r.set_snapshot(snap, TrainConfig())
+    r = _shown_view(qtbot, trained_cancer, 300, 240)
     qtbot.waitUntil(lambda: not r.caption.isVisible())
     assert "28 features" in r.plot.toolTip() and "Held values" in r.plot.toolTip()
     r.resize(300, CAPTION_FROM + 120)
