@@ -224,27 +224,30 @@ class WatchedLoop:
             grad_weights=tuple(grads_w), grad_biases=tuple(grads_b), delta_weights=tuple(dw),
             delta_biases=tuple(db), device=str(self.layers[0].weight.device))
 
-    def _accuracy(self) -> float:
+    def _sample_outputs(self):
+        """The model's outputs on the labelled sample batch, without gradients; None without one."""
         if self.sample is None or self.sample[1] is None:
-            return math.nan
+            return None
         import torch
 
-        X, y = self.sample
         p = self.layers[0].weight
         with torch.no_grad():
-            out = self.model(torch.as_tensor(X, device=p.device, dtype=p.dtype))
-        return float((out.argmax(1).cpu().numpy() == y).mean())
+            return self.model(torch.as_tensor(self.sample[0], device=p.device, dtype=p.dtype))
+
+    def _accuracy(self) -> float:
+        out = self._sample_outputs()
+        if out is None:
+            return math.nan
+        return float((out.argmax(1).cpu().numpy() == self.sample[1]).mean())
 
     def _sample_loss(self) -> float:
-        if self.sample is None or self.sample[1] is None:
+        out = self._sample_outputs()
+        if out is None:
             return math.nan
         import torch
 
-        X, y = self.sample
-        p = self.layers[0].weight
-        with torch.no_grad():
-            out = self.model(torch.as_tensor(X, device=p.device, dtype=p.dtype))
-            return float(torch.nn.functional.cross_entropy(out, torch.as_tensor(y, device=p.device)))
+        y = torch.as_tensor(self.sample[1], device=out.device)
+        return float(torch.nn.functional.cross_entropy(out, y))
 
     def info(self):
         from core.config import TrainConfig

@@ -61,6 +61,17 @@ class ElidingComboBox(QComboBox):
         self.setMinimumContentsLength(6)
         self.currentTextChanged.connect(self._retip)
 
+    def set_choices(self, names, current: int):
+        """Replace the items with `names` (each whole in its item's tooltip) and select `current`,
+        without emitting a change (the caller draws once, for the pair)."""
+        self.blockSignals(True)
+        self.clear()
+        self.addItems(names)
+        for k, n in enumerate(names):
+            self.setItemData(k, n, Qt.ItemDataRole.ToolTipRole)
+        self.setCurrentIndex(current)
+        self.blockSignals(False)
+
     def _retip(self, text: str):
         self.setToolTip(f"<b>{html.escape(text)}</b><br>{self.tip}" if text else self.tip)
 

@@ -246,14 +246,8 @@ class NeuronPictures(QObject):
             fx, fy = pick(self.X_raw[:, :len(names)], data.y_train)
         else:
             fx, fy = 0, min(1, len(names) - 1)
-        for c, default in ((self.bar.fx, fx), (self.bar.fy, fy)):
-            c.blockSignals(True)
-            c.clear()
-            c.addItems(names)
-            for k, n in enumerate(names):
-                c.setItemData(k, n, Qt.ItemDataRole.ToolTipRole)
-            c.setCurrentIndex(default)
-            c.blockSignals(False)
+        self.bar.fx.set_choices(names, fx)
+        self.bar.fy.set_choices(names, fy)
         self._held_note = len(names) > 2
         self.bar.set_note(self._held_note)
         self._new_plane()

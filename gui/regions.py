@@ -132,14 +132,8 @@ class RegionsView(QWidget):
         names = list(self._raw_names())  # derived inputs follow their raw features on the plane
         fx, fy = best_pair(self.X_raw[:, :len(names)], data.y_train) if len(names) > 2 else \
             (0, min(1, len(names) - 1))
-        for c, default in ((self.fx, fx), (self.fy, fy)):
-            c.blockSignals(True)
-            c.clear()
-            c.addItems(names)
-            for k, n in enumerate(names):
-                c.setItemData(k, n, Qt.ItemDataRole.ToolTipRole)
-            c.setCurrentIndex(default)
-            c.blockSignals(False)
+        self.fx.set_choices(names, fx)
+        self.fy.set_choices(names, fy)
         self.hold_row.blockSignals(True)
         self.hold_row.setRange(0, max(0, len(data.y_train) - 1))
         self.hold_row.blockSignals(False)

@@ -78,14 +78,8 @@ class ValueMapView(QWidget):
         names = list(self._raw_names())
         fx, fy = best_pair_for_number(self.X_raw[:, :len(names)], data.y_train) \
             if len(names) > 2 else (0, min(1, len(names) - 1))
-        for c, default in ((self.fx, fx), (self.fy, fy)):
-            c.blockSignals(True)
-            c.clear()
-            c.addItems(names)
-            for k, n in enumerate(names):
-                c.setItemData(k, n, Qt.ItemDataRole.ToolTipRole)
-            c.setCurrentIndex(default)
-            c.blockSignals(False)
+        self.fx.set_choices(names, fx)
+        self.fy.set_choices(names, fy)
         self.held = held_values(self.X_raw, "median")
         y = np.asarray(data.y_train, dtype=np.float64)
         self.levels = (float(y.min()), float(y.max())) if y.size else (0.0, 1.0)
